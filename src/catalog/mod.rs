@@ -1,0 +1,59 @@
+//! The RDP settings catalog: every setting the policy language can express, as data with
+//! provenance. Every back end and the audit read it; no registry path is spelled elsewhere.
+
+/// Session time limits as Group Policy stores them: the enum items of `MaxIdleTime`,
+/// `MaxDisconnectionTime` and `MaxConnectionTime` in TerminalServer.admx, in milliseconds.
+pub const SESSION_DURATIONS: &[(&str, u32)] = &[
+    ("never", 0),
+    ("1m", 60_000),
+    ("5m", 300_000),
+    ("10m", 600_000),
+    ("15m", 900_000),
+    ("30m", 1_800_000),
+    ("1h", 3_600_000),
+    ("2h", 7_200_000),
+    ("3h", 10_800_000),
+    ("6h", 21_600_000),
+    ("8h", 28_800_000),
+    ("12h", 43_200_000),
+    ("16h", 57_600_000),
+    ("18h", 64_800_000),
+    ("1d", 86_400_000),
+    ("2d", 172_800_000),
+    ("3d", 259_200_000),
+    ("4d", 345_600_000),
+    ("5d", 432_000_000),
+];
+
+/// Milliseconds of a policy duration (`15m`, `60m`, `2h`, `1d`, `never`), if Group Policy offers
+/// that value.
+#[must_use]
+pub fn session_duration_ms(text: &str) -> Option<u32> {
+    let ms = if text == "never" {
+        0
+    } else {
+        let unit = text.chars().last()?;
+        let number: u64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
+        let factor = match unit {
+            's' => 1_000,
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => 86_400_000,
+            _ => return None,
+        };
+        number.checked_mul(factor)?
+    };
+    SESSION_DURATIONS
+        .iter()
+        .find(|(_, v)| u64::from(*v) == ms)
+        .map(|(_, v)| *v)
+}
+
+/// The canonical spelling of a Group Policy duration in milliseconds.
+#[must_use]
+pub fn session_duration_name(ms: u32) -> Option<&'static str> {
+    SESSION_DURATIONS
+        .iter()
+        .find(|(_, v)| *v == ms)
+        .map(|(n, _)| *n)
+}

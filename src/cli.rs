@@ -1,0 +1,112 @@
+//! Command-line arguments (clap derive). Raw arguments only: commands turn them into work.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rdpgen",
+    version,
+    about = "Declarative Remote Desktop posture for Windows: validate a YAML policy, compile it to Group Policy, .reg and DSC, and audit hosts against it",
+    after_help = "Exit status: 0 valid or compliant, 1 problems found, 2 rdpgen could not run."
+)]
+pub struct Cli {
+    /// When to colour output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnosticFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check policy files against the schema and the RDP-aware rules.
+    Validate(ValidateArgs),
+    /// Compile policies into Registry.pol, GPO backup, ADMX, .reg, LGPO and DSC artifacts.
+    Build(BuildArgs),
+    /// Audit host snapshots, .reg exports or Registry.pol files against a policy.
+    Diff(DiffArgs),
+    /// Print the JSON Schema of the policy language.
+    Schema(SchemaArgs),
+    /// Explain a policy field, registry value, diagnostic code or RDP error code (0x904/0x7).
+    Explain(ExplainArgs),
+    /// Print the read-only PowerShell collector that snapshots a host for `diff`.
+    Collector(CollectorArgs),
+    /// Print shell completions.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Policy files to check.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output format of the diagnostics.
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
+    pub format: DiagnosticFormat,
+    /// Exit 1 when there are warnings, not only errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Show which file set each field after `extends` merging.
+    #[arg(long)]
+    pub explain_merge: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// Policy files to compile.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output directory; each policy goes to `<out>/<name>/`.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Targets to build (comma-separated): reg, pol, lgpo, gpo, admx, dsc, dsc3. Default: all.
+    #[arg(long, value_delimiter = ',')]
+    pub target: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The policy hosts are compared with.
+    pub policy: PathBuf,
+    /// Host snapshots: collector JSON, .reg exports, Registry.pol files or directories.
+    pub hosts: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Print the schema of host snapshots instead of policies.
+    #[arg(long)]
+    pub snapshot: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// `security.layer`, `SecurityLayer`, `RDP030`, `0x904`, `0x904/0x7`, ...
+    pub topic: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
+    pub format: DiagnosticFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CollectorArgs {}

@@ -1,0 +1,65 @@
+//! Commands: the only place that prints, writes files or picks an exit status.
+
+mod schema;
+mod validate;
+
+use std::io::{IsTerminal, Write};
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, ColorChoice, Command};
+use crate::exit_status::ExitStatus;
+
+/// Runs one command line.
+pub fn run(cli: Cli) -> ExitStatus {
+    let styled = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    match cli.command {
+        Command::Validate(args) => validate::run(&args, styled),
+        Command::Schema(args) => schema::run(&args),
+        Command::Build(_) => not_yet("build", 4),
+        Command::Diff(_) => not_yet("diff", 7),
+        Command::Explain(_) => not_yet("explain", 3),
+        Command::Collector(_) => not_yet("collector", 7),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "rdpgen", &mut std::io::stdout());
+            ExitStatus::Success
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            let mut buf = Vec::new();
+            if let Err(e) = man.render(&mut buf) {
+                eprintln!("error: cannot render the man page: {e}");
+                return ExitStatus::Failure;
+            }
+            print_bytes(&buf)
+        }
+    }
+}
+
+fn not_yet(command: &str, issue: u32) -> ExitStatus {
+    eprintln!(
+        "error: `rdpgen {command}` is not available in this build yet (tracked as issue {issue})"
+    );
+    ExitStatus::Failure
+}
+
+/// Writes to stdout; a closed pipe is not an error worth a panic.
+fn print_bytes(bytes: &[u8]) -> ExitStatus {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => ExitStatus::Success,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Success,
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            ExitStatus::Failure
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! `rdpgen validate`: checks each file, prints every diagnostic, exits 0/1/2.
+
+use std::fmt::Write as _;
+
+use crate::cli::{DiagnosticFormat, ValidateArgs};
+use crate::diagnostic::{Diagnostic, Severity, render_json, render_text};
+use crate::exit_status::ExitStatus;
+use crate::policy::{TreeNode, load_chain, pointer_to_field};
+use crate::source::{Location, Sources};
+use crate::validate::validate;
+
+pub fn run(args: &ValidateArgs, styled: bool) -> ExitStatus {
+    let mut sources = Sources::default();
+    let mut all: Vec<Diagnostic> = Vec::new();
+    let mut status = ExitStatus::Success;
+    let mut text = String::new();
+    for path in &args.files {
+        let chain = match load_chain(path, &mut sources) {
+            Ok(chain) => chain,
+            Err(e) => {
+                eprintln!("error: {e}");
+                status = status.max(ExitStatus::Failure);
+                continue;
+            }
+        };
+        let result = validate(chain);
+        let errors = result
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        let warnings = result.diagnostics.len() - errors;
+        if errors > 0 || (args.deny_warnings && warnings > 0) {
+            status = status.max(ExitStatus::Problems);
+        }
+        if args.format == DiagnosticFormat::Text {
+            text.push_str(&render_text(&result.diagnostics, &sources, styled));
+            if args.explain_merge
+                && let Some(merged) = &result.merged
+            {
+                text.push_str(&explain_merge(merged, &sources));
+            }
+            let verdict = if errors > 0 { "invalid" } else { "valid" };
+            let _ = writeln!(
+                text,
+                "{}: {verdict} ({errors} error{}, {warnings} warning{})",
+                path.display(),
+                if errors == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" },
+            );
+        }
+        all.extend(result.diagnostics);
+    }
+    if args.format == DiagnosticFormat::Json {
+        text = render_json(&all, &sources);
+        text.push('\n');
+    }
+    super::print_bytes(text.as_bytes()).max(status)
+}
+
+fn position(sources: &Sources, loc: Location) -> String {
+    let f = sources.get(loc.file);
+    let (line, column) = f.line_column(loc.span.start);
+    format!("{}:{line}:{column}", f.name)
+}
+
+/// One line per field: its merged value, the file that set it, and what it overrode.
+fn explain_merge(merged: &TreeNode, sources: &Sources) -> String {
+    let mut out = String::from("merged policy (field = value  <- set by  [overrides]):\n");
+    for (pointer, node) in merged.leaves() {
+        let value = serde_json::to_string(&node.to_json()).unwrap_or_default();
+        let _ = write!(
+            out,
+            "  {} = {value}  <- {}",
+            pointer_to_field(&pointer),
+            position(sources, node.location)
+        );
+        if !node.overrides.is_empty() {
+            let overridden: Vec<String> = node
+                .overrides
+                .iter()
+                .map(|l| position(sources, *l))
+                .collect();
+            let _ = write!(out, "  [overrides {}]", overridden.join(", "));
+        }
+        out.push('\n');
+    }
+    out
+}

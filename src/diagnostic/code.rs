@@ -1,0 +1,147 @@
+//! The stable diagnostic codes. A code never changes meaning once released; retired codes are
+//! not reused. `rdpgen explain RDPnnn` prints the explanation.
+
+use super::Severity;
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $sev:ident, $title:literal, $explain:literal; )*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// `RDPnnn`.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code, )* }
+            }
+
+            #[must_use]
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$sev, )* }
+            }
+
+            /// A one-line summary.
+            #[must_use]
+            pub fn title(self) -> &'static str {
+                match self { $( Code::$variant => $title, )* }
+            }
+
+            /// Why rdpgen reports it and what to do.
+            #[must_use]
+            pub fn explanation(self) -> &'static str {
+                match self { $( Code::$variant => $explain, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    YamlSyntax = "RDP001", Error, "the file is not valid YAML",
+        "The policy file could not be parsed as YAML. The message names the first place where the parser gave up.";
+    NotUtf8 = "RDP002", Error, "the file is not UTF-8",
+        "Policy files are UTF-8 text. Re-save the file as UTF-8 (without a byte-order mark is preferred).";
+    EmptyFile = "RDP003", Error, "the file holds no policy",
+        "The file is empty or holds only comments. A policy needs at least `rdpgen: 1` and `name`.";
+    FileTooLarge = "RDP004", Error, "the file is too large",
+        "Policy files are limited to 1 MiB; rdpgen refuses larger files without parsing them.";
+    MultipleDocuments = "RDP005", Error, "the file holds several YAML documents",
+        "A policy file holds exactly one YAML document. Split `---`-separated documents into separate files.";
+    DuplicateKey = "RDP006", Error, "a key appears twice in one mapping",
+        "YAML parsers disagree on which of two equal keys wins, so rdpgen rejects duplicate keys. Keep one.";
+    ResourceLimit = "RDP007", Error, "the YAML exceeds a safety limit",
+        "The document nests too deeply, expands too many aliases or has too many nodes. rdpgen bounds the work it does on any input; real policies are far below these limits.";
+    NotAMapping = "RDP008", Error, "the document is not a mapping",
+        "The top level of a policy is a mapping of keys such as `rdpgen`, `name` and `security`.";
+    UnknownKey = "RDP010", Error, "unknown key",
+        "The key is not part of the policy language. Check the spelling (keys are camelCase); the message suggests the closest known key.";
+    WrongType = "RDP011", Error, "a value has the wrong type",
+        "The value's YAML type does not match the field. Booleans are only `true` and `false` (`yes`, `no`, `on` and `off` are strings); quote strings that look like numbers.";
+    MissingField = "RDP012", Error, "a required field is missing",
+        "Every policy file names its format version (`rdpgen: 1`) and its `name`.";
+    InvalidValue = "RDP013", Error, "a value is not allowed",
+        "The value is outside what the field accepts: not one of its enumerated values, not matching its pattern, or out of its range.";
+    UnsupportedVersion = "RDP014", Error, "unsupported policy format version",
+        "This rdpgen reads policy format version 1 (`rdpgen: 1`).";
+    ExtendsMissing = "RDP020", Error, "an `extends` target does not exist",
+        "A relative `extends` entry is resolved against the directory of the file that names it. The message shows the chain of files that led there.";
+    ExtendsCycle = "RDP021", Error, "`extends` forms a cycle",
+        "A policy cannot extend itself, directly or through other files. The message shows the cycle.";
+    UnknownBaseline = "RDP022", Error, "unknown built-in baseline",
+        "Built-in baselines are `cis-level1`, `stig` and `break-glass`. A relative file must start with `./` or `../` or end in `.yaml`.";
+    ExtendsUnreadable = "RDP023", Error, "an `extends` target cannot be read",
+        "The file exists but could not be read, or is not a policy file.";
+    NlaWithRdpLayer = "RDP030", Error, "NLA cannot be required with the RDP security layer",
+        "Network Level Authentication runs CredSSP inside TLS. With `security.layer: rdp` there is no TLS, so `security.nla: true` cannot work. Use `negotiate` or `tls`.";
+    TlsWithLowEncryption = "RDP031", Error, "the TLS security layer is incompatible with low encryption",
+        "Microsoft documents SecurityLayer 2 (TLS) as not compatible with MinEncryptionLevel 1 (low); the listener reports event 1050 and corrects it. Use `client-compatible` or `high`.";
+    RdpLayer = "RDP032", Warning, "the RDP security layer does not authenticate the server",
+        "With `security.layer: rdp` the server presents no certificate, so clients cannot tell it from an impostor, and NLA is impossible. Prefer `tls`.";
+    TemplateAndThumbprint = "RDP033", Error, "both a certificate template and a thumbprint are set",
+        "On Windows a certificate bound explicitly through SSLCertificateSHA1Hash takes precedence over the template policy (CertTemplateName). Set one of `certificate.template` and `certificate.thumbprint`.";
+    BadThumbprint = "RDP034", Error, "the thumbprint is not 40 hexadecimal digits",
+        "A SHA-1 thumbprint is 40 hexadecimal digits. rdpgen strips spaces, colons and the invisible U+200E mark that the certificate console copies before checking.";
+    SelfSigned = "RDP035", Warning, "the listener will use a self-signed certificate",
+        "With layer `negotiate` or `tls` and neither `certificate.template` nor `certificate.thumbprint`, the listener uses its self-signed certificate. Those expire and are a common cause of error 0x904 with extended error 0x7. Bind a PKI certificate or set `certificate.allowSelfSigned: true` to accept this.";
+    BadAddress = "RDP036", Error, "a firewall address is not a CIDR, IP address or keyword",
+        "`firewall.allowFrom` takes IPv4 or IPv6 addresses, CIDR subnets (`10.0.0.0/8`) and the keywords `any` and `local-subnet`.";
+    HostBitsSet = "RDP037", Warning, "a subnet has host bits set",
+        "The address has bits set beyond its prefix length (`10.1.2.3/8`). rdpgen normalises it to the network address; write that instead to say what you mean.";
+    PublicAny = "RDP038", Warning, "RDP is open to any address on the public profile",
+        "`firewall.profiles` includes `public` while `firewall.allowFrom` is `[any]`: the host accepts RDP from anywhere on untrusted networks. Narrow `allowFrom`.";
+    PortOutOfRange = "RDP039", Error, "the port is outside 1..65535",
+        "`connection.port` is a TCP/UDP port number from 1 to 65535.";
+    LowPort = "RDP040", Warning, "a privileged port other than 3389",
+        "Ports below 1024 belong to well-known services; an RDP listener there may collide with one and confuse scanners and firewalls.";
+    BadDuration = "RDP041", Error, "a duration is not one of the values Group Policy offers",
+        "Session time limits are enumerations in Microsoft's ADMX; Group Policy can only store these values. The message lists the allowed durations.";
+    DisabledWithSettings = "RDP042", Warning, "settings have no effect while connections are denied",
+        "`connection.allow: false` denies Remote Desktop connections, so the other connection and security settings have no effect.";
+    Tls13Only = "RDP043", Warning, "TLS 1.3 as the minimum may lock out RDP clients",
+        "Whether the RDP listener negotiates TLS 1.3 depends on the Windows build, and older clients and gateways cannot. With `tls.minVersion` above 1.2 and a TLS-capable layer, clients may fail with 0x904/0x7.";
+    ControlCharacter = "RDP044", Error, "a string holds a control character",
+        "Strings that reach the registry, Group Policy files or scripts cannot hold control characters such as CR, LF or NUL.";
+    BadSid = "RDP045", Error, "a logon-right entry is not a valid account or SID",
+        "`logonRights` entries are account names (`Administrators`, `CORP\\\\RDP Admins`) or SIDs (`S-1-5-32-544`). Names cannot contain `,`, `=`, `\"` or control characters.";
+    BadGuid = "RDP046", Error, "`gpo.guid` is not a GUID",
+        "`gpo.guid` is written in registry format: `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}` with hexadecimal digits.";
+    BadName = "RDP047", Error, "a name is not valid",
+        "Policy names match `^[a-z0-9][a-z0-9-]{0,62}$`: they name output directories and seed the GPO GUID.";
+    BadServerName = "RDP048", Error, "a license server name is not valid",
+        "License servers are host names or IP addresses; they are joined with commas into the LicenseServers policy value, so a name cannot hold a comma, space or control character.";
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Code {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+            .ok_or(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in Code::ALL {
+            let s = code.as_str();
+            assert!(s.len() == 6 && s.starts_with("RDP"), "{s}");
+            assert!(seen.insert(s), "duplicate {s}");
+            assert!(!code.title().ends_with('.'), "house style: {s}");
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Rendering diagnostics: text with caret snippets (annotate-snippets) and JSON.
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+
+use super::{Diagnostic, Severity};
+use crate::source::Sources;
+
+/// Renders diagnostics as text, each with its snippet. `styled` adds ANSI colour.
+#[must_use]
+pub fn render_text(diagnostics: &[Diagnostic], sources: &Sources, styled: bool) -> String {
+    let renderer = if styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for d in diagnostics {
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
+        let group = if let Some(loc) = d.location {
+            let file = sources.get(loc.file);
+            let mut start = loc.span.start.min(file.text.len());
+            let mut end = loc.span.end.clamp(start, file.text.len());
+            while !file.text.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !file.text.is_char_boundary(end) {
+                end += 1;
+            }
+            let mut annotation = AnnotationKind::Primary.span(start..end);
+            if let Some(label) = &d.label {
+                annotation = annotation.label(label.as_str());
+            }
+            title.element(
+                Snippet::source(file.text.as_str())
+                    .path(file.name.as_str())
+                    .fold(true)
+                    .annotation(annotation),
+            )
+        } else {
+            Group::with_title(title)
+        };
+        let mut report: Vec<Group<'_>> = vec![group];
+        if let Some(help) = &d.help {
+            report.push(Group::with_title(
+                Level::HELP.secondary_title(help.as_str()),
+            ));
+        }
+        out.push_str(&renderer.render(&report));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    severity: Severity,
+    message: &'a str,
+    file: Option<&'a str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    end_line: Option<usize>,
+    end_column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+}
+
+/// Renders diagnostics as a JSON array of objects with `code`, `severity`, `message`, `file`,
+/// `line` and `column` (1-based; `null` when the problem has no location).
+#[must_use]
+pub fn render_json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
+    let items: Vec<JsonDiagnostic<'_>> = diagnostics
+        .iter()
+        .map(|d| {
+            let (file, start, end) = match d.location {
+                Some(loc) => {
+                    let f = sources.get(loc.file);
+                    (
+                        Some(f.name.as_str()),
+                        Some(f.line_column(loc.span.start)),
+                        Some(f.line_column(loc.span.end)),
+                    )
+                }
+                None => (None, None, None),
+            };
+            JsonDiagnostic {
+                code: d.code.as_str(),
+                severity: d.severity,
+                message: &d.message,
+                file,
+                line: start.map(|p| p.0),
+                column: start.map(|p| p.1),
+                end_line: end.map(|p| p.0),
+                end_column: end.map(|p| p.1),
+                help: d.help.as_deref(),
+            }
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
+}

@@ -1,0 +1,11 @@
+//! The policy language: YAML surface types, loading files, `extends` and merging.
+
+pub mod builtin;
+pub mod load;
+pub mod tree;
+pub mod types;
+pub mod yaml;
+
+pub use load::{Chain, Document, ReadError, load_chain};
+pub use tree::{TreeNode, TreeValue, pointer_to_field};
+pub use types::Policy;

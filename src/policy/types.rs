@@ -1,0 +1,329 @@
+//! The YAML surface of policy language v1, mirrored as serde types. `Option` means "not
+//! configured": an absent field produces no setting in any artifact. The JSON Schema that
+//! editors use is generated from these types, so their doc comments are its descriptions.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// An rdpgen policy: the Remote Desktop posture of a group of Windows hosts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(title = "rdpgen policy")]
+pub struct Policy {
+    /// Policy format version. Must be 1.
+    #[schemars(range(min = 1, max = 1))]
+    pub rdpgen: u32,
+    /// Names the outputs and seeds the GPO GUID: lowercase letters, digits and `-`, at most 63
+    /// characters, starting with a letter or digit.
+    #[schemars(pattern(r"^[a-z0-9][a-z0-9-]{0,62}$"))]
+    pub name: String,
+    /// Free text describing the policy; recorded in generated artifacts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Bases applied in order before this file: built-in baselines by name (`cis-level1`, `stig`,
+    /// `break-glass`) or paths relative to this file (`./org-base.yaml`). Maps merge key by key;
+    /// scalars and lists are replaced whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<Vec<String>>,
+    /// Whether and how clients connect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<Connection>,
+    /// Security layer, Network Level Authentication and encryption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security: Option<Security>,
+    /// SCHANNEL protocol versions on the server side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<Tls>,
+    /// The listener certificate: how it is chosen and what the audit requires of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<Certificate>,
+    /// Windows Defender Firewall allow rules for RDP, delivered by Group Policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firewall: Option<Firewall>,
+    /// Remote Desktop licensing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licensing: Option<Licensing>,
+    /// Session time limits and session count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<Sessions>,
+    /// Device and resource redirection: `true` allows, `false` denies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirection: Option<Redirection>,
+    /// CredSSP settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<Credentials>,
+    /// User rights for Remote Desktop logon (GptTmpl.inf `[Privilege Rights]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logon_rights: Option<LogonRights>,
+    /// Metadata of the generated GPO backup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpo: Option<Gpo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Connection {
+    /// Allow Remote Desktop connections (TS_DISABLE_CONNECTIONS: fDenyTSConnections 0 when true,
+    /// 1 when false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow: Option<bool>,
+    /// Listener port, 1..65535 (RDP-Tcp PortNumber, a local value with no ADMX policy). Firewall
+    /// rules use the same port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    /// Transport protocols (TS_SELECT_TRANSPORT SelectTransport): `tcp-udp` (2) or `tcp` (1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<Transport>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    // Use either UDP or TCP (SelectTransport 2).
+    TcpUdp,
+    // Use only TCP (SelectTransport 1).
+    Tcp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Security {
+    /// Security layer (TS_SECURITY_LAYER_POLICY SecurityLayer): `rdp` (0, server not
+    /// authenticated), `negotiate` (1) or `tls` (2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<SecurityLayer>,
+    /// Require Network Level Authentication (TS_USER_AUTHENTICATION_POLICY UserAuthentication).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nla: Option<bool>,
+    /// Client connection encryption level (TS_ENCRYPTION_POLICY MinEncryptionLevel): `low` (1),
+    /// `client-compatible` (2) or `high` (3). Applies to the native RDP layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<EncryptionLevel>,
+    /// Always prompt for password upon connection (TS_PASSWORD fPromptForPassword).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_for_password: Option<bool>,
+    /// Require secure RPC communication (TS_RPC_ENCRYPTION fEncryptRPCTraffic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secure_rpc: Option<bool>,
+    /// Do not allow passwords to be saved (TS_CLIENT_DISABLE_PASSWORD_SAVING_2
+    /// DisablePasswordSaving).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable_password_saving: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecurityLayer {
+    // Native RDP encryption; the server is not authenticated (SecurityLayer 0).
+    Rdp,
+    // TLS when the client supports it, else native RDP (SecurityLayer 1).
+    Negotiate,
+    // TLS with server authentication; fails when TLS is not possible (SecurityLayer 2).
+    Tls,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum EncryptionLevel {
+    // MinEncryptionLevel 1.
+    Low,
+    // MinEncryptionLevel 2.
+    ClientCompatible,
+    // MinEncryptionLevel 3.
+    High,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Tls {
+    /// Lowest TLS version the server side of SCHANNEL accepts. Versions at or above it get
+    /// Enabled=1/DisabledByDefault=0, versions below it Enabled=0/DisabledByDefault=1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_version: Option<TlsVersion>,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+pub enum TlsVersion {
+    #[serde(rename = "1.0")]
+    Tls10,
+    #[serde(rename = "1.1")]
+    Tls11,
+    #[serde(rename = "1.2")]
+    Tls12,
+    #[serde(rename = "1.3")]
+    Tls13,
+}
+
+impl TlsVersion {
+    pub const ALL: [TlsVersion; 4] = [Self::Tls10, Self::Tls11, Self::Tls12, Self::Tls13];
+
+    /// `1.2` and so on, as written in policies.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tls10 => "1.0",
+            Self::Tls11 => "1.1",
+            Self::Tls12 => "1.2",
+            Self::Tls13 => "1.3",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Certificate {
+    /// Certificate template the listener enrols from (TS_CERTIFICATE_TEMPLATE_POLICY
+    /// CertTemplateName). Set this or `thumbprint`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// SHA-1 thumbprint of a certificate in LocalMachine\My to bind to the listener (RDP-Tcp
+    /// SSLCertificateSHA1Hash, 20 bytes). Spaces, colons and U+200E are ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbprint: Option<String>,
+    /// Audit: report a finding when the bound certificate expires within this many days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_warning_days: Option<u32>,
+    /// Audit: smallest acceptable key size in bits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_key_size: Option<u32>,
+    /// Audit and lint: whether a self-signed listener certificate is acceptable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_self_signed: Option<bool>,
+    /// Remediation: grant NETWORK SERVICE read on the bound certificate's private key file only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repair_key_permissions: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Firewall {
+    /// Network profiles on which the RDP allow rules apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profiles: Option<Vec<FirewallProfile>>,
+    /// Remote addresses allowed to connect: IPv4/IPv6 addresses, CIDR subnets, or the keywords
+    /// `any` and `local-subnet`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_from: Option<Vec<String>>,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirewallProfile {
+    Domain,
+    Private,
+    Public,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Licensing {
+    /// Licensing mode (TS_LICENSING_MODE LicensingMode): `per-user` (4) or `per-device` (2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<LicensingMode>,
+    /// License servers tried first (TS_LICENSE_SERVERS LicenseServers, comma-separated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub servers: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LicensingMode {
+    // LicensingMode 4.
+    PerUser,
+    // LicensingMode 2.
+    PerDevice,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Sessions {
+    /// Time limit for active but idle sessions (TS_SESSIONS_Idle_Limit_2 MaxIdleTime): `never` or
+    /// one of 1m, 5m, 10m, 15m, 30m, 1h, 2h, 3h, 6h, 8h, 12h, 16h, 18h, 1d, 2d, 3d, 4d, 5d.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout: Option<String>,
+    /// Time limit for disconnected sessions (TS_SESSIONS_Disconnected_Timeout_2
+    /// MaxDisconnectionTime); same values as `idleTimeout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disconnected_timeout: Option<String>,
+    /// Time limit for active sessions (TS_SESSIONS_Limits_2 MaxConnectionTime); same values as
+    /// `idleTimeout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_timeout: Option<String>,
+    /// Restrict each user to a single session (TS_SINGLE_SESSION fSingleSessionPerUser).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub single_session_per_user: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Redirection {
+    /// Clipboard redirection (TS_CLIENT_CLIPBOARD fDisableClip).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clipboard: Option<bool>,
+    /// Drive redirection (TS_CLIENT_DRIVE_M fDisableCdm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drives: Option<bool>,
+    /// Client printer redirection (TS_CLIENT_PRINTER fDisableCpm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printers: Option<bool>,
+    /// COM port redirection (TS_CLIENT_COM fDisableCcm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub com_ports: Option<bool>,
+    /// LPT port redirection (TS_CLIENT_LPT fDisableLPT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lpt_ports: Option<bool>,
+    /// Plug and Play device redirection (TS_CLIENT_PNP fDisablePNPRedir).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pnp_devices: Option<bool>,
+    /// Smart card redirection (TS_SMART_CARD fEnableSmartCard).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smart_cards: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Credentials {
+    /// CredSSP Encryption Oracle Remediation (AllowEncryptionOracle): `force-updated-clients`
+    /// (0), `mitigated` (1) or `vulnerable` (2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_oracle: Option<EncryptionOracle>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum EncryptionOracle {
+    ForceUpdatedClients,
+    Mitigated,
+    Vulnerable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LogonRights {
+    /// Accounts granted "Allow log on through Remote Desktop Services"
+    /// (SeRemoteInteractiveLogonRight): well-known names or SIDs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow: Option<Vec<String>>,
+    /// Accounts denied Remote Desktop logon (SeDenyRemoteInteractiveLogonRight).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deny: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Gpo {
+    /// Display name of the generated GPO. Default: `rdpgen <name>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// GUID of the generated GPO, `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`. Default: a
+    /// deterministic UUIDv5 of the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
+    /// Domain recorded in Backup.xml.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+}

@@ -1,0 +1,141 @@
+//! Validation: a loaded chain of documents becomes one valid [`Policy`] plus diagnostics.
+//! Each file is checked against the JSON Schema, the files are merged in `extends` order, and
+//! the RDP-aware rules of the language run on the merged policy.
+
+mod rules;
+pub mod schema;
+
+use crate::diagnostic::Diagnostic;
+use crate::policy::{Chain, Policy, TreeNode, TreeValue};
+use crate::source::FileId;
+
+/// The outcome of validating one policy file with its bases.
+#[derive(Debug)]
+pub struct Validated {
+    /// The file named on the command line.
+    pub root: Option<FileId>,
+    /// The merged policy; `None` when any error was found.
+    pub policy: Option<Policy>,
+    /// The merged tree with provenance; `None` when a file could not be parsed or failed the
+    /// schema.
+    pub merged: Option<TreeNode>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Validated {
+    #[must_use]
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Validates a chain produced by [`crate::policy::load_chain`].
+#[must_use]
+pub fn validate(chain: Chain) -> Validated {
+    let Chain {
+        documents,
+        mut diagnostics,
+    } = chain;
+    let root = documents.last().map(|d| d.file);
+    for doc in &documents {
+        diagnostics.extend(schema::check(&doc.tree));
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) || documents.is_empty() {
+        return Validated {
+            root,
+            policy: None,
+            merged: None,
+            diagnostics,
+        };
+    }
+    let merged = merge(&documents);
+    let policy = match serde_json::from_value::<Policy>(merged.to_json()) {
+        Ok(policy) => policy,
+        Err(e) => {
+            // The schema is generated from the same types, so this is a bug in rdpgen; still a
+            // diagnostic rather than a panic.
+            diagnostics.push(Diagnostic::new(
+                crate::diagnostic::Code::InvalidValue,
+                format!("the merged policy is not valid: {e}"),
+                Some(merged.location),
+            ));
+            return Validated {
+                root,
+                policy: None,
+                merged: Some(merged),
+                diagnostics,
+            };
+        }
+    };
+    diagnostics.extend(rules::check(&policy, &merged));
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    Validated {
+        root,
+        policy: (!has_errors).then_some(policy),
+        merged: Some(merged),
+        diagnostics,
+    }
+}
+
+/// Merges documents in order; `extends` itself belongs to each file and is not merged.
+fn merge(documents: &[crate::policy::Document]) -> TreeNode {
+    let mut iter = documents.iter().map(|d| {
+        let mut tree = d.tree.clone();
+        if let TreeValue::Map(map) = &mut tree.value {
+            map.remove("extends");
+        }
+        tree
+    });
+    let mut merged = iter
+        .next()
+        .expect("merge is called with at least one document");
+    for tree in iter {
+        merged.merge(tree);
+    }
+    merged
+}
+
+/// The candidate closest to `word` (edit distance, case-insensitive), if it is close enough to
+/// be what was meant.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (levenshtein(&lower, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.chars().count().max(word.chars().count()) / 3).max(2))
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(row[j + 1])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_find_near_misses_only() {
+        let keys = ["promptForPassword", "secureRpc", "nla", "layer"];
+        assert_eq!(suggest("promptForPasword", keys), Some("promptForPassword"));
+        assert_eq!(suggest("NLA", keys), Some("nla"));
+        assert_eq!(suggest("securerpc", keys), Some("secureRpc"));
+        assert_eq!(suggest("completelyDifferent", keys), None);
+    }
+}

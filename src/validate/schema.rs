@@ -1,0 +1,312 @@
+//! The JSON Schema of the policy language, generated from the surface types, and validation of
+//! each document against it. Schema errors become diagnostics located through the tree.
+
+use std::sync::OnceLock;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use serde_json::Value;
+
+use super::suggest;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::policy::{Policy, TreeNode, TreeValue, pointer_to_field};
+
+/// The policy JSON Schema (draft 2020-12), as committed in `policies/rdpgen.schema.json`.
+#[must_use]
+pub fn policy_schema() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let schema = generator.into_root_schema_for::<Policy>();
+    let mut value = schema.to_value();
+    drop_null_alternatives(&mut value);
+    if let Value::Object(map) = &mut value {
+        map.insert(
+            "$id".into(),
+            Value::String("https://rdpgen.dev/schemas/policy-v1.json".into()),
+        );
+    }
+    value
+}
+
+/// "Not configured" is written by leaving a key out, so `null` is not a value the language
+/// offers: `Option<T>` becomes plain `T` in the schema.
+fn drop_null_alternatives(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Array(types)) = map.get_mut("type") {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    let only = types[0].clone();
+                    map.insert("type".into(), only);
+                }
+            }
+            if let Some(Value::Array(alternatives)) = map.get("anyOf") {
+                let rest: Vec<Value> = alternatives
+                    .iter()
+                    .filter(|a| a.get("type").is_none_or(|t| t != "null"))
+                    .cloned()
+                    .collect();
+                if rest.len() == 1 {
+                    map.remove("anyOf");
+                    if let Value::Object(inner) = &rest[0] {
+                        for (k, v) in inner {
+                            map.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+            for v in map.values_mut() {
+                drop_null_alternatives(v);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null_alternatives),
+        _ => {}
+    }
+}
+
+fn validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        // The schema is generated from our own types; failing to compile it is a bug.
+        jsonschema::validator_for(&policy_schema()).expect("the generated policy schema compiles")
+    })
+}
+
+/// Checks one document against the schema.
+#[must_use]
+pub fn check(tree: &TreeNode) -> Vec<Diagnostic> {
+    let instance = tree.to_json();
+    let schema = policy_schema();
+    let mut out = Vec::new();
+    for error in validator().iter_errors(&instance) {
+        let pointer = error.instance_path().as_str().to_string();
+        out.extend(to_diagnostics(error.kind(), &pointer, tree, &schema));
+    }
+    out.sort_by(|a, b| {
+        (a.location.map(|l| l.span.start), a.code, &a.message).cmp(&(
+            b.location.map(|l| l.span.start),
+            b.code,
+            &b.message,
+        ))
+    });
+    out.dedup();
+    out
+}
+
+fn to_diagnostics(
+    kind: &ValidationErrorKind,
+    pointer: &str,
+    tree: &TreeNode,
+    schema: &Value,
+) -> Vec<Diagnostic> {
+    let field = pointer_to_field(pointer);
+    let found = tree.get(pointer);
+    match kind {
+        ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
+            .iter()
+            .map(|key| {
+                let child = format!("{pointer}/{key}");
+                let known = properties_at(schema, pointer);
+                let where_ = if pointer.is_empty() {
+                    "at the top level".to_string()
+                } else {
+                    format!("in `{field}`")
+                };
+                let d = Diagnostic::new(
+                    Code::UnknownKey,
+                    format!("unknown key `{key}` {where_}"),
+                    Some(tree.locate_key(&child)),
+                );
+                match suggest(key, known.iter().map(String::as_str)) {
+                    Some(s) => d
+                        .with_label(format!("did you mean `{s}`?"))
+                        .with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help(format!("known keys here: {}", known.join(", "))),
+                }
+            })
+            .collect(),
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or("?");
+            let where_ = if pointer.is_empty() {
+                String::new()
+            } else {
+                format!(" in `{field}`")
+            };
+            vec![
+                Diagnostic::new(
+                    Code::MissingField,
+                    format!("missing required field `{name}`{where_}"),
+                    Some(tree.locate_key(pointer)),
+                )
+                .with_help(match name {
+                    "rdpgen" => "add `rdpgen: 1` (the policy format version)".to_string(),
+                    "name" => {
+                        "add `name: my-policy` (lowercase letters, digits and `-`)".to_string()
+                    }
+                    other => format!("add `{other}`"),
+                }),
+            ]
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected = match kind {
+                TypeKind::Single(t) => type_word(&t.to_string()),
+                TypeKind::Multiple(ts) => ts
+                    .iter()
+                    .map(|t| type_word(&t.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            };
+            let (actual, hint) = describe(found);
+            let mut d = Diagnostic::new(
+                Code::WrongType,
+                format!("`{field}` must be {expected}, found {actual}"),
+                Some(tree.locate(pointer)),
+            )
+            .with_label(format!("expected {expected}"));
+            if let Some(hint) = hint.filter(|_| expected.contains("boolean")) {
+                d = d.with_help(hint);
+            } else if expected.contains("string")
+                && matches!(found.map(|n| &n.value), Some(TreeValue::Int(_)))
+            {
+                d = d.with_help("quote the value to make it a string");
+            }
+            vec![d]
+        }
+        ValidationErrorKind::Enum { options } => {
+            let allowed: Vec<String> = options
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let (actual, _) = describe(found);
+            let got = found.and_then(|n| match &n.value {
+                TreeValue::Str { text, .. } => Some(text.as_str()),
+                _ => None,
+            });
+            let mut d = Diagnostic::new(
+                Code::InvalidValue,
+                format!(
+                    "`{field}` must be one of {}, found {actual}",
+                    allowed
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Some(tree.locate(pointer)),
+            );
+            if let Some(s) = got.and_then(|g| suggest(g, allowed.iter().map(String::as_str))) {
+                d = d.with_label(format!("did you mean `{s}`?"));
+            }
+            vec![d]
+        }
+        ValidationErrorKind::Pattern { pattern } => {
+            let (actual, _) = describe(found);
+            let code = if pointer == "/name" {
+                Code::BadName
+            } else {
+                Code::InvalidValue
+            };
+            vec![Diagnostic::new(
+                code,
+                format!("`{field}` must match `{pattern}`, found {actual}"),
+                Some(tree.locate(pointer)),
+            )]
+        }
+        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit } => {
+            let (actual, _) = describe(found);
+            let code = if pointer == "/rdpgen" {
+                Code::UnsupportedVersion
+            } else {
+                Code::InvalidValue
+            };
+            let message = if pointer == "/rdpgen" {
+                format!("unsupported policy format version {actual}; this rdpgen reads version 1")
+            } else if matches!(kind, ValidationErrorKind::Minimum { .. }) {
+                format!("`{field}` must be at least {limit}, found {actual}")
+            } else {
+                format!("`{field}` must be at most {limit}, found {actual}")
+            };
+            vec![Diagnostic::new(code, message, Some(tree.locate(pointer)))]
+        }
+        other => vec![Diagnostic::new(
+            Code::InvalidValue,
+            format!("`{field}` is not valid: {}", other.keyword()),
+            Some(tree.locate(pointer)),
+        )],
+    }
+}
+
+fn type_word(t: &str) -> String {
+    match t {
+        "boolean" => "a boolean (`true` or `false`)".into(),
+        "integer" => "an integer".into(),
+        "string" => "a string".into(),
+        "array" => "a list".into(),
+        "object" => "a mapping".into(),
+        "number" => "a number".into(),
+        other => other.to_string(),
+    }
+}
+
+/// How a found value reads in a message, and a hint for YAML 1.1 booleans.
+fn describe(found: Option<&TreeNode>) -> (String, Option<String>) {
+    match found.map(|n| &n.value) {
+        None => ("nothing".into(), None),
+        Some(TreeValue::Null) => ("null (an empty value)".into(), None),
+        Some(TreeValue::Bool(b)) => (format!("boolean `{b}`"), None),
+        Some(TreeValue::Int(i)) => (format!("integer `{i}`"), None),
+        Some(TreeValue::Str { text, plain }) => {
+            let shown: String = text.chars().take(60).collect();
+            let lower = text.to_ascii_lowercase();
+            let hint = (*plain
+                && matches!(lower.as_str(), "yes" | "no" | "on" | "off" | "y" | "n"))
+            .then(|| {
+                let b = matches!(lower.as_str(), "yes" | "on" | "y");
+                format!("`{text}` is a string in rdpgen policies, not a boolean; write `{b}`")
+            });
+            (format!("string `{shown}`"), hint)
+        }
+        Some(TreeValue::Seq(_)) => ("a list".into(), None),
+        Some(TreeValue::Map(_)) => ("a mapping".into(), None),
+    }
+}
+
+/// The property names the schema allows for the object at `pointer`.
+fn properties_at(schema: &Value, pointer: &str) -> Vec<String> {
+    let mut node = schema;
+    for segment in pointer.split('/').skip(1) {
+        node = resolve(schema, node);
+        node = if segment.parse::<usize>().is_ok() {
+            match node.get("items") {
+                Some(items) => items,
+                None => return Vec::new(),
+            }
+        } else {
+            match node.get("properties").and_then(|p| p.get(segment)) {
+                Some(p) => p,
+                None => return Vec::new(),
+            }
+        };
+    }
+    let node = resolve(schema, node);
+    node.get("properties")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+    let mut node = node;
+    for _ in 0..8 {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(r) => match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
+                Some(target) => node = target,
+                None => return node,
+            },
+            None => return node,
+        }
+    }
+    node
+}

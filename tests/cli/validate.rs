@@ -1,0 +1,902 @@
+//! `rdpgen validate`: every rule of the language and every bad-input class, with the message,
+//! the location and the exit status pinned.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::{rdpgen, repo, run, scratch};
+
+const HEADER: &str = "rdpgen: 1\nname: t\n";
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Validates `text` as a policy and returns the exit code and the JSON diagnostics.
+fn diagnose(text: &str) -> (i32, Vec<Value>) {
+    let dir = scratch("diag");
+    let path = write(&dir, "p.yaml", text);
+    diagnose_file(&path)
+}
+
+fn diagnose_file(path: &Path) -> (i32, Vec<Value>) {
+    let (code, stdout, stderr) = run(rdpgen().args(["validate", "--format", "json"]).arg(path));
+    let diags: Vec<Value> = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("stdout is JSON ({e}): {stdout}\nstderr: {stderr}"));
+    (code, diags)
+}
+
+/// The single diagnostic with `code`; fails when there is none or more than one.
+fn only<'a>(diags: &'a [Value], code: &str) -> &'a Value {
+    let found: Vec<&Value> = diags.iter().filter(|d| d["code"] == code).collect();
+    assert_eq!(found.len(), 1, "expected one {code} in {diags:#?}");
+    found[0]
+}
+
+fn at(d: &Value) -> (u64, u64) {
+    (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap())
+}
+
+#[test]
+fn every_example_and_baseline_validates() {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in ["examples", "policies"] {
+        for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(
+        files.len() >= 7,
+        "four examples and three baselines at least: {files:?}"
+    );
+    for file in files {
+        // Examples are complete postures and must be clean; baselines are partial by design
+        // (cis-level1 alone means a self-signed certificate, which RDP035 rightly points out).
+        let example = file.starts_with(repo().join("examples"));
+        let mut cmd = rdpgen();
+        cmd.arg("validate").arg(&file);
+        if example {
+            cmd.arg("--deny-warnings");
+        }
+        let (code, stdout, stderr) = run(&mut cmd);
+        assert_eq!(code, 0, "{}: {stdout}{stderr}", file.display());
+        assert!(stdout.contains("valid (0 errors"), "{stdout}");
+    }
+}
+
+#[test]
+fn a_valid_policy_exits_zero_and_says_so() {
+    let dir = scratch("valid");
+    let path = write(
+        &dir,
+        "ok.yaml",
+        &format!("{HEADER}security:\n  nla: true\n"),
+    );
+    let (code, stdout, _) = run(rdpgen().arg("validate").arg(&path));
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout.trim(),
+        format!("{}: valid (0 errors, 0 warnings)", path.display())
+    );
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let dir = scratch("warn");
+    let path = write(
+        &dir,
+        "w.yaml",
+        &format!("{HEADER}security:\n  layer: rdp\n"),
+    );
+    let (code, stdout, _) = run(rdpgen().args(["validate", "--color", "never"]).arg(&path));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("warning[RDP032]: `security.layer: rdp` does not authenticate the server"),
+        "{stdout}"
+    );
+    let (code, _, _) = run(rdpgen().args(["validate", "--deny-warnings"]).arg(&path));
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn text_output_has_a_caret_snippet_with_file_line_and_column() {
+    let dir = scratch("snippet");
+    let path = write(&dir, "s.yaml", &format!("{HEADER}security:\n  nla: yes\n"));
+    let (code, stdout, _) = run(rdpgen().args(["validate", "--color", "never"]).arg(&path));
+    assert_eq!(code, 1);
+    let expected_location = format!("{}:4:8", path.display());
+    assert!(stdout.contains("error[RDP011]: `security.nla` must be a boolean (`true` or `false`), found string `yes`"), "{stdout}");
+    assert!(stdout.contains(&expected_location), "{stdout}");
+    assert!(stdout.contains("  nla: yes"), "{stdout}");
+    assert!(stdout.contains("^^^"), "{stdout}");
+    assert!(
+        stdout.contains("`yes` is a string in rdpgen policies, not a boolean; write `true`"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn all_problems_are_reported_at_once() {
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}security:\n  nla: on\n  layr: tls\nconnection:\n  port: \"3389\"\n"
+    ));
+    assert_eq!(code, 1);
+    let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["RDP011", "RDP010", "RDP011"], "{diags:#?}");
+}
+
+#[test]
+fn unknown_keys_suggest_the_nearest_key() {
+    let (code, diags) = diagnose(&format!("{HEADER}security:\n  promptForPasword: true\n"));
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP010");
+    assert_eq!(d["message"], "unknown key `promptForPasword` in `security`");
+    assert_eq!(d["help"], "did you mean `promptForPassword`?");
+    assert_eq!(at(d), (4, 3));
+    let (_, diags) = diagnose(&format!("{HEADER}sesions:\n  idleTimeout: 15m\n"));
+    let d = only(&diags, "RDP010");
+    assert_eq!(d["message"], "unknown key `sesions` at the top level");
+    assert_eq!(d["help"], "did you mean `sessions`?");
+    assert_eq!(at(d), (3, 1));
+}
+
+#[test]
+fn yaml11_booleans_are_errors() {
+    for word in ["yes", "no", "on", "off", "Yes", "OFF"] {
+        let (code, diags) = diagnose(&format!("{HEADER}redirection:\n  drives: {word}\n"));
+        assert_eq!(code, 1, "{word}");
+        let d = only(&diags, "RDP011");
+        assert_eq!(
+            d["message"],
+            format!(
+                "`redirection.drives` must be a boolean (`true` or `false`), found string `{word}`"
+            )
+        );
+        assert_eq!(at(d), (4, 11));
+    }
+}
+
+#[test]
+fn wrong_types_name_the_expected_type() {
+    let (_, diags) = diagnose(&format!("{HEADER}connection:\n  port: [3389]\n"));
+    assert_eq!(
+        only(&diags, "RDP011")["message"],
+        "`connection.port` must be an integer, found a list"
+    );
+    let (_, diags) = diagnose(&format!("{HEADER}firewall:\n  allowFrom: 10.0.0.0/8\n"));
+    assert_eq!(
+        only(&diags, "RDP011")["message"],
+        "`firewall.allowFrom` must be a list, found string `10.0.0.0/8`"
+    );
+    let (_, diags) = diagnose(&format!("{HEADER}certificate:\n  template: 42\n"));
+    let d = only(&diags, "RDP011");
+    assert_eq!(
+        d["message"],
+        "`certificate.template` must be a string, found integer `42`"
+    );
+    assert_eq!(d["help"], "quote the value to make it a string");
+}
+
+#[test]
+fn enum_values_are_listed() {
+    let (code, diags) = diagnose(&format!("{HEADER}security:\n  layer: ssl\n"));
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP013");
+    assert_eq!(
+        d["message"],
+        "`security.layer` must be one of `rdp`, `negotiate`, `tls`, found string `ssl`"
+    );
+    assert_eq!(at(d), (4, 10));
+}
+
+#[test]
+fn unquoted_tls_versions_are_kept_as_written() {
+    let (code, diags) = diagnose(&format!("{HEADER}tls:\n  minVersion: 1.2\n"));
+    assert_eq!(code, 0, "{diags:#?}");
+    let (code, diags) = diagnose(&format!("{HEADER}tls:\n  minVersion: 1.0\n"));
+    assert_eq!(code, 0, "`1.0` must not become `1`: {diags:#?}");
+    let (code, diags) = diagnose(&format!("{HEADER}tls:\n  minVersion: 1.20\n"));
+    assert_eq!(code, 1);
+    assert_eq!(
+        only(&diags, "RDP013")["message"],
+        "`tls.minVersion` must be one of `1.0`, `1.1`, `1.2`, `1.3`, found string `1.20`"
+    );
+}
+
+#[test]
+fn missing_required_fields() {
+    let (code, diags) = diagnose("security:\n  nla: true\n");
+    assert_eq!(code, 1);
+    let messages: Vec<&str> = diags
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "missing required field `name`",
+            "missing required field `rdpgen`"
+        ]
+    );
+    assert!(
+        diags
+            .iter()
+            .all(|d| d["code"] == "RDP012" && at(d) == (1, 1))
+    );
+}
+
+#[test]
+fn format_version_and_name() {
+    let (_, diags) = diagnose("rdpgen: 2\nname: t\n");
+    let d = only(&diags, "RDP014");
+    assert_eq!(
+        d["message"],
+        "unsupported policy format version integer `2`; this rdpgen reads version 1"
+    );
+    assert_eq!(at(d), (1, 9));
+    let (_, diags) = diagnose("rdpgen: 1\nname: Tier1_Servers\n");
+    let d = only(&diags, "RDP047");
+    assert_eq!(
+        d["message"],
+        "`name` must match `^[a-z0-9][a-z0-9-]{0,62}$`, found string `Tier1_Servers`"
+    );
+    assert_eq!(at(d), (2, 7));
+}
+
+#[test]
+fn malformed_yaml() {
+    let (code, diags) = diagnose("rdpgen: 1\nname: t\nsecurity:\n  nla: [true\n");
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP001");
+    assert!(d["line"].as_u64().unwrap() >= 4, "{d:#?}");
+    let (code, diags) = diagnose("rdpgen: 1\nname: t\n  bad indent: x\n");
+    assert_eq!(code, 1);
+    only(&diags, "RDP001");
+}
+
+#[test]
+fn empty_files() {
+    for text in ["", "\n\n", "# only a comment\n"] {
+        let (code, diags) = diagnose(text);
+        assert_eq!(code, 1, "{text:?}");
+        let d = only(&diags, "RDP003");
+        assert_eq!(
+            d["message"],
+            "the file is empty: a policy needs at least `rdpgen: 1` and `name`"
+        );
+        assert_eq!(at(d), (1, 1));
+    }
+}
+
+#[test]
+fn a_scalar_document_is_not_a_policy() {
+    let (code, diags) = diagnose("just a string\n");
+    assert_eq!(code, 1);
+    assert_eq!(
+        only(&diags, "RDP008")["message"],
+        "the document is a string, not a mapping of policy keys"
+    );
+}
+
+#[test]
+fn not_utf8() {
+    let dir = scratch("utf8");
+    let path = dir.join("latin1.yaml");
+    std::fs::write(&path, b"rdpgen: 1\nname: t\ndescription: caf\xE9\n").unwrap();
+    let (code, diags) = diagnose_file(&path);
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP002");
+    assert_eq!(d["message"], "the file is not UTF-8: invalid byte 0xE9");
+    assert_eq!(at(d), (3, 17));
+}
+
+#[test]
+fn duplicate_keys() {
+    let (code, diags) = diagnose(&format!("{HEADER}security:\n  nla: true\n  nla: false\n"));
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP006");
+    assert_eq!(d["line"], 5, "{d:#?}");
+}
+
+#[test]
+fn several_documents() {
+    let (code, diags) = diagnose(&format!("{HEADER}---\n{HEADER}"));
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP005");
+    assert!(d["line"].as_u64().unwrap() >= 3, "{d:#?}");
+}
+
+#[test]
+fn alias_bomb_is_bounded() {
+    let mut text = String::from(HEADER);
+    text.push_str("x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        let refs = vec![format!("*a{p}"); 9].join(", ");
+        text.push_str(&format!("x{i}: &a{i} [{refs}]\n"));
+    }
+    let started = std::time::Instant::now();
+    let (code, diags) = diagnose(&text);
+    assert_eq!(code, 1);
+    only(&diags, "RDP007");
+    // Not a timing test: a bomb that expanded would take minutes and gigabytes, not seconds.
+    assert!(started.elapsed().as_secs() < 60);
+}
+
+#[test]
+fn deep_nesting_is_bounded() {
+    let text = format!(
+        "{HEADER}description: {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let (code, diags) = diagnose(&text);
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP007");
+    assert_eq!(d["line"], 3);
+}
+
+#[test]
+fn huge_files_are_refused_unread() {
+    let dir = scratch("huge");
+    let path = dir.join("huge.yaml");
+    let mut text = String::from(HEADER);
+    text.push_str("description: \"");
+    text.push_str(&"x".repeat(100 * 1024 * 1024));
+    text.push_str("\"\n");
+    std::fs::write(&path, text).unwrap();
+    let (code, diags) = diagnose_file(&path);
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP004");
+    assert_eq!(
+        d["message"],
+        format!(
+            "`{}` is larger than 1024 KiB; policy files are small, so rdpgen does not parse it",
+            path.display()
+        )
+    );
+    assert_eq!(at(d), (1, 1));
+}
+
+#[test]
+fn unreadable_files_exit_two() {
+    let (code, stdout, stderr) = run(rdpgen().args(["validate", "does/not/exist.yaml"]));
+    assert_eq!(code, 2);
+    assert!(stdout.contains("does/not/exist.yaml") || stdout.is_empty());
+    assert!(
+        stderr.contains("error: cannot read `does/not/exist.yaml`"),
+        "{stderr}"
+    );
+    let dir = scratch("dir");
+    let (code, _, stderr) = run(rdpgen().arg("validate").arg(&dir));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is a directory"), "{stderr}");
+}
+
+#[test]
+fn bad_arguments_exit_two() {
+    let (code, _, _) = run(rdpgen().args(["validate"]));
+    assert_eq!(code, 2);
+    let (code, _, _) = run(rdpgen().args(["validate", "--format", "xml", "x.yaml"]));
+    assert_eq!(code, 2);
+    let (code, _, _) = run(rdpgen().args(["frobnicate"]));
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn one_bad_file_does_not_stop_the_others() {
+    let dir = scratch("many");
+    let good = write(&dir, "good.yaml", HEADER);
+    let bad = write(&dir, "bad.yaml", "rdpgen: 1\nname: BAD\n");
+    let (code, stdout, _) = run(rdpgen().arg("validate").arg(&bad).arg(&good));
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains(&format!("{}: invalid (1 error, 0 warnings)", bad.display())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{}: valid (0 errors, 0 warnings)", good.display())),
+        "{stdout}"
+    );
+}
+
+// ---- extends ------------------------------------------------------------------------------
+
+#[test]
+fn extends_merges_maps_and_replaces_lists() {
+    let dir = scratch("merge");
+    write(
+        &dir,
+        "base.yaml",
+        "rdpgen: 1\nname: base\nsecurity:\n  layer: tls\n  nla: true\nfirewall:\n  allowFrom: [10.0.0.0/8, 172.16.0.0/12]\n  profiles: [domain]\n",
+    );
+    let top = write(
+        &dir,
+        "top.yaml",
+        "rdpgen: 1\nname: top\nextends: [./base.yaml]\nsecurity:\n  nla: false\ncertificate:\n  allowSelfSigned: true\nfirewall:\n  allowFrom: [192.168.0.0/16]\n",
+    );
+    let (code, stdout, _) = run(rdpgen().args(["validate", "--explain-merge"]).arg(&top));
+    assert_eq!(code, 0, "{stdout}");
+    let base = dir.join("base.yaml");
+    let line = |field: &str| {
+        stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{field} =")))
+            .unwrap_or_else(|| panic!("{field} in {stdout}"))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        line("security.layer"),
+        format!("security.layer = \"tls\"  <- {}:4:10", base.display())
+    );
+    assert_eq!(
+        line("security.nla"),
+        format!(
+            "security.nla = false  <- {}:5:8  [overrides {}:5:8]",
+            top.display(),
+            base.display()
+        )
+    );
+    assert_eq!(
+        line("firewall.allowFrom"),
+        format!(
+            "firewall.allowFrom = [\"192.168.0.0/16\"]  <- {}:9:14  [overrides {}:7:14]",
+            top.display(),
+            base.display()
+        )
+    );
+    assert_eq!(
+        line("firewall.profiles"),
+        format!(
+            "firewall.profiles = [\"domain\"]  <- {}:8:13",
+            base.display()
+        )
+    );
+    assert_eq!(
+        line("name"),
+        format!(
+            "name = \"top\"  <- {}:2:7  [overrides {}:2:7]",
+            top.display(),
+            base.display()
+        )
+    );
+}
+
+#[test]
+fn builtin_baselines_are_embedded() {
+    let dir = scratch("builtin");
+    let top = write(&dir, "p.yaml", &format!("{HEADER}extends: [cis-level1]\n"));
+    let (code, stdout, _) = run(rdpgen().args(["validate", "--explain-merge"]).arg(&top));
+    // cis-level1 sets layer tls without a certificate: the self-signed warning, pointing into
+    // the built-in file.
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("security.layer = \"tls\"  <- builtin:cis-level1:10:10"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("warning[RDP035]"), "{stdout}");
+    assert!(stdout.contains("builtin:cis-level1"), "{stdout}");
+}
+
+#[test]
+fn unknown_baselines_suggest_the_nearest() {
+    let (code, diags) = diagnose(&format!("{HEADER}extends: [cis-level-1]\n"));
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP022");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("unknown built-in baseline `cis-level-1` (chain: "),
+        "{d:#?}"
+    );
+    assert_eq!(d["help"], "did you mean `cis-level1`?");
+    assert_eq!(at(d), (3, 11));
+}
+
+#[test]
+fn missing_extends_target_names_the_chain() {
+    let dir = scratch("missing");
+    let a = write(&dir, "a.yaml", "rdpgen: 1\nname: a\nextends: [./b.yaml]\n");
+    write(
+        &dir,
+        "b.yaml",
+        "rdpgen: 1\nname: b\nextends:\n  - ./nope.yaml\n",
+    );
+    let (code, diags) = diagnose_file(&a);
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP020");
+    let shown_dir = dir.display().to_string();
+    assert_eq!(
+        d["message"],
+        format!(
+            "`{shown_dir}/nope.yaml` does not exist (chain: {shown_dir}/a.yaml → {shown_dir}/b.yaml → {shown_dir}/nope.yaml)"
+        )
+    );
+    assert_eq!(d["file"], format!("{shown_dir}/b.yaml"));
+    assert_eq!(at(d), (4, 5));
+}
+
+#[test]
+fn extends_cycles_name_the_cycle() {
+    let dir = scratch("cycle");
+    let a = write(&dir, "a.yaml", "rdpgen: 1\nname: a\nextends: [./b.yaml]\n");
+    write(&dir, "b.yaml", "rdpgen: 1\nname: b\nextends: [./a.yaml]\n");
+    let (code, diags) = diagnose_file(&a);
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP021");
+    let s = dir.display().to_string();
+    assert_eq!(
+        d["message"],
+        format!("`extends` cycle: {s}/a.yaml → {s}/b.yaml → {s}/a.yaml")
+    );
+    assert_eq!(d["file"], format!("{s}/b.yaml"));
+    assert_eq!(at(d), (3, 11));
+    let self_ref = write(
+        &dir,
+        "self.yaml",
+        "rdpgen: 1\nname: s\nextends: [self.yaml]\n",
+    );
+    let (_, diags) = diagnose_file(&self_ref);
+    only(&diags, "RDP021");
+}
+
+#[test]
+fn errors_in_a_base_point_into_the_base() {
+    let dir = scratch("basebad");
+    write(
+        &dir,
+        "base.yaml",
+        "rdpgen: 1\nname: base\nsecurity:\n  nla: maybe\n",
+    );
+    let top = write(
+        &dir,
+        "top.yaml",
+        "rdpgen: 1\nname: top\nextends: [./base.yaml]\n",
+    );
+    let (code, diags) = diagnose_file(&top);
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP011");
+    assert_eq!(d["file"], format!("{}/base.yaml", dir.display()));
+    assert_eq!(at(d), (4, 8));
+}
+
+// ---- semantic rules -------------------------------------------------------------------------
+
+#[test]
+fn rdp030_nla_needs_tls() {
+    let (code, diags) = diagnose(&format!("{HEADER}security:\n  layer: rdp\n  nla: true\n"));
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP030");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(
+        d["message"],
+        "`security.nla: true` cannot work with `security.layer: rdp`: NLA needs CredSSP inside TLS"
+    );
+    assert_eq!(at(d), (5, 8));
+}
+
+#[test]
+fn rdp031_tls_with_low_encryption() {
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}security:\n  layer: tls\n  encryption: low\ncertificate:\n  allowSelfSigned: true\n"
+    ));
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP031");
+    assert_eq!(
+        d["message"],
+        "`security.encryption: low` is not compatible with `security.layer: tls`"
+    );
+    assert_eq!(at(d), (5, 15));
+}
+
+#[test]
+fn rdp032_rdp_layer_warns() {
+    let (code, diags) = diagnose(&format!("{HEADER}security:\n  layer: rdp\n"));
+    assert_eq!(code, 0);
+    let d = only(&diags, "RDP032");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(at(d), (4, 10));
+}
+
+#[test]
+fn rdp033_template_and_thumbprint() {
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}certificate:\n  template: RDP\n  thumbprint: 9F2B4C11D07E35A864C219FB0E835D2A77B1C440\n"
+    ));
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP033");
+    assert_eq!(
+        d["message"],
+        "`certificate.template` and `certificate.thumbprint` are both set"
+    );
+    assert!(
+        d["help"]
+            .as_str()
+            .unwrap()
+            .contains("SSLCertificateSHA1Hash before the template policy")
+    );
+    assert_eq!(at(d), (5, 15));
+}
+
+#[test]
+fn rdp034_thumbprints_are_normalised_then_checked() {
+    for ok in [
+        "9F2B4C11D07E35A864C219FB0E835D2A77B1C440",
+        "\"9f 2b 4c 11 d0 7e 35 a8 64 c2 19 fb 0e 83 5d 2a 77 b1 c4 40\"",
+        "\"9F:2B:4C:11:D0:7E:35:A8:64:C2:19:FB:0E:83:5D:2A:77:B1:C4:40\"",
+        "\"\u{200E}9f2b4c11d07e35a864c219fb0e835d2a77b1c440\"",
+    ] {
+        let (code, diags) = diagnose(&format!("{HEADER}certificate:\n  thumbprint: {ok}\n"));
+        assert_eq!(code, 0, "{ok}: {diags:#?}");
+    }
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}certificate:\n  thumbprint: 9F2B4C11D07E35A8\n"
+    ));
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP034");
+    assert_eq!(
+        d["message"],
+        "`certificate.thumbprint` must be 40 hexadecimal digits, found 16 characters after removing spaces and colons"
+    );
+    assert_eq!(at(d), (4, 15));
+    let (_, diags) = diagnose(&format!(
+        "{HEADER}certificate:\n  thumbprint: ZZ2B4C11D07E35A864C219FB0E835D2A77B1C440\n"
+    ));
+    only(&diags, "RDP034");
+}
+
+#[test]
+fn rdp035_self_signed_warning() {
+    let (code, diags) = diagnose(&format!("{HEADER}security:\n  layer: negotiate\n"));
+    assert_eq!(code, 0);
+    let d = only(&diags, "RDP035");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(at(d), (4, 10));
+    let (_, diags) = diagnose(&format!(
+        "{HEADER}security:\n  layer: tls\ncertificate:\n  allowSelfSigned: true\n"
+    ));
+    assert!(diags.is_empty(), "{diags:#?}");
+    let (_, diags) = diagnose(&format!(
+        "{HEADER}security:\n  layer: tls\ncertificate:\n  template: RDP\n"
+    ));
+    assert!(diags.is_empty(), "{diags:#?}");
+}
+
+#[test]
+fn rdp036_and_rdp037_firewall_addresses() {
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}firewall:\n  allowFrom:\n    - 10.0.0.0/8\n    - corp-net\n    - 10.1.2.3/8\n    - 300.1.1.1\n"
+    ));
+    assert_eq!(code, 1);
+    let bad: Vec<&Value> = diags.iter().filter(|d| d["code"] == "RDP036").collect();
+    assert_eq!(bad.len(), 2, "{diags:#?}");
+    assert_eq!(
+        bad[0]["message"],
+        "`firewall.allowFrom` entry `corp-net` is not a CIDR, IP address or keyword: `corp-net` is not an IPv4 or IPv6 address"
+    );
+    assert_eq!(at(bad[0]), (6, 7));
+    assert_eq!(at(bad[1]), (8, 7));
+    let d = only(&diags, "RDP037");
+    assert_eq!(
+        d["message"],
+        "`10.1.2.3/8` has host bits set; rdpgen uses `10.0.0.0/8`"
+    );
+    assert_eq!(at(d), (7, 7));
+}
+
+#[test]
+fn rdp038_public_any() {
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}firewall:\n  profiles: [domain, public]\n  allowFrom: [any]\n"
+    ));
+    assert_eq!(code, 0);
+    let d = only(&diags, "RDP038");
+    assert_eq!(
+        d["message"],
+        "RDP is allowed from any address on the public profile"
+    );
+    assert_eq!(at(d), (5, 14));
+}
+
+#[test]
+fn rdp039_and_rdp040_ports() {
+    for (port, col) in [("0", 9), ("65536", 9), ("-1", 9)] {
+        let (code, diags) = diagnose(&format!("{HEADER}connection:\n  port: {port}\n"));
+        assert_eq!(code, 1, "{port}");
+        let d = only(&diags, "RDP039");
+        assert_eq!(
+            d["message"],
+            format!("`connection.port` must be from 1 to 65535, found {port}")
+        );
+        assert_eq!(at(d), (4, col));
+    }
+    let (code, diags) = diagnose(&format!("{HEADER}connection:\n  port: 443\n"));
+    assert_eq!(code, 0);
+    assert_eq!(
+        only(&diags, "RDP040")["message"],
+        "`connection.port: 443` is a privileged port of another well-known service"
+    );
+    let (_, diags) = diagnose(&format!("{HEADER}connection:\n  port: 3389\n"));
+    assert!(diags.is_empty());
+}
+
+#[test]
+fn rdp041_durations_are_admx_values() {
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}sessions:\n  idleTimeout: 15m\n  activeTimeout: 60m\n  disconnectedTimeout: never\n"
+    ));
+    assert_eq!(code, 0, "{diags:#?}");
+    let (code, diags) = diagnose(&format!("{HEADER}sessions:\n  idleTimeout: 20m\n"));
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP041");
+    assert_eq!(
+        d["message"],
+        "`sessions.idleTimeout: 20m` is not a duration Group Policy offers; allowed: never, 1m, 5m, 10m, 15m, 30m, 1h, 2h, 3h, 6h, 8h, 12h, 16h, 18h, 1d, 2d, 3d, 4d, 5d"
+    );
+    assert_eq!(at(d), (4, 16));
+}
+
+#[test]
+fn rdp042_denied_connections_with_settings() {
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}connection:\n  allow: false\n  port: 3390\nsecurity:\n  nla: true\n"
+    ));
+    assert_eq!(code, 0);
+    let d = only(&diags, "RDP042");
+    assert_eq!(
+        d["message"],
+        "`connection.allow: false` denies Remote Desktop connections, so `connection.port`, `security` have no effect"
+    );
+    assert_eq!(at(d), (4, 10));
+    let (_, diags) = diagnose(&format!("{HEADER}connection:\n  allow: false\n"));
+    assert!(diags.is_empty());
+}
+
+#[test]
+fn rdp043_tls13_minimum() {
+    let (code, diags) = diagnose(&format!("{HEADER}tls:\n  minVersion: \"1.3\"\n"));
+    assert_eq!(code, 0);
+    let d = only(&diags, "RDP043");
+    assert_eq!(at(d), (4, 15));
+    let (_, diags) = diagnose(&format!(
+        "{HEADER}security:\n  layer: rdp\ntls:\n  minVersion: \"1.3\"\n"
+    ));
+    assert!(diags.iter().all(|d| d["code"] != "RDP043"));
+}
+
+#[test]
+fn rdp044_control_characters_cannot_reach_artifacts() {
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}certificate:\n  template: \"RDP\\r\\n[HKEY_LOCAL_MACHINE\\\\Evil]\"\n"
+    ));
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP044");
+    assert_eq!(
+        d["message"],
+        "`certificate.template` holds the control character U+000D"
+    );
+    assert_eq!(at(d), (4, 13));
+    let (_, diags) = diagnose(&format!("{HEADER}gpo:\n  displayName: \"a\\u0000b\"\n"));
+    only(&diags, "RDP044");
+    let (code, _) = diagnose(&format!("{HEADER}description: |\n  two\n  lines\n"));
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn rdp045_logon_right_entries() {
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}logonRights:\n  allow: [Administrators, 'S-1-5-32-555', 'CORP\\RDP Admins']\n  deny: ['Guests,Everyone', 'S-1-5-x']\n"
+    ));
+    assert_eq!(code, 1);
+    let bad: Vec<&Value> = diags.iter().filter(|d| d["code"] == "RDP045").collect();
+    assert_eq!(bad.len(), 2, "{diags:#?}");
+    assert_eq!(
+        bad[0]["message"],
+        "`logonRights.deny` entry `Guests,Everyone` is not an account name or SID"
+    );
+    assert_eq!(at(bad[0]), (5, 10));
+}
+
+#[test]
+fn rdp046_gpo_guid() {
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}gpo:\n  guid: 5B0F3F7E-2C7A-4C57-9E0B-6F1F2E6A9C11\n"
+    ));
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP046");
+    assert_eq!(
+        d["message"],
+        "`gpo.guid` `5B0F3F7E-2C7A-4C57-9E0B-6F1F2E6A9C11` is not a GUID in registry format"
+    );
+    let (code, _) = diagnose(&format!(
+        "{HEADER}gpo:\n  guid: \"{{5B0F3F7E-2C7A-4C57-9E0B-6F1F2E6A9C11}}\"\n"
+    ));
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn rdp048_license_servers() {
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}licensing:\n  servers: [lic01.corp.example.com, 'lic02, lic03', 10.0.0.5]\n"
+    ));
+    assert_eq!(code, 1);
+    let d = only(&diags, "RDP048");
+    assert_eq!(
+        d["message"],
+        "`licensing.servers` entry `lic02, lic03` is not a host name or IP address"
+    );
+}
+
+#[test]
+fn json_diagnostics_have_the_documented_fields() {
+    let (_, diags) = diagnose(&format!("{HEADER}security:\n  layer: rdp\n  nla: true\n"));
+    for d in &diags {
+        for key in ["code", "severity", "message", "file", "line", "column"] {
+            assert!(d.get(key).is_some(), "{key} missing in {d:#?}");
+        }
+    }
+}
+
+#[test]
+fn schema_is_committed_and_fresh() {
+    let (code, stdout, _) = run(rdpgen().arg("schema"));
+    assert_eq!(code, 0);
+    let committed = std::fs::read_to_string(repo().join("policies/rdpgen.schema.json")).unwrap();
+    assert!(
+        committed == stdout,
+        "policies/rdpgen.schema.json is stale: run `cargo run -- schema > policies/rdpgen.schema.json`"
+    );
+    let schema: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        schema["properties"]["security"]["description"],
+        "Security layer, Network Level Authentication and encryption."
+    );
+    assert_eq!(schema["additionalProperties"], false);
+}
+
+#[test]
+fn unfinished_commands_say_so_and_exit_two() {
+    for cmd in [
+        &["build", "examples/tier1.yaml", "--out", "x"][..],
+        &["diff", "p.yaml"],
+        &["collector"],
+    ] {
+        let (code, _, stderr) = run(rdpgen().args(cmd));
+        assert_eq!(code, 2, "{cmd:?}");
+        assert!(
+            stderr.contains("is not available in this build yet"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn help_lists_every_command_and_completions_and_man_work() {
+    let (code, stdout, _) = run(rdpgen().arg("--help"));
+    assert_eq!(code, 0);
+    for cmd in [
+        "validate",
+        "build",
+        "diff",
+        "schema",
+        "explain",
+        "collector",
+        "completions",
+    ] {
+        assert!(stdout.contains(cmd), "{cmd} in {stdout}");
+    }
+    let (code, stdout, _) = run(rdpgen().args(["completions", "bash"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("_rdpgen()"), "{stdout}");
+    let (code, stdout, _) = run(rdpgen().arg("man"));
+    assert_eq!(code, 0);
+    assert!(stdout.contains(".TH rdpgen"), "{stdout}");
+}
