@@ -1,6 +1,21 @@
 //! The RDP settings catalog: every setting the policy language can express, as data with
 //! provenance. Every back end and the audit read it; no registry path is spelled elsewhere.
 
+pub mod accounts;
+#[cfg(test)]
+mod admx_check;
+mod causes;
+pub mod keys;
+mod settings;
+mod types;
+
+pub use causes::CAUSES;
+pub use settings::SETTINGS;
+pub use types::{
+    AdmxPolicy, Benchmark, Cause, Class, Data, Element, LocalValue, Mapping, Setting, State,
+    ValueType,
+};
+
 /// Session time limits as Group Policy stores them: the enum items of `MaxIdleTime`,
 /// `MaxDisconnectionTime` and `MaxConnectionTime` in TerminalServer.admx, in milliseconds.
 pub const SESSION_DURATIONS: &[(&str, u32)] = &[
@@ -49,11 +64,25 @@ pub fn session_duration_ms(text: &str) -> Option<u32> {
         .map(|(_, v)| *v)
 }
 
-/// The canonical spelling of a Group Policy duration in milliseconds.
+/// The setting of a policy field.
 #[must_use]
-pub fn session_duration_name(ms: u32) -> Option<&'static str> {
-    SESSION_DURATIONS
-        .iter()
-        .find(|(_, v)| *v == ms)
-        .map(|(n, _)| *n)
+pub fn setting(field: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.field == field)
+}
+
+/// Settings that write or read a registry value of this name (case-insensitive, as Windows).
+pub fn settings_by_value_name(name: &str) -> impl Iterator<Item = &'static Setting> + '_ {
+    SETTINGS.iter().filter(move |s| {
+        s.policy
+            .is_some_and(|p| p.value_name.eq_ignore_ascii_case(name))
+            || s.local
+                .iter()
+                .any(|l| l.value_name.eq_ignore_ascii_case(name))
+    })
+}
+
+/// A 0x904/0x7 cause by id (`C1`).
+#[must_use]
+pub fn cause(id: &str) -> Option<&'static Cause> {
+    CAUSES.iter().find(|c| c.id.eq_ignore_ascii_case(id))
 }

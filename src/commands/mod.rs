@@ -1,5 +1,8 @@
 //! Commands: the only place that prints, writes files or picks an exit status.
 
+mod build;
+mod explain;
+mod output;
 mod schema;
 mod validate;
 
@@ -23,9 +26,9 @@ pub fn run(cli: Cli) -> ExitStatus {
     match cli.command {
         Command::Validate(args) => validate::run(&args, styled),
         Command::Schema(args) => schema::run(&args),
-        Command::Build(_) => not_yet("build", 4),
+        Command::Build(args) => build::run(&args, styled),
         Command::Diff(_) => not_yet("diff", 7),
-        Command::Explain(_) => not_yet("explain", 3),
+        Command::Explain(args) => explain::run(&args),
         Command::Collector(_) => not_yet("collector", 7),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();

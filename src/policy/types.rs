@@ -256,6 +256,14 @@ pub struct Sessions {
     /// Restrict each user to a single session (TS_SINGLE_SESSION fSingleSessionPerUser).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_session_per_user: Option<bool>,
+    /// Delete per-session temporary folders at logoff (TS_TEMP_DELETE, inverted:
+    /// DeleteTempDirsOnExit 1 when true). An rdpgen addition to language v1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_temp_folders_on_exit: Option<bool>,
+    /// Give each session its own temporary folder (TS_TEMP_PER_SESSION, inverted:
+    /// PerSessionTempDir 1 when true). An rdpgen addition to language v1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_session_temp_folders: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]

@@ -2,7 +2,7 @@
 //! Each file is checked against the JSON Schema, the files are merged in `extends` order, and
 //! the RDP-aware rules of the language run on the merged policy.
 
-mod rules;
+pub mod rules;
 pub mod schema;
 
 use crate::diagnostic::Diagnostic;

@@ -1,5 +1,8 @@
 //! The one integration-test binary: drives the real `rdpgen` executable.
 
+mod build;
+mod explain;
+mod model;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,91 @@
+//! The one writer of output trees. Everything is written into a fresh temporary directory
+//! beside `--out`; only when every file is written does each policy directory replace its
+//! previous version by rename, so a failed build leaves earlier artifacts as they were.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::emit::Artifact;
+
+/// Artifacts of one policy, to land in `<out>/<name>/`.
+pub struct PolicyOutput {
+    pub name: String,
+    pub artifacts: Vec<Artifact>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{action} `{path}`: {source}")]
+pub struct WriteError {
+    pub action: &'static str,
+    pub path: String,
+    #[source]
+    pub source: std::io::Error,
+}
+
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> WriteError {
+    let path = path.display().to_string();
+    move |source| WriteError {
+        action,
+        path,
+        source,
+    }
+}
+
+/// Writes every policy's artifacts, replacing `<out>/<name>/` as a whole.
+///
+/// # Errors
+/// Any I/O failure; the temporary directory is removed and `out` keeps its previous content.
+pub fn write_all(out: &Path, outputs: &[PolicyOutput]) -> Result<(), WriteError> {
+    fs::create_dir_all(out).map_err(io("cannot create", out))?;
+    let staging = staging_dir(out);
+    let result = stage(&staging, outputs).and_then(|()| commit(out, &staging, outputs));
+    let _ = fs::remove_dir_all(&staging);
+    result
+}
+
+fn staging_dir(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    out.with_file_name(format!(".{name}.rdpgen-tmp-{}", std::process::id()))
+}
+
+fn stage(staging: &Path, outputs: &[PolicyOutput]) -> Result<(), WriteError> {
+    let _ = fs::remove_dir_all(staging);
+    for output in outputs {
+        for artifact in &output.artifacts {
+            let path = staging.join(&output.name).join(&artifact.path);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(io("cannot create", parent))?;
+            }
+            let mut file = fs::File::create(&path).map_err(io("cannot create", &path))?;
+            file.write_all(&artifact.bytes)
+                .map_err(io("cannot write", &path))?;
+            file.sync_all().map_err(io("cannot write", &path))?;
+        }
+    }
+    Ok(())
+}
+
+fn commit(out: &Path, staging: &Path, outputs: &[PolicyOutput]) -> Result<(), WriteError> {
+    for output in outputs {
+        let target = out.join(&output.name);
+        let old = out.join(format!(
+            ".{}.rdpgen-old-{}",
+            output.name,
+            std::process::id()
+        ));
+        if target.exists() {
+            fs::rename(&target, &old).map_err(io("cannot move aside", &target))?;
+        }
+        let new = staging.join(&output.name);
+        if let Err(e) = fs::rename(&new, &target) {
+            // Put the previous artifacts back before reporting.
+            let _ = fs::rename(&old, &target);
+            return Err(io("cannot move into place", &target)(e));
+        }
+        let _ = fs::remove_dir_all(&old);
+    }
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! Back ends: `Model` → artifacts. Each back end is pure and deterministic (no clock, no I/O,
+//! sorted output); an artifact is a relative path and its bytes. Writing them is the job of
+//! `commands`.
+
+mod lgpo;
+mod pol;
+mod reg;
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::model::Model;
+
+pub use pol::pol_entries;
+
+/// A file to write, relative to `<out>/<policy name>/`, with `/` separators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An output target of `rdpgen build --target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    Reg,
+    Pol,
+    Lgpo,
+    Gpo,
+    Admx,
+    Dsc,
+    Dsc3,
+}
+
+impl Target {
+    pub const ALL: [Target; 7] = [
+        Self::Reg,
+        Self::Pol,
+        Self::Lgpo,
+        Self::Gpo,
+        Self::Admx,
+        Self::Dsc,
+        Self::Dsc3,
+    ];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reg => "reg",
+            Self::Pol => "pol",
+            Self::Lgpo => "lgpo",
+            Self::Gpo => "gpo",
+            Self::Admx => "admx",
+            Self::Dsc => "dsc",
+            Self::Dsc3 => "dsc3",
+        }
+    }
+
+    /// Whether this build of rdpgen can produce the target.
+    #[must_use]
+    pub fn is_available(self) -> bool {
+        matches!(self, Self::Reg | Self::Pol | Self::Lgpo)
+    }
+
+    /// The issue that tracks an unavailable target.
+    #[must_use]
+    pub fn tracking_issue(self) -> Option<u32> {
+        match self {
+            Self::Gpo | Self::Admx => Some(5),
+            Self::Dsc | Self::Dsc3 => Some(6),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!("unknown target `{s}`; targets: reg, pol, lgpo, gpo, admx, dsc, dsc3")
+            })
+    }
+}
+
+/// Why a model could not be written. Validation keeps user input from getting here; these are
+/// the codecs' last line of defence.
+#[derive(Debug, thiserror::Error)]
+pub enum EmitError {
+    #[error(".reg: {0}")]
+    Reg(#[from] crate::formats::RegWriteError),
+    #[error("Registry.pol: {0}")]
+    Pol(#[from] crate::formats::PolWriteError),
+    #[error("LGPO text: {0}")]
+    Lgpo(#[from] crate::formats::lgpo_text::LgpoWriteError),
+    #[error("target `{0}` is not available in this build yet")]
+    Unavailable(Target),
+}
+
+/// Emits the artifacts of `targets` for one model, in target order.
+///
+/// # Errors
+/// An unavailable target, or a value a codec refuses.
+pub fn emit(model: &Model, targets: &[Target]) -> Result<Vec<Artifact>, EmitError> {
+    let mut out = Vec::new();
+    for target in targets {
+        match target {
+            Target::Reg => out.extend(reg::emit(model)?),
+            Target::Pol => out.push(pol::emit(model)?),
+            Target::Lgpo => out.push(lgpo::emit(model)?),
+            other => return Err(EmitError::Unavailable(*other)),
+        }
+    }
+    Ok(out)
+}

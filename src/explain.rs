@@ -1,0 +1,356 @@
+//! `rdpgen explain`: resolves a topic (policy field, section, registry value name, diagnostic
+//! code, RDP error code, cause id) against the catalog, and renders the answer as text or JSON.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::catalog::{self, Cause, Data, Element, Mapping, Setting, State};
+use crate::diagnostic::Code;
+
+/// What a topic resolved to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Topic {
+    Field(&'static Setting),
+    Section {
+        name: String,
+        settings: Vec<&'static Setting>,
+    },
+    ValueName {
+        name: String,
+        settings: Vec<&'static Setting>,
+    },
+    Diagnostic(Code),
+    /// `0x904`, `0x904/0x7`: every known cause.
+    ErrorCode {
+        code: String,
+        causes: Vec<&'static Cause>,
+    },
+    Cause(&'static Cause),
+}
+
+/// Resolves a topic, or returns the closest topics when nothing matches.
+///
+/// # Errors
+/// Suggestions (possibly none) when the topic is unknown.
+pub fn resolve(topic: &str) -> Result<Topic, Vec<String>> {
+    let t = topic.trim();
+    if let Some(s) = catalog::setting(t) {
+        return Ok(Topic::Field(s));
+    }
+    if let Ok(code) = t.parse::<Code>() {
+        return Ok(Topic::Diagnostic(code));
+    }
+    if let Some(code) = error_code(t) {
+        return Ok(Topic::ErrorCode {
+            code,
+            causes: catalog::CAUSES.iter().collect(),
+        });
+    }
+    if let Some(c) = catalog::cause(t) {
+        return Ok(Topic::Cause(c));
+    }
+    let section: Vec<&'static Setting> = catalog::SETTINGS
+        .iter()
+        .filter(|s| s.field.split('.').next() == Some(t))
+        .collect();
+    if !section.is_empty() {
+        return Ok(Topic::Section {
+            name: t.to_string(),
+            settings: section,
+        });
+    }
+    let by_value: Vec<&'static Setting> = catalog::settings_by_value_name(t).collect();
+    if !by_value.is_empty() {
+        return Ok(Topic::ValueName {
+            name: t.to_string(),
+            settings: by_value,
+        });
+    }
+    // Case-insensitive field names (`Security.NLA`).
+    if let Some(s) = catalog::SETTINGS
+        .iter()
+        .find(|s| s.field.eq_ignore_ascii_case(t))
+    {
+        return Ok(Topic::Field(s));
+    }
+    let mut candidates: Vec<&str> = catalog::SETTINGS.iter().map(|s| s.field).collect();
+    candidates.extend(
+        catalog::SETTINGS
+            .iter()
+            .filter_map(|s| s.policy.map(|p| p.value_name)),
+    );
+    candidates.extend(["0x904/0x7"]);
+    Err(crate::validate::suggest(t, candidates)
+        .into_iter()
+        .map(str::to_string)
+        .collect())
+}
+
+/// `0x904`, `0x00000904`, `0x904/0x7`, `0x904 0x7`, `2308` → the canonical spelling.
+fn error_code(t: &str) -> Option<String> {
+    let parts: Vec<&str> = t
+        .split(|c: char| c == '/' || c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let parse = |p: &str| -> Option<u32> {
+        match p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+            None => p.parse().ok(),
+        }
+    };
+    match parts.as_slice() {
+        [main] if parse(main) == Some(0x904) => Some("0x904".into()),
+        [main, ext] if parse(main) == Some(0x904) && parse(ext).is_some() => {
+            Some(format!("0x904/0x{:x}", parse(ext)?))
+        }
+        _ => None,
+    }
+}
+
+fn data_text(d: Data) -> String {
+    match d {
+        Data::Dword(v) => format!("REG_DWORD {v}"),
+        Data::Sz(s) => format!("REG_SZ {s:?}"),
+    }
+}
+
+/// How each value of the field lands in the registry, one line each.
+fn value_lines(s: &Setting) -> Vec<String> {
+    let Some(p) = s.policy else {
+        return Vec::new();
+    };
+    let name = p.value_name;
+    match s.mapping {
+        Mapping::Bool { when_true } => {
+            let (t_state, f_state) = match when_true {
+                State::Enabled => (State::Enabled, State::Disabled),
+                State::Disabled => (State::Disabled, State::Enabled),
+            };
+            let data = |st: State| match st {
+                State::Enabled => p.enabled,
+                State::Disabled => p.disabled,
+            };
+            [(true, t_state), (false, f_state)]
+                .into_iter()
+                .map(|(b, st)| {
+                    format!(
+                        "{b} -> policy {:?}: {name} = {}",
+                        st,
+                        data(st).map_or_else(|| "deleted".to_string(), data_text)
+                    )
+                })
+                .collect()
+        }
+        Mapping::Enum(table) => table
+            .iter()
+            .map(|(v, d)| format!("{v} -> policy Enabled: {name} = REG_DWORD {d}"))
+            .collect(),
+        Mapping::Duration => catalog::SESSION_DURATIONS
+            .iter()
+            .map(|(v, ms)| format!("{v} -> policy Enabled: {name} = REG_DWORD {ms}"))
+            .collect(),
+        Mapping::Text => vec![format!("text -> policy Enabled: {name} = REG_SZ <text>")],
+        Mapping::CommaList => vec![format!(
+            "list -> policy Enabled: {name} = REG_SZ <items joined with ,>"
+        )],
+        _ => Vec::new(),
+    }
+}
+
+fn field_text(s: &Setting, out: &mut String) {
+    let _ = writeln!(out, "{} — {}\n", s.field, s.title);
+    let _ = writeln!(out, "{}\n", s.explanation);
+    let _ = writeln!(out, "Values: {}", s.values);
+    for line in value_lines(s) {
+        let _ = writeln!(out, "  {line}");
+    }
+    if let Some(p) = s.policy {
+        let _ = writeln!(
+            out,
+            "Group Policy: {} {} ({:?}), supported on {}",
+            p.file, p.id, p.class, p.supported_on
+        );
+        let _ = writeln!(
+            out,
+            "  HKLM\\{}\\{}  {}",
+            p.key,
+            p.value_name,
+            p.value_type.as_str()
+        );
+        if p.element.is_some() {
+            let disabled = p.disabled.map_or_else(
+                || format!("deletes {}", p.value_name),
+                |d| format!("writes {} = {}", p.value_name, data_text(d)),
+            );
+            let _ = writeln!(out, "  the policy's Disabled state {disabled}");
+        }
+        if let Some(Element::Enum { id, .. } | Element::Text { id }) = p.element {
+            let _ = writeln!(out, "  ADMX element: {id}");
+        }
+    }
+    if !s.local.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            if s.policy.is_some() {
+                "Local value (read by `rdpgen diff`; the policy value wins while present):"
+            } else {
+                "Written to (no Microsoft ADMX covers it; the GPO carries it through rdpgen's ADMX or preferences):"
+            }
+        );
+        for l in s.local {
+            let key = if s.field == "tls.minVersion" {
+                format!("{}\\TLS <version>\\Server", l.key)
+            } else {
+                l.key.to_string()
+            };
+            let default = l.windows_default.map_or_else(
+                || "absent by default".to_string(),
+                |d| format!("Windows default {}", data_text(d)),
+            );
+            let _ = writeln!(
+                out,
+                "  HKLM\\{key}\\{}  {}  ({default})",
+                l.value_name,
+                l.value_type.as_str()
+            );
+        }
+    }
+    if let Some(w) = s.wmi {
+        let _ = writeln!(out, "WMI: {w}");
+    }
+    for (label, list) in [("CIS", s.cis), ("DISA STIG", s.stig)] {
+        if list.is_empty() {
+            let _ = writeln!(out, "{label}: no recommendation");
+        }
+        for b in list {
+            let _ = writeln!(
+                out,
+                "{label}: {} {}: {} ({})",
+                b.id, b.level, b.value, b.source
+            );
+        }
+    }
+    for id in s.causes {
+        if let Some(c) = catalog::cause(id) {
+            let _ = writeln!(out, "0x904/0x7 cause {}: {}", c.id, c.title);
+        }
+    }
+}
+
+fn cause_text(c: &Cause, out: &mut String) {
+    let _ = writeln!(out, "{} {}", c.id, c.title);
+    let _ = writeln!(out, "  why: {}", c.mechanism);
+    if c.prevented_by.is_empty() {
+        let _ = writeln!(out, "  prevented by: no server policy field (client side)");
+    } else {
+        let fields: Vec<String> = c.prevented_by.iter().map(|f| format!("`{f}`")).collect();
+        let _ = writeln!(out, "  prevented by: {}", fields.join(", "));
+    }
+    let _ = writeln!(out, "  rdpgen diff checks: {}", c.detected_by);
+    let _ = writeln!(out, "  fix: {}", c.remediation);
+}
+
+/// The answer as text.
+#[must_use]
+pub fn render_text(topic: &Topic) -> String {
+    let mut out = String::new();
+    match topic {
+        Topic::Field(s) => field_text(s, &mut out),
+        Topic::Section { name, settings } | Topic::ValueName { name, settings } => {
+            let what = if matches!(topic, Topic::Section { .. }) {
+                "section"
+            } else {
+                "registry value"
+            };
+            let _ = writeln!(
+                out,
+                "{what} `{name}`: {} setting{}\n",
+                settings.len(),
+                if settings.len() == 1 { "" } else { "s" }
+            );
+            for (i, s) in settings.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                field_text(s, &mut out);
+            }
+        }
+        Topic::Diagnostic(code) => {
+            let _ = writeln!(
+                out,
+                "{} ({:?}): {}\n",
+                code.as_str(),
+                code.severity(),
+                code.title()
+            );
+            let _ = writeln!(out, "{}", code.explanation());
+        }
+        Topic::ErrorCode { code, causes } => {
+            let _ = writeln!(
+                out,
+                "RDP error {code}: the client gave up while building the secure channel, before logon.\n\
+                 Microsoft publishes no meaning for the code pair; these are the known failure points\n\
+                 of the TLS, CredSSP and licensing handshake that report it:\n"
+            );
+            for c in causes {
+                cause_text(c, &mut out);
+                out.push('\n');
+            }
+        }
+        Topic::Cause(c) => cause_text(c, &mut out),
+    }
+    out
+}
+
+fn setting_json(s: &Setting) -> Value {
+    json!({
+        "field": s.field,
+        "title": s.title,
+        "explanation": s.explanation,
+        "values": s.values,
+        "registry": value_lines(s),
+        "policy": s.policy.map(|p| json!({
+            "admx": p.file, "id": p.id, "class": format!("{:?}", p.class),
+            "key": format!("HKLM\\{}", p.key), "valueName": p.value_name, "type": p.value_type.as_str(),
+            "supportedOn": p.supported_on,
+        })),
+        "local": s.local.iter().map(|l| json!({
+            "key": format!("HKLM\\{}", l.key), "valueName": l.value_name, "type": l.value_type.as_str(),
+            "windowsDefault": l.windows_default.map(data_text),
+        })).collect::<Vec<_>>(),
+        "wmi": s.wmi,
+        "cis": s.cis.iter().map(|b| json!({"id": b.id, "level": b.level, "value": b.value, "source": b.source})).collect::<Vec<_>>(),
+        "stig": s.stig.iter().map(|b| json!({"id": b.id, "level": b.level, "value": b.value, "source": b.source})).collect::<Vec<_>>(),
+        "causes": s.causes,
+    })
+}
+
+fn cause_json(c: &Cause) -> Value {
+    json!({
+        "id": c.id, "title": c.title, "mechanism": c.mechanism,
+        "preventedBy": c.prevented_by, "detectedBy": c.detected_by, "remediation": c.remediation,
+    })
+}
+
+/// The answer as JSON.
+#[must_use]
+pub fn render_json(topic: &Topic) -> Value {
+    match topic {
+        Topic::Field(s) => json!({"kind": "field", "setting": setting_json(s)}),
+        Topic::Section { name, settings } => {
+            json!({"kind": "section", "name": name, "settings": settings.iter().map(|s| setting_json(s)).collect::<Vec<_>>()})
+        }
+        Topic::ValueName { name, settings } => {
+            json!({"kind": "registryValue", "name": name, "settings": settings.iter().map(|s| setting_json(s)).collect::<Vec<_>>()})
+        }
+        Topic::Diagnostic(c) => {
+            json!({"kind": "diagnostic", "code": c.as_str(), "severity": c.severity(), "title": c.title(), "explanation": c.explanation()})
+        }
+        Topic::ErrorCode { code, causes } => {
+            json!({"kind": "errorCode", "code": code, "causes": causes.iter().map(|c| cause_json(c)).collect::<Vec<_>>()})
+        }
+        Topic::Cause(c) => json!({"kind": "cause", "cause": cause_json(c)}),
+    }
+}

@@ -1,0 +1,175 @@
+//! The `Model`: a policy fully resolved into what Windows must hold. No YAML, no CLI, no
+//! output format: every back end and the audit read this and the catalog only.
+
+mod describe;
+
+use crate::catalog::State;
+use crate::firewall_address::FirewallAddress;
+use crate::formats::Hive;
+use crate::formats::RegistryValue;
+use crate::policy::types::FirewallProfile;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    /// The policy name: names outputs.
+    pub name: String,
+    pub description: Option<String>,
+    pub gpo: GpoMetadata,
+    /// Registry operations in catalog order (firewall rule values last).
+    pub registry: Vec<RegistryOp>,
+    pub firewall: Vec<FirewallRule>,
+    pub certificate: CertificateRequirements,
+    pub logon_rights: Vec<LogonRight>,
+    pub host_actions: Vec<HostAction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpoMetadata {
+    pub display_name: String,
+    /// Registry format, upper case: `{5B0F3F7E-2C7A-4C57-9E0B-6F1F2E6A9C11}`.
+    pub guid: String,
+    pub domain: Option<String>,
+}
+
+/// Whether a value lives under a Group Policy key or where Windows keeps it itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Under `SOFTWARE\Policies` (or another key an ADMX policy writes): removed when the GPO
+    /// no longer applies.
+    Policy,
+    /// A value of the running system (listener, SCHANNEL): stays until changed ("tattoo").
+    Local,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryAction {
+    Set(RegistryValue),
+    Delete,
+}
+
+/// Why a registry operation exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// The policy field behind it, `security.layer`.
+    pub field: String,
+    /// ADMX file and policy id, when an ADMX policy describes the value.
+    pub admx: Option<(&'static str, &'static str)>,
+    /// The ADMX policy state the value comes from.
+    pub state: Option<State>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryOp {
+    pub hive: Hive,
+    /// Key below the hive, as Microsoft spells it.
+    pub key: String,
+    pub value_name: String,
+    pub action: RegistryAction,
+    pub scope: Scope,
+    pub provenance: Provenance,
+    /// What rollback restores: `None` deletes the value.
+    pub rollback: Option<RegistryValue>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    /// IANA protocol number.
+    #[must_use]
+    pub fn number(self) -> u8 {
+        match self {
+            Self::Tcp => 6,
+            Self::Udp => 17,
+        }
+    }
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tcp => "TCP",
+            Self::Udp => "UDP",
+        }
+    }
+}
+
+/// An inbound allow rule for the RDP listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirewallRule {
+    /// The rule id (the registry value name in the GPO), `rdpgen-<policy>-TCP-In`.
+    pub id: String,
+    pub display_name: String,
+    pub description: String,
+    /// Rule group (EmbedCtxt).
+    pub group: String,
+    pub protocol: Protocol,
+    pub local_port: u16,
+    /// Sorted; empty means every profile.
+    pub profiles: Vec<FirewallProfile>,
+    /// Sorted and deduplicated; empty means any address.
+    pub remote_addresses: Vec<FirewallAddress>,
+}
+
+/// How the listener certificate is chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertificateSource {
+    /// Not configured: whatever the host has (normally the self-signed certificate).
+    Unmanaged,
+    /// Enrolled by the Remote Desktop Configuration service from this template.
+    Template(String),
+    /// Bound explicitly; upper-case hex without separators.
+    Thumbprint(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateRequirements {
+    pub source: CertificateSource,
+    pub expiry_warning_days: Option<u32>,
+    pub min_key_size: Option<u32>,
+    pub allow_self_signed: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum UserRight {
+    /// Allow log on through Remote Desktop Services.
+    SeRemoteInteractiveLogonRight,
+    /// Deny log on through Remote Desktop Services.
+    SeDenyRemoteInteractiveLogonRight,
+}
+
+impl UserRight {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SeRemoteInteractiveLogonRight => "SeRemoteInteractiveLogonRight",
+            Self::SeDenyRemoteInteractiveLogonRight => "SeDenyRemoteInteractiveLogonRight",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// As written in the policy.
+    pub name: String,
+    /// Known for well-known accounts and entries written as SIDs.
+    pub sid: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogonRight {
+    pub right: UserRight,
+    pub accounts: Vec<Account>,
+}
+
+/// Work on the host that no registry value expresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostAction {
+    /// Set `Win32_TSGeneralSetting.SSLCertificateSHA1Hash` of RDP-Tcp (the certificate must be
+    /// in LocalMachine\My).
+    BindListenerCertificate { thumbprint: String },
+    /// Grant NETWORK SERVICE read on the private key file of the certificate the listener uses,
+    /// and nothing else.
+    RepairPrivateKeyPermissions { certificate: CertificateSource },
+}

@@ -1,0 +1,270 @@
+//! `rdpgen build`: every example builds; the bytes of each back end are pinned against
+//! expectations written from the format specifications (not from rdpgen's output); a failed
+//! build writes nothing.
+
+use std::path::Path;
+
+use crate::{rdpgen, repo, run, scratch};
+
+fn utf16(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn every_example_builds_to_every_finished_target() {
+    let out = scratch("examples");
+    let mut cmd = rdpgen();
+    cmd.arg("build");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(repo().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            cmd.arg(&path);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = text
+                .lines()
+                .find_map(|l| l.strip_prefix("name: "))
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_string();
+            names.push(name);
+        }
+    }
+    let (code, stdout, stderr) = run(cmd.arg("--out").arg(&out));
+    assert_eq!(code, 0, "{stderr}");
+    for name in names {
+        for file in [
+            "reg/apply.reg",
+            "reg/rollback.reg",
+            "pol/Machine/Registry.pol",
+            "lgpo/machine.txt",
+        ] {
+            let path = out.join(&name).join(file);
+            assert!(
+                path.is_file(),
+                "{} missing; stdout:\n{stdout}",
+                path.display()
+            );
+            assert!(stdout.contains(&path.display().to_string()));
+        }
+    }
+}
+
+fn build_one(yaml: &str, extra: &[&str]) -> std::path::PathBuf {
+    let dir = scratch("one");
+    let policy = dir.join("p.yaml");
+    std::fs::write(&policy, yaml).unwrap();
+    let out = dir.join("out");
+    let (code, _, stderr) = run(rdpgen()
+        .arg("build")
+        .arg(&policy)
+        .arg("--out")
+        .arg(&out)
+        .args(extra));
+    assert_eq!(code, 0, "{stderr}");
+    out
+}
+
+const TINY: &str = "rdpgen: 1\nname: tiny\nsecurity:\n  nla: true\nconnection:\n  port: 3390\n";
+
+#[test]
+fn registry_pol_bytes_follow_ms_gpreg() {
+    let out = build_one(TINY, &["--target", "pol"]);
+    let bytes = read(&out.join("tiny/pol/Machine/Registry.pol"));
+    // Written from [MS-GPREG] 2.2.1 and formats.md §1: "PReg", version 1, then
+    // [key\0;name\0;type;size;data] in UTF-16LE, keys in registry order (SOFTWARE < SYSTEM).
+    let mut want = b"PReg\x01\x00\x00\x00".to_vec();
+    for (key, name, data) in [
+        (
+            r"SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services",
+            "UserAuthentication",
+            1u32,
+        ),
+        (
+            r"SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp",
+            "PortNumber",
+            3390u32,
+        ),
+    ] {
+        want.extend(utf16("["));
+        want.extend(utf16(key));
+        want.extend([0, 0]);
+        want.extend(utf16(";"));
+        want.extend(utf16(name));
+        want.extend([0, 0]);
+        want.extend(utf16(";"));
+        want.extend(4u32.to_le_bytes());
+        want.extend(utf16(";"));
+        want.extend(4u32.to_le_bytes());
+        want.extend(utf16(";"));
+        want.extend(data.to_le_bytes());
+        want.extend(utf16("]"));
+    }
+    assert_eq!(bytes, want);
+}
+
+#[test]
+fn reg_files_follow_regedit_5() {
+    let out = build_one(TINY, &["--target", "reg"]);
+    let apply = read(&out.join("tiny/reg/apply.reg"));
+    let rollback = read(&out.join("tiny/reg/rollback.reg"));
+    let text = |lines: &[&str]| {
+        let mut v = vec![0xFF, 0xFE];
+        v.extend(utf16(&lines.join("\r\n")));
+        v
+    };
+    assert_eq!(
+        apply,
+        text(&[
+            "Windows Registry Editor Version 5.00",
+            "",
+            r"[HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services]",
+            "\"UserAuthentication\"=dword:00000001",
+            "",
+            r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp]",
+            "\"PortNumber\"=dword:00000d3e",
+            "",
+            "",
+        ])
+    );
+    // Rollback deletes the policy value and restores the listener's default port.
+    assert_eq!(
+        rollback,
+        text(&[
+            "Windows Registry Editor Version 5.00",
+            "",
+            r"[HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services]",
+            "\"UserAuthentication\"=-",
+            "",
+            r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp]",
+            "\"PortNumber\"=dword:00000d3d",
+            "",
+            "",
+        ])
+    );
+}
+
+#[test]
+fn lgpo_text_follows_lgpo_exe() {
+    let out = build_one(TINY, &["--target", "lgpo"]);
+    let bytes = read(&out.join("tiny/lgpo/machine.txt"));
+    let mut want = vec![0xFF, 0xFE];
+    want.extend(utf16(
+        &[
+            "; rdpgen policy tiny: apply with LGPO.exe /t machine.txt",
+            "",
+            "Computer",
+            r"SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services",
+            "UserAuthentication",
+            "DWORD:1",
+            "",
+            "Computer",
+            r"SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp",
+            "PortNumber",
+            "DWORD:3390",
+            "",
+        ]
+        .join("\r\n"),
+    ));
+    assert_eq!(bytes, want);
+}
+
+#[test]
+fn builds_are_byte_identical() {
+    let text = std::fs::read_to_string(repo().join("examples/tier1.yaml")).unwrap();
+    let a = build_one(&text, &[]);
+    let b = build_one(&text, &[]);
+    for file in [
+        "reg/apply.reg",
+        "reg/rollback.reg",
+        "pol/Machine/Registry.pol",
+        "lgpo/machine.txt",
+    ] {
+        assert_eq!(
+            read(&a.join("tier1-servers").join(file)),
+            read(&b.join("tier1-servers").join(file)),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn one_invalid_policy_means_nothing_is_written() {
+    let dir = scratch("atomic");
+    let good = dir.join("good.yaml");
+    std::fs::write(&good, TINY).unwrap();
+    let out = dir.join("out");
+    let (code, _, _) = run(rdpgen().arg("build").arg(&good).arg("--out").arg(&out));
+    assert_eq!(code, 0);
+    let before = read(&out.join("tiny/reg/apply.reg"));
+
+    std::fs::write(&good, TINY.replace("3390", "3391")).unwrap();
+    let bad = dir.join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "rdpgen: 1\nname: bad\nsecurity:\n  layer: rdp\n  nla: true\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(rdpgen()
+        .arg("build")
+        .arg(&good)
+        .arg(&bad)
+        .arg("--out")
+        .arg(&out));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("error[RDP030]"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert_eq!(
+        read(&out.join("tiny/reg/apply.reg")),
+        before,
+        "previous artifacts are untouched"
+    );
+    assert!(!out.join("bad").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().contains("rdpgen-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn duplicate_names_and_targets() {
+    let dir = scratch("dups");
+    let a = dir.join("a.yaml");
+    let b = dir.join("b.yaml");
+    std::fs::write(&a, TINY).unwrap();
+    std::fs::write(&b, TINY).unwrap();
+    let (code, _, stderr) = run(rdpgen()
+        .arg("build")
+        .arg(&a)
+        .arg(&b)
+        .arg("--out")
+        .arg(dir.join("o")));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("two policies are named `tiny`"), "{stderr}");
+    let (code, _, stderr) = run(rdpgen()
+        .arg("build")
+        .arg(&a)
+        .args(["--target", "regg", "--out"])
+        .arg(dir.join("o")));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown target `regg`"), "{stderr}");
+    let (code, _, stderr) = run(rdpgen()
+        .arg("build")
+        .arg(&a)
+        .args(["--target", "gpo", "--out"])
+        .arg(dir.join("o")));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("target `gpo` is not available in this build yet"),
+        "{stderr}"
+    );
+    assert!(!dir.join("o").exists());
+}
