@@ -2,6 +2,10 @@
 //! sorted output); an artifact is a relative path and its bytes. Writing them is the job of
 //! `commands`.
 
+mod admx;
+mod dsc;
+mod dsc3;
+mod gpo_backup;
 mod lgpo;
 mod pol;
 mod reg;
@@ -59,7 +63,13 @@ impl Target {
     /// Whether this build of rdpgen can produce the target.
     #[must_use]
     pub fn is_available(self) -> bool {
-        matches!(self, Self::Reg | Self::Pol | Self::Lgpo)
+        match self {
+            Self::Reg | Self::Pol | Self::Lgpo => true,
+            Self::Gpo => gpo_backup::AVAILABLE,
+            Self::Admx => admx::AVAILABLE,
+            Self::Dsc => dsc::AVAILABLE,
+            Self::Dsc3 => dsc3::AVAILABLE,
+        }
     }
 
     /// The issue that tracks an unavailable target.
@@ -103,6 +113,8 @@ pub enum EmitError {
     Lgpo(#[from] crate::formats::lgpo_text::LgpoWriteError),
     #[error("target `{0}` is not available in this build yet")]
     Unavailable(Target),
+    #[error("{target}: {message}")]
+    Target { target: Target, message: String },
 }
 
 /// Emits the artifacts of `targets` for one model, in target order.
@@ -116,7 +128,11 @@ pub fn emit(model: &Model, targets: &[Target]) -> Result<Vec<Artifact>, EmitErro
             Target::Reg => out.extend(reg::emit(model)?),
             Target::Pol => out.push(pol::emit(model)?),
             Target::Lgpo => out.push(lgpo::emit(model)?),
-            other => return Err(EmitError::Unavailable(*other)),
+            other if !other.is_available() => return Err(EmitError::Unavailable(*other)),
+            Target::Gpo => out.extend(gpo_backup::emit(model)?),
+            Target::Admx => out.extend(admx::emit(model)?),
+            Target::Dsc => out.extend(dsc::emit(model)?),
+            Target::Dsc3 => out.extend(dsc3::emit(model)?),
         }
     }
     Ok(out)

@@ -69,6 +69,7 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
     Ok(Model {
         name: policy.name.clone(),
         description: policy.description.clone(),
+        policy_hash: policy_hash(&json),
         gpo: gpo_metadata(policy),
         registry,
         firewall,
@@ -76,6 +77,16 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
         logon_rights: lower_logon_rights(policy),
         host_actions,
     })
+}
+
+/// SHA-256 of the policy's canonical JSON (struct order, maps sorted by serde_json).
+fn policy_hash(json: &Value) -> String {
+    use sha2::Digest as _;
+    let bytes = serde_json::to_vec(json).unwrap_or_default();
+    sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn lookup<'a>(json: &'a Value, field: &str) -> Option<&'a Value> {

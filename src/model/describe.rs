@@ -35,7 +35,7 @@ impl Model {
     #[must_use]
     pub fn describe(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "policy {}", self.name);
+        let _ = writeln!(out, "policy {} sha256:{}", self.name, self.policy_hash);
         if let Some(d) = &self.description {
             let _ = writeln!(out, "description {d:?}");
         }

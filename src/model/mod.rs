@@ -14,6 +14,9 @@ pub struct Model {
     /// The policy name: names outputs.
     pub name: String,
     pub description: Option<String>,
+    /// SHA-256 (lower-case hex) of the merged policy in canonical JSON: identifies exactly
+    /// which policy an artifact came from.
+    pub policy_hash: String,
     pub gpo: GpoMetadata,
     /// Registry operations in catalog order (firewall rule values last).
     pub registry: Vec<RegistryOp>,
