@@ -1,7 +1,9 @@
 //! The one integration-test binary: drives the real `rdpgen` executable.
 
 mod build;
+mod dsc;
 mod explain;
+mod gpo;
 mod model;
 mod validate;
 

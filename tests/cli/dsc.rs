@@ -1,0 +1,1 @@
+//! `rdpgen build --target dsc...` (filled in by its issue).

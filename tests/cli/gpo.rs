@@ -1,0 +1,1 @@
+//! `rdpgen build --target gpo...` (filled in by its issue).
