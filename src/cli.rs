@@ -84,12 +84,38 @@ pub struct BuildArgs {
     pub target: Vec<String>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+    Html,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
     /// The policy hosts are compared with.
     pub policy: PathBuf,
-    /// Host snapshots: collector JSON, .reg exports, Registry.pol files or directories.
+    /// Host files: collector JSON, .reg exports, Registry.pol files, or directories (each file
+    /// one host, each subdirectory one host whose files are merged).
+    #[arg(required_unless_present = "local")]
     pub hosts: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Audit this machine's live registry (Windows only).
+    #[arg(long)]
+    pub local: bool,
+    /// List passing and skipped checks too (text format).
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Never draw the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 #[derive(Debug, clap::Args)]

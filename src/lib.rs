@@ -1,5 +1,6 @@
 //! rdpgen: compiles a declarative RDP posture policy into Windows artifacts and audits hosts.
 
+pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod commands;

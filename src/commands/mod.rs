@@ -1,7 +1,10 @@
 //! Commands: the only place that prints, writes files or picks an exit status.
 
 mod build;
+mod collector;
+mod diff;
 mod explain;
+mod live;
 mod output;
 mod schema;
 mod validate;
@@ -27,9 +30,9 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Validate(args) => validate::run(&args, styled),
         Command::Schema(args) => schema::run(&args),
         Command::Build(args) => build::run(&args, styled),
-        Command::Diff(_) => not_yet("diff", 7),
+        Command::Diff(args) => diff::run(&args, styled),
         Command::Explain(args) => explain::run(&args),
-        Command::Collector(_) => not_yet("collector", 7),
+        Command::Collector(args) => collector::run(&args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "rdpgen", &mut std::io::stdout());
@@ -45,13 +48,6 @@ pub fn run(cli: Cli) -> ExitStatus {
             print_bytes(&buf)
         }
     }
-}
-
-fn not_yet(command: &str, issue: u32) -> ExitStatus {
-    eprintln!(
-        "error: `rdpgen {command}` is not available in this build yet (tracked as issue {issue})"
-    );
-    ExitStatus::Failure
 }
 
 /// Writes to stdout; a closed pipe is not an error worth a panic.

@@ -1,7 +1,7 @@
 //! The `Model`: a policy fully resolved into what Windows must hold. No YAML, no CLI, no
 //! output format: every back end and the audit read this and the catalog only.
 
-mod describe;
+pub mod describe;
 
 use crate::catalog::State;
 use crate::firewall_address::FirewallAddress;

@@ -1,6 +1,7 @@
 //! The one integration-test binary: drives the real `rdpgen` executable.
 
 mod build;
+mod diff;
 mod dsc;
 mod explain;
 mod gpo;

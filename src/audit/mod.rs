@@ -1,0 +1,14 @@
+//! The audit: host snapshots compared with the `Model`. Snapshot files are read with the codecs
+//! in `formats`; the comparison resolves effective values as Windows does; reports render the
+//! results for people (text, HTML) and machines (JSON, SARIF, JUnit).
+
+pub mod collector;
+pub mod compare;
+pub mod report;
+pub mod snapshot;
+mod time;
+
+pub use compare::{
+    Area, Check, FindingSeverity, HostReport, HostStatus, Outcome, ValueSource, audit,
+};
+pub use snapshot::{HostInput, HostState, Snapshot, expand_inputs, read_host, snapshot_schema};

@@ -1,0 +1,52 @@
+//! JSON report: `{"policy": ..., "hosts": [...], "summary": ...}`, hosts streamed.
+
+use std::io::{self, Write};
+
+use serde_json::json;
+
+use super::{Context, Report, Summary};
+use crate::audit::compare::{Area, HostReport};
+
+#[derive(Default)]
+pub struct Json {
+    first: bool,
+}
+
+impl Report for Json {
+    fn begin(&mut self, out: &mut dyn Write, ctx: &Context) -> io::Result<()> {
+        self.first = true;
+        let policy = json!({"name": ctx.policy_name, "file": ctx.policy_file, "sha256": ctx.policy_hash, "rdpgenVersion": ctx.version});
+        write!(out, "{{\n  \"policy\": {},\n  \"hosts\": [", policy)
+    }
+
+    fn host(&mut self, out: &mut dyn Write, host: &HostReport) -> io::Result<()> {
+        if !self.first {
+            out.write_all(b",")?;
+        }
+        self.first = false;
+        out.write_all(b"\n    ")?;
+        serde_json::to_writer(&mut *out, host).map_err(io::Error::other)
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+        let findings: Vec<_> = s
+            .findings
+            .iter()
+            .map(|(id, c)| json!({"check": id, "field": c.field, "cause": c.cause, "hosts": c.hosts}))
+            .collect();
+        let mut per_area = serde_json::Map::new();
+        for (i, area) in Area::ALL.iter().enumerate() {
+            let failing = s
+                .grid
+                .iter()
+                .filter(|row| row.2[i] >= super::Cell::Warning)
+                .count();
+            per_area.insert(area.as_str().to_string(), json!(failing));
+        }
+        let summary = json!({
+            "hosts": s.hosts, "compliant": s.compliant, "drifted": s.drifted, "unreadable": s.unreadable,
+            "findings": findings, "hostsWithFindingsPerArea": per_area,
+        });
+        write!(out, "\n  ],\n  \"summary\": {}\n}}\n", summary)
+    }
+}

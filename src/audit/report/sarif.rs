@@ -1,0 +1,106 @@
+//! SARIF 2.1.0 report for code-scanning views: one result per failing check, located at the
+//! host file it came from, with the policy field as the rule.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde_json::json;
+
+use super::{Context, Report, Summary};
+use crate::audit::compare::{FindingSeverity, HostReport, HostStatus};
+
+#[derive(Default)]
+pub struct Sarif {
+    first: bool,
+    /// Rule id → (short description, policy field, cause).
+    rules: BTreeMap<String, (String, String, Option<&'static str>)>,
+    version: &'static str,
+}
+
+fn uri(path: &str) -> String {
+    path.replace('\\', "/")
+}
+
+impl Report for Sarif {
+    fn begin(&mut self, out: &mut dyn Write, ctx: &Context) -> io::Result<()> {
+        self.first = true;
+        self.version = ctx.version;
+        write!(
+            out,
+            "{{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [{{\n    \"properties\": {},\n    \"results\": [",
+            json!({"policy": ctx.policy_name, "policyFile": ctx.policy_file, "policySha256": ctx.policy_hash})
+        )
+    }
+
+    fn host(&mut self, out: &mut dyn Write, host: &HostReport) -> io::Result<()> {
+        let location = host
+            .sources
+            .first()
+            .map_or_else(|| host.host.clone(), |s| uri(s));
+        let mut results = Vec::new();
+        if host.status == HostStatus::Unreadable {
+            self.rules.insert(
+                "snapshot.unreadable".into(),
+                (
+                    "the host file could not be read".into(),
+                    "diff".into(),
+                    None,
+                ),
+            );
+            results.push(json!({
+                "ruleId": "snapshot.unreadable", "level": "error",
+                "message": {"text": format!("{}: {}", host.host, host.error.as_deref().unwrap_or(""))},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": location}}, "logicalLocations": [{"name": host.host, "kind": "host"}]}],
+            }));
+        }
+        for check in host.failures() {
+            self.rules.entry(check.id.clone()).or_insert_with(|| {
+                (
+                    format!("`{}` differs from the policy", check.field),
+                    check.field.clone(),
+                    check.cause,
+                )
+            });
+            results.push(json!({
+                "ruleId": check.id,
+                "level": match check.severity { FindingSeverity::Error => "error", FindingSeverity::Warning => "warning" },
+                "message": {"text": format!("{}: {}", host.host, check.message)},
+                "locations": [{
+                    "physicalLocation": {"artifactLocation": {"uri": location}},
+                    "logicalLocations": [{"name": host.host, "kind": "host"}, {"name": check.location, "kind": "registryValue"}],
+                }],
+                "properties": {"host": host.host, "field": check.field, "desired": check.desired, "actual": check.actual, "source": check.source, "cause": check.cause},
+            }));
+        }
+        for r in results {
+            if !self.first {
+                out.write_all(b",")?;
+            }
+            self.first = false;
+            out.write_all(b"\n      ")?;
+            serde_json::to_writer(&mut *out, &r).map_err(io::Error::other)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+        let rules: Vec<_> = self
+            .rules
+            .iter()
+            .map(|(id, (text, field, cause))| {
+                json!({
+                    "id": id,
+                    "shortDescription": {"text": text},
+                    "help": {"text": format!("run `rdpgen explain {field}` for the setting and its fix")},
+                    "properties": {"cause": cause},
+                })
+            })
+            .collect();
+        let tool = json!({"driver": {"name": "rdpgen", "version": self.version, "rules": rules}});
+        let summary = json!({"hosts": s.hosts, "compliant": s.compliant, "drifted": s.drifted, "unreadable": s.unreadable});
+        write!(
+            out,
+            "\n    ],\n    \"tool\": {tool},\n    \"invocations\": [{{\"executionSuccessful\": true, \"properties\": {summary}}}]\n  }}]\n}}\n"
+        )
+    }
+}

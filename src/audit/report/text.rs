@@ -1,0 +1,125 @@
+//! Text report: one block per host, findings with their cause and the field that fixes them;
+//! ANSI colour when the caller asks for it (a terminal without NO_COLOR).
+
+use std::io::{self, Write};
+
+use super::{Context, Report, Summary};
+use crate::audit::compare::{FindingSeverity, HostReport, HostStatus, Outcome};
+
+pub struct Text {
+    pub color: bool,
+    /// Also list passing checks.
+    pub verbose: bool,
+}
+
+impl Text {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+/// Host names and messages come from snapshots: never let them carry terminal escapes.
+fn plain(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+impl Report for Text {
+    fn begin(&mut self, out: &mut dyn Write, ctx: &Context) -> io::Result<()> {
+        writeln!(
+            out,
+            "rdpgen diff: policy {} ({}, sha256:{})\n",
+            ctx.policy_name,
+            plain(&ctx.policy_file),
+            &ctx.policy_hash[..12.min(ctx.policy_hash.len())]
+        )
+    }
+
+    fn host(&mut self, out: &mut dyn Write, host: &HostReport) -> io::Result<()> {
+        let name = plain(&host.host);
+        match host.status {
+            HostStatus::Unreadable => {
+                writeln!(
+                    out,
+                    "{} {name}: {}",
+                    self.paint("31;1", "UNREADABLE"),
+                    plain(host.error.as_deref().unwrap_or(""))
+                )?;
+            }
+            HostStatus::Compliant => {
+                let checked = host
+                    .checks
+                    .iter()
+                    .filter(|c| c.outcome == Outcome::Pass)
+                    .count();
+                writeln!(
+                    out,
+                    "{} {name}: {checked} checks passed",
+                    self.paint("32", "compliant")
+                )?;
+            }
+            HostStatus::Drifted => {
+                let n = host.failures().count();
+                writeln!(
+                    out,
+                    "{} {name}: {n} finding{}",
+                    self.paint("31;1", "DRIFTED"),
+                    if n == 1 { "" } else { "s" }
+                )?;
+            }
+        }
+        for check in &host.checks {
+            let show =
+                check.outcome == Outcome::Fail || (self.verbose && check.outcome != Outcome::Fail);
+            if !show {
+                continue;
+            }
+            let tag = match (check.outcome, check.severity) {
+                (Outcome::Fail, FindingSeverity::Error) => self.paint("31", "error  "),
+                (Outcome::Fail, FindingSeverity::Warning) => self.paint("33", "warning"),
+                (Outcome::Pass, _) => self.paint("32", "ok     "),
+                (Outcome::NotCollected, _) => "skipped".to_string(),
+            };
+            let cause = check
+                .cause
+                .map(|c| format!(" [0x904/0x7 cause {c}]"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {tag} {}: {}{cause}",
+                check.id,
+                plain(&check.message)
+            )?;
+            if check.outcome == Outcome::Fail {
+                writeln!(
+                    out,
+                    "          at {}; fix with `{}`",
+                    plain(&check.location),
+                    check.field
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+        writeln!(
+            out,
+            "\n{} hosts: {} compliant, {} drifted, {} unreadable",
+            s.hosts, s.compliant, s.drifted, s.unreadable
+        )?;
+        if !s.findings.is_empty() {
+            writeln!(out, "findings by check (hosts):")?;
+            for (id, count) in &s.findings {
+                let cause = count.cause.map(|c| format!(" [{c}]")).unwrap_or_default();
+                writeln!(out, "  {:>6}  {id}{cause}", count.hosts)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,622 @@
+//! Host snapshots: the JSON the collector writes (versioned, with a JSON Schema), and the
+//! conversion of every accepted input — collector JSON, `.reg` exports, Registry.pol files,
+//! and directories of them — into one [`HostState`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::formats::reg_file::{self, RegFileAction, RegSection};
+use crate::formats::registry_pol;
+use crate::formats::{Hive, RegistryValue};
+
+/// The snapshot format version this rdpgen reads and its collector writes.
+pub const SNAPSHOT_VERSION: u32 = 1;
+/// Largest host file read; snapshots are tens of kilobytes.
+pub const MAX_SNAPSHOT_BYTES: u64 = 16 * 1024 * 1024;
+/// Longest string kept from a snapshot; longer ones are an error, not a truncation.
+pub const MAX_STRING_CHARS: usize = 64 * 1024;
+
+/// One host as the collector sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(title = "rdpgen host snapshot")]
+pub struct Snapshot {
+    /// Snapshot format version. Must be 1.
+    pub rdpgen_snapshot: u32,
+    /// Host name.
+    pub host: String,
+    /// Windows version, e.g. `10.0.20348`.
+    #[serde(default)]
+    pub os_version: Option<String>,
+    /// Capture time, RFC 3339 in UTC (`2026-11-24T10:00:00Z`). Certificate expiry is judged at
+    /// this time, so a report about a snapshot never changes.
+    pub captured_at: String,
+    /// Every registry value of every catalog location, policy and local. A value that is
+    /// absent on the host is absent here.
+    pub registry: Vec<SnapshotValue>,
+    /// The certificate the RDP-Tcp listener actually uses.
+    #[serde(default)]
+    pub certificate: Option<CertificateInfo>,
+    /// Firewall state relevant to RDP.
+    #[serde(default)]
+    pub firewall: Option<FirewallInfo>,
+    /// The RDP-Tcp listener.
+    #[serde(default)]
+    pub listener: Option<ListenerInfo>,
+}
+
+/// A registry value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SnapshotValue {
+    /// Key with its hive: `HKLM\SOFTWARE\Policies\...`.
+    pub key: String,
+    /// Value name (`""` for the default value).
+    pub name: String,
+    /// `REG_DWORD`, `REG_SZ`, `REG_EXPAND_SZ`, `REG_MULTI_SZ`, `REG_BINARY`, `REG_QWORD`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A number for DWORD/QWORD, a string for SZ/EXPAND_SZ, a list of strings for MULTI_SZ,
+    /// lower-case hex for BINARY.
+    pub data: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CertificateInfo {
+    /// SHA-1 thumbprint, hex.
+    pub thumbprint: String,
+    pub subject: String,
+    pub issuer: String,
+    /// RFC 3339 UTC.
+    pub not_before: String,
+    /// RFC 3339 UTC.
+    pub not_after: String,
+    /// Enhanced key usage OIDs.
+    #[serde(default)]
+    pub ekus: Vec<String>,
+    /// Public key size in bits.
+    #[serde(default)]
+    pub key_size: Option<u32>,
+    pub self_signed: bool,
+    /// Store the certificate was found in (`Remote Desktop`, `My`).
+    #[serde(default)]
+    pub store: Option<String>,
+    /// Whether NETWORK SERVICE may read the private key file; `null` when the key file was not
+    /// found.
+    #[serde(default)]
+    pub network_service_can_read_key: Option<bool>,
+    /// The private key file under MachineKeys.
+    #[serde(default)]
+    pub key_file: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FirewallInfo {
+    /// Network category per connected interface.
+    #[serde(default)]
+    pub network_categories: Vec<NetworkCategory>,
+    /// Inbound rules for the RDP port(s), from every store.
+    #[serde(default)]
+    pub rules: Vec<FirewallRuleInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NetworkCategory {
+    pub interface: String,
+    /// `DomainAuthenticated`, `Private` or `Public`.
+    pub category: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FirewallRuleInfo {
+    /// Rule id (`Name` in NetSecurity).
+    pub name: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    pub enabled: bool,
+    /// `Inbound` or `Outbound`.
+    pub direction: String,
+    /// `Allow` or `Block`.
+    pub action: String,
+    /// `TCP`, `UDP`, `Any` or a number.
+    pub protocol: String,
+    #[serde(default)]
+    pub local_ports: Vec<String>,
+    #[serde(default)]
+    pub remote_addresses: Vec<String>,
+    /// Empty or `Any` means every profile.
+    #[serde(default)]
+    pub profiles: Vec<String>,
+    /// `GroupPolicy` or `PersistentStore`.
+    #[serde(default)]
+    pub policy_store: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ListenerInfo {
+    /// Whether something listens on the listener's port.
+    #[serde(default)]
+    pub listening: Option<bool>,
+    /// Process that owns the port, when known.
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+/// A registry location, compared case-insensitively as Windows does.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RegistryPath {
+    pub hive: HiveId,
+    /// Lower-cased key.
+    pub key: String,
+    /// Lower-cased value name.
+    pub name: String,
+}
+
+/// `Hive` with ordering, for map keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HiveId {
+    LocalMachine,
+    CurrentUser,
+}
+
+impl From<Hive> for HiveId {
+    fn from(h: Hive) -> Self {
+        match h {
+            Hive::LocalMachine => Self::LocalMachine,
+            Hive::CurrentUser => Self::CurrentUser,
+        }
+    }
+}
+
+impl RegistryPath {
+    #[must_use]
+    pub fn new(hive: Hive, key: &str, name: &str) -> Self {
+        Self {
+            hive: hive.into(),
+            key: key.to_ascii_lowercase(),
+            name: name.to_ascii_lowercase(),
+        }
+    }
+}
+
+/// What rdpgen knows of one host after reading all its files.
+#[derive(Debug, Clone, Default)]
+pub struct HostState {
+    pub name: String,
+    /// The files read, for reports.
+    pub sources: Vec<String>,
+    pub registry: BTreeMap<RegistryPath, RegistryValue>,
+    /// Keys (hive, lower-cased key) whose values were captured. `None` means every key was:
+    /// collector snapshots and Registry.pol files; a `.reg` export captures only its keys.
+    pub captured_keys: Option<BTreeSet<(HiveId, String)>>,
+    pub captured_at: Option<String>,
+    pub os_version: Option<String>,
+    pub certificate: Option<CertificateInfo>,
+    pub firewall: Option<FirewallInfo>,
+    pub listener: Option<ListenerInfo>,
+    /// Kinds of input read (`collector`, `.reg`, `Registry.pol`).
+    pub kinds: BTreeSet<&'static str>,
+}
+
+impl HostState {
+    /// The value at a location; `Err(())` when the key was not captured at all.
+    pub fn value(&self, path: &RegistryPath) -> Result<Option<&RegistryValue>, NotCaptured> {
+        if let Some(keys) = &self.captured_keys
+            && !keys.contains(&(path.hive, path.key.clone()))
+        {
+            return Err(NotCaptured);
+        }
+        Ok(self.registry.get(path))
+    }
+
+    /// Values under a key (lower-cased), with their names as captured.
+    pub fn values_under(
+        &self,
+        hive: Hive,
+        key: &str,
+    ) -> impl Iterator<Item = (&RegistryPath, &RegistryValue)> {
+        let hive = HiveId::from(hive);
+        let key = key.to_ascii_lowercase();
+        self.registry
+            .iter()
+            .filter(move |(p, _)| p.hive == hive && p.key == key)
+    }
+
+    fn capture_key(&mut self, hive: Hive, key: &str) {
+        if let Some(keys) = &mut self.captured_keys {
+            keys.insert((hive.into(), key.to_ascii_lowercase()));
+        }
+    }
+
+    /// Merges another file of the same host; later files win for the same value.
+    pub fn merge(&mut self, other: HostState) {
+        self.sources.extend(other.sources);
+        self.registry.extend(other.registry);
+        self.captured_keys = match (self.captured_keys.take(), other.captured_keys) {
+            (Some(mut a), Some(b)) => {
+                a.extend(b);
+                Some(a)
+            }
+            _ => None,
+        };
+        self.captured_at = other.captured_at.or(self.captured_at.take());
+        self.os_version = other.os_version.or(self.os_version.take());
+        self.certificate = other.certificate.or(self.certificate.take());
+        self.firewall = other.firewall.or(self.firewall.take());
+        self.listener = other.listener.or(self.listener.take());
+        self.kinds.extend(other.kinds);
+    }
+}
+
+/// The key was not part of what the host file captured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotCaptured;
+
+/// Why a host file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read: {0}")]
+    Io(String),
+    #[error("larger than {} MiB", MAX_SNAPSHOT_BYTES / 1024 / 1024)]
+    TooLarge,
+    #[error("not a collector snapshot, .reg export or Registry.pol")]
+    UnknownFormat,
+    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("unsupported snapshot version {0}; this rdpgen reads version {SNAPSHOT_VERSION}")]
+    Version(u32),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Reg(String),
+    #[error("{0}")]
+    Pol(String),
+    #[error("the directory holds no host files")]
+    EmptyDirectory,
+}
+
+fn read_bounded(path: &Path) -> Result<Vec<u8>, SnapshotError> {
+    let file = fs::File::open(path).map_err(|e| SnapshotError::Io(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SNAPSHOT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| SnapshotError::Io(e.to_string()))?;
+    if bytes.len() as u64 > MAX_SNAPSHOT_BYTES {
+        return Err(SnapshotError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// Reads one host file of any accepted kind.
+///
+/// # Errors
+/// Unreadable, too large, or malformed input.
+pub fn read_file(path: &Path) -> Result<HostState, SnapshotError> {
+    let bytes = read_bounded(path)?;
+    let name = path.file_stem().map_or_else(
+        || path.display().to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let mut state = match extension.as_deref() {
+        Some("reg") => from_reg(&bytes, &name)?,
+        Some("pol") => from_pol(&bytes, &name)?,
+        Some("json") => from_json(&decode_text(&bytes))?,
+        _ => parse_bytes(&bytes, &name)?,
+    };
+    state.sources.push(path.display().to_string());
+    Ok(state)
+}
+
+/// Parses host-file bytes, detecting the kind from their content.
+///
+/// # Errors
+/// Malformed input of the detected kind, or an unknown kind.
+pub fn parse_bytes(bytes: &[u8], default_name: &str) -> Result<HostState, SnapshotError> {
+    if bytes.starts_with(b"PReg") {
+        return from_pol(bytes, default_name);
+    }
+    let text = decode_text(bytes);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') {
+        return from_json(&text);
+    }
+    if trimmed.starts_with("Windows Registry Editor") || trimmed.starts_with("REGEDIT4") {
+        return from_reg(bytes, default_name);
+    }
+    Err(SnapshotError::UnknownFormat)
+}
+
+/// UTF-8 (with or without BOM) or UTF-16LE with BOM, as PowerShell 5.1 redirection writes.
+fn decode_text(bytes: &[u8]) -> String {
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        return String::from_utf16_lossy(&units);
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn check_strings(value: &Value) -> Result<(), SnapshotError> {
+    match value {
+        Value::String(s) if s.chars().count() > MAX_STRING_CHARS => Err(SnapshotError::Invalid(
+            format!("a string is longer than {MAX_STRING_CHARS} characters"),
+        )),
+        Value::Array(a) => a.iter().try_for_each(check_strings),
+        Value::Object(o) => o.values().try_for_each(check_strings),
+        _ => Ok(()),
+    }
+}
+
+/// Parses a collector snapshot.
+///
+/// # Errors
+/// Invalid JSON (with position), a wrong version, or values that do not fit their types.
+pub fn from_json(text: &str) -> Result<HostState, SnapshotError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| SnapshotError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: e
+            .to_string()
+            .split(" at line")
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    })?;
+    check_strings(&value)?;
+    if let Some(v) = value.get("rdpgenSnapshot").and_then(Value::as_u64)
+        && v != u64::from(SNAPSHOT_VERSION)
+    {
+        return Err(SnapshotError::Version(u32::try_from(v).unwrap_or(u32::MAX)));
+    }
+    let snap: Snapshot =
+        serde_json::from_value(value).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
+    let mut state = HostState {
+        name: snap.host.clone(),
+        captured_keys: None,
+        captured_at: Some(snap.captured_at.clone()),
+        os_version: snap.os_version.clone(),
+        certificate: snap.certificate.clone(),
+        firewall: snap.firewall.clone(),
+        listener: snap.listener.clone(),
+        ..HostState::default()
+    };
+    state.kinds.insert("collector");
+    for v in &snap.registry {
+        let (hive, key) = split_hive(&v.key).ok_or_else(|| {
+            SnapshotError::Invalid(format!("`{}` does not start with HKLM\\ or HKCU\\", v.key))
+        })?;
+        let value = json_value(&v.kind, &v.data)
+            .map_err(|why| SnapshotError::Invalid(format!("{}\\{}: {why}", v.key, v.name)))?;
+        state
+            .registry
+            .insert(RegistryPath::new(hive, key, &v.name), value);
+    }
+    Ok(state)
+}
+
+/// `HKLM\X` / `HKEY_LOCAL_MACHINE\X` → (hive, `X`).
+#[must_use]
+pub fn split_hive(path: &str) -> Option<(Hive, &str)> {
+    let (root, rest) = path.split_once('\\')?;
+    let hive = match root.to_ascii_uppercase().as_str() {
+        "HKLM" | "HKEY_LOCAL_MACHINE" => Hive::LocalMachine,
+        "HKCU" | "HKEY_CURRENT_USER" => Hive::CurrentUser,
+        _ => return None,
+    };
+    Some((hive, rest.trim_end_matches('\\')))
+}
+
+fn json_value(kind: &str, data: &Value) -> Result<RegistryValue, String> {
+    let bad = || format!("`{data}` is not {kind} data");
+    Ok(match kind {
+        "REG_DWORD" => RegistryValue::Dword(
+            data.as_u64()
+                .and_then(|v| u32::try_from(v).ok())
+                .ok_or_else(bad)?,
+        ),
+        "REG_QWORD" => RegistryValue::Qword(data.as_u64().ok_or_else(bad)?),
+        "REG_SZ" => RegistryValue::Sz(data.as_str().ok_or_else(bad)?.to_string()),
+        "REG_EXPAND_SZ" => RegistryValue::ExpandSz(data.as_str().ok_or_else(bad)?.to_string()),
+        "REG_MULTI_SZ" => RegistryValue::MultiSz(
+            data.as_array()
+                .ok_or_else(bad)?
+                .iter()
+                .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+                .collect::<Result<_, _>>()?,
+        ),
+        "REG_BINARY" => {
+            let hex = data.as_str().ok_or_else(bad)?;
+            if hex.len() % 2 != 0 {
+                return Err(bad());
+            }
+            RegistryValue::Binary(
+                (0..hex.len())
+                    .step_by(2)
+                    .map(|i| {
+                        hex.get(i..i + 2)
+                            .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    })
+                    .collect::<Option<Vec<u8>>>()
+                    .ok_or_else(bad)?,
+            )
+        }
+        other => return Err(format!("unknown registry type `{other}`")),
+    })
+}
+
+fn from_reg(bytes: &[u8], default_name: &str) -> Result<HostState, SnapshotError> {
+    let file = reg_file::read(bytes).map_err(|e| SnapshotError::Reg(e.to_string()))?;
+    let mut state = HostState {
+        name: default_name.to_string(),
+        captured_keys: Some(BTreeSet::new()),
+        ..HostState::default()
+    };
+    state.kinds.insert(".reg");
+    for section in file.sections {
+        let RegSection::Key { path, values } = section else {
+            continue;
+        };
+        let Some((hive, key)) = split_hive(&path) else {
+            continue;
+        };
+        state.capture_key(hive, key);
+        for v in values {
+            let name = v.name.unwrap_or_default();
+            match v.action {
+                RegFileAction::Set(value) => {
+                    state
+                        .registry
+                        .insert(RegistryPath::new(hive, key, &name), value);
+                }
+                RegFileAction::Delete => {
+                    state.registry.remove(&RegistryPath::new(hive, key, &name));
+                }
+            }
+        }
+    }
+    Ok(state)
+}
+
+fn from_pol(bytes: &[u8], default_name: &str) -> Result<HostState, SnapshotError> {
+    let entries = registry_pol::read(bytes).map_err(|e| SnapshotError::Pol(e.to_string()))?;
+    let mut state = HostState {
+        name: default_name.to_string(),
+        captured_keys: None,
+        ..HostState::default()
+    };
+    state.kinds.insert("Registry.pol");
+    for e in entries {
+        let lower = e.value_name.to_ascii_lowercase();
+        if let Some(name) = lower.strip_prefix("**del.") {
+            state
+                .registry
+                .remove(&RegistryPath::new(Hive::LocalMachine, &e.key, name));
+        } else if lower.starts_with("**delvals") {
+            let key = e.key.to_ascii_lowercase();
+            state.registry.retain(|p, _| p.key != key);
+        } else if !lower.starts_with("**") {
+            state.registry.insert(
+                RegistryPath::new(Hive::LocalMachine, &e.key, &e.value_name),
+                e.value,
+            );
+        }
+    }
+    Ok(state)
+}
+
+/// One host to read: a file, or a directory whose files are merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostInput {
+    pub name: String,
+    pub files: Vec<PathBuf>,
+}
+
+fn is_host_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    !name.starts_with('.')
+        && (name.ends_with(".json") || name.ends_with(".reg") || name.ends_with(".pol"))
+}
+
+/// Expands command-line HOST arguments: a file is a host; a directory holds one host per file
+/// and one host per subdirectory (whose files are merged). Sorted by name.
+///
+/// # Errors
+/// An argument that does not exist or cannot be listed.
+pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
+    let mut out = Vec::new();
+    for arg in args {
+        let meta =
+            fs::metadata(arg).map_err(|e| format!("cannot read `{}`: {e}", arg.display()))?;
+        if !meta.is_dir() {
+            out.push(HostInput {
+                name: arg.file_stem().map_or_else(
+                    || arg.display().to_string(),
+                    |s| s.to_string_lossy().into_owned(),
+                ),
+                files: vec![arg.clone()],
+            });
+            continue;
+        }
+        let mut entries: Vec<PathBuf> = fs::read_dir(arg)
+            .map_err(|e| format!("cannot list `{}`: {e}", arg.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for entry in entries {
+            if entry.is_dir() {
+                let mut files: Vec<PathBuf> = fs::read_dir(&entry)
+                    .map_err(|e| format!("cannot list `{}`: {e}", entry.display()))?
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file() && is_host_file(p))
+                    .collect();
+                files.sort();
+                out.push(HostInput {
+                    name: entry
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    files,
+                });
+            } else if is_host_file(&entry) {
+                out.push(HostInput {
+                    name: entry
+                        .file_stem()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    files: vec![entry],
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads every file of one host and merges them.
+///
+/// # Errors
+/// The first file that cannot be read, or a directory with no host files.
+pub fn read_host(input: &HostInput) -> Result<HostState, SnapshotError> {
+    let mut files = input.files.iter();
+    let first = files.next().ok_or(SnapshotError::EmptyDirectory)?;
+    let mut state = read_file(first)?;
+    for file in files {
+        state.merge(read_file(file)?);
+    }
+    if input.files.len() > 1 || state.name.is_empty() || !state.kinds.contains("collector") {
+        state.name.clone_from(&input.name);
+    }
+    Ok(state)
+}
+
+/// The JSON Schema of the snapshot format.
+#[must_use]
+pub fn snapshot_schema() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    generator.into_root_schema_for::<Snapshot>().to_value()
+}

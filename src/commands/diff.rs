@@ -1,0 +1,168 @@
+//! `rdpgen diff POLICY HOST...`: audits host files against a policy, in parallel, streaming the
+//! report host by host (in input order, so reports are reproducible), with a progress bar on a
+//! terminal. Exit 0 when every host is compliant, 1 on drift or an unreadable host, 2 when rdpgen
+//! could not run.
+
+use std::fs;
+use std::io::{self, BufWriter, IsTerminal, Write};
+
+use rayon::prelude::*;
+
+use crate::audit::report::{Context, Html, Json, Junit, Report, Sarif, Summary, Text};
+use crate::audit::{HostInput, HostReport, HostStatus, audit, expand_inputs, read_host};
+use crate::cli::{DiffArgs, ReportFormat};
+use crate::diagnostic::render_text;
+use crate::exit_status::ExitStatus;
+use crate::lower::lower;
+use crate::model::Model;
+use crate::policy::load_chain;
+use crate::source::Sources;
+use crate::validate::validate;
+
+/// Hosts audited in parallel before their reports are written, in order.
+const CHUNK: usize = 256;
+
+fn load_model(args: &DiffArgs, styled: bool) -> Result<Model, ExitStatus> {
+    let mut sources = Sources::default();
+    let chain = load_chain(&args.policy, &mut sources).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitStatus::Failure
+    })?;
+    let result = validate(chain);
+    if result.has_errors() {
+        eprint!("{}", render_text(&result.diagnostics, &sources, styled));
+        eprintln!(
+            "error: `{}` is not a valid policy; fix it before auditing hosts",
+            args.policy.display()
+        );
+        return Err(ExitStatus::Failure);
+    }
+    let policy = result.policy.ok_or(ExitStatus::Failure)?;
+    lower(&policy).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitStatus::Failure
+    })
+}
+
+fn audit_one(model: &Model, input: &HostInput) -> HostReport {
+    match read_host(input) {
+        Ok(state) => audit(model, &state),
+        Err(e) => HostReport::unreadable(
+            input.name.clone(),
+            input
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+            e.to_string(),
+        ),
+    }
+}
+
+pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
+    let model = match load_model(args, styled) {
+        Ok(m) => m,
+        Err(status) => return status,
+    };
+    let inputs: Vec<HostInput> = if args.local {
+        match super::live::local_host() {
+            Ok(input) => input,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitStatus::Failure;
+            }
+        }
+    } else {
+        match expand_inputs(&args.hosts) {
+            Ok(i) => i,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitStatus::Failure;
+            }
+        }
+    };
+    if inputs.is_empty() {
+        eprintln!("error: no host files found in the given paths (.json, .reg, .pol)");
+        return ExitStatus::Failure;
+    }
+
+    let mut sink: Box<dyn Write> = match &args.output {
+        Some(path) => match fs::File::create(path) {
+            Ok(f) => Box::new(BufWriter::new(f)),
+            Err(e) => {
+                eprintln!("error: cannot create `{}`: {e}", path.display());
+                return ExitStatus::Failure;
+            }
+        },
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    let color = styled && args.output.is_none();
+    let mut report: Box<dyn Report> = match args.format {
+        ReportFormat::Text => Box::new(Text {
+            color,
+            verbose: args.verbose,
+        }),
+        ReportFormat::Json => Box::new(Json::default()),
+        ReportFormat::Sarif => Box::new(Sarif::default()),
+        ReportFormat::Junit => Box::new(Junit),
+        ReportFormat::Html => Box::new(Html::default()),
+    };
+    let ctx = Context {
+        policy_name: model.name.clone(),
+        policy_file: args.policy.display().to_string(),
+        policy_hash: model.policy_hash.clone(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let progress = !args.no_progress && io::stderr().is_terminal();
+    let total = inputs.len();
+    let mut summary = Summary::default();
+    let result = (|| -> io::Result<()> {
+        report.begin(&mut sink, &ctx)?;
+        for (n, chunk) in inputs.chunks(CHUNK).enumerate() {
+            let hosts: Vec<HostReport> = chunk
+                .par_iter()
+                .map(|input| audit_one(&model, input))
+                .collect();
+            for host in &hosts {
+                summary.add(host);
+                report.host(&mut sink, host)?;
+            }
+            if progress {
+                let done = (n * CHUNK + chunk.len()).min(total);
+                let width = 30;
+                let filled = done * width / total;
+                eprint!(
+                    "\r[{}{}] {done}/{total} hosts",
+                    "#".repeat(filled),
+                    " ".repeat(width - filled)
+                );
+            }
+        }
+        report.finish(&mut sink, &summary)?;
+        sink.flush()
+    })();
+    if progress {
+        eprintln!();
+    }
+    match result {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!("error: cannot write the report: {e}");
+            return ExitStatus::Failure;
+        }
+    }
+    if args.output.is_some() || args.format != ReportFormat::Text {
+        eprintln!(
+            "{} hosts: {} compliant, {} drifted, {} unreadable",
+            summary.hosts, summary.compliant, summary.drifted, summary.unreadable
+        );
+    }
+    if summary.drifted + summary.unreadable > 0
+        || summary.grid.iter().any(|g| g.1 != HostStatus::Compliant)
+    {
+        ExitStatus::Problems
+    } else {
+        ExitStatus::Success
+    }
+}
