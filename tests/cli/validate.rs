@@ -863,18 +863,6 @@ fn schema_is_committed_and_fresh() {
 }
 
 #[test]
-fn unfinished_commands_say_so_and_exit_two() {
-    for cmd in [&["diff", "p.yaml"][..], &["collector"]] {
-        let (code, _, stderr) = run(rdpgen().args(cmd));
-        assert_eq!(code, 2, "{cmd:?}");
-        assert!(
-            stderr.contains("is not available in this build yet"),
-            "{stderr}"
-        );
-    }
-}
-
-#[test]
 fn help_lists_every_command_and_completions_and_man_work() {
     let (code, stdout, _) = run(rdpgen().arg("--help"));
     assert_eq!(code, 0);
