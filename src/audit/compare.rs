@@ -385,6 +385,9 @@ impl Auditor<'_> {
                     ValueSource::Policy => {
                         format!("{} is {actual_text} in the policy key", op.value_name)
                     }
+                    ValueSource::Local if op.scope == crate::model::Scope::Local => {
+                        format!("{} is {actual_text}", op.value_name)
+                    }
                     ValueSource::Local => format!(
                         "{} is {actual_text} locally, with no policy value",
                         op.value_name

@@ -21,7 +21,7 @@ h1{font-size:22px;margin:0 0 8px}h2{font-size:17px;margin:0 0 8px}\
 .counts{display:flex;gap:12px;flex-wrap:wrap}.count{padding:10px 16px;border-radius:6px;border:1px solid #d0d7de;min-width:120px}\
 .count b{display:block;font-size:24px}.ok{background:#dafbe1}.bad{background:#ffebe9}.warn{background:#fff8c5}.na{background:#f6f8fa}\
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}\
-th{background:#f6f8fa}.grid{max-height:480px;overflow:auto}.grid td.c{text-align:center;width:80px}\
+th{background:#f6f8fa}.detail{table-layout:fixed}.detail td{overflow-wrap:anywhere}.grid{max-height:480px;overflow:auto}.grid td.c{text-align:center;width:80px}\
 details{border-top:1px solid #d0d7de;padding:6px 0}summary{cursor:pointer;font-weight:600}\
 code{font:12px ui-monospace,Consolas,monospace;word-break:break-all}";
 
@@ -82,9 +82,14 @@ impl Report for Html {
         if let Some(e) = &host.error {
             writeln!(out, "<p class=\"warn\">{}</p>", xml_text(e))?;
         }
-        if !host.checks.is_empty() {
-            out.write_all(b"<table><tr><th>check</th><th>result</th><th>desired</th><th>actual</th><th>source</th><th>fix</th><th>cause</th></tr>\n")?;
-            for c in &host.checks {
+        let shown: Vec<_> = host
+            .checks
+            .iter()
+            .filter(|c| c.outcome != Outcome::Pass)
+            .collect();
+        if !shown.is_empty() {
+            out.write_all(b"<table class=\"detail\"><tr><th style=\"width:28%\">check</th><th style=\"width:8%\">result</th><th>desired</th><th>actual</th><th style=\"width:8%\">source</th><th style=\"width:14%\">fix</th><th style=\"width:6%\">cause</th></tr>\n")?;
+            for c in shown {
                 let (class, text) = match (c.outcome, c.severity) {
                     (Outcome::Pass, _) => ("ok", "ok"),
                     (Outcome::Fail, FindingSeverity::Error) => ("bad", "drift"),
@@ -104,6 +109,20 @@ impl Report for Html {
                 )?;
             }
             out.write_all(b"</table>\n")?;
+        }
+        let passed: Vec<String> = host
+            .checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Pass)
+            .map(|c| xml_text(&c.id))
+            .collect();
+        if !passed.is_empty() {
+            writeln!(
+                out,
+                "<p>{} checks passed: <code>{}</code></p>",
+                passed.len(),
+                passed.join("</code>, <code>")
+            )?;
         }
         out.write_all(b"</details>\n")
     }
