@@ -91,6 +91,15 @@ pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
             }
         }
     }
+    // A warning in a shared base (a built-in baseline) is one problem, not one per policy.
+    let mut seen = std::collections::HashSet::new();
+    diagnostics.retain(|d| {
+        seen.insert((
+            d.code,
+            d.location.map(|l| (l.file, l.span.start)),
+            d.message.clone(),
+        ))
+    });
     let text = render_text(&diagnostics, &sources, styled);
     if !text.is_empty() {
         eprint!("{text}");

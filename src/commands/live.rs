@@ -39,10 +39,10 @@ pub fn local_host() -> Result<Vec<crate::audit::HostInput>, String> {
             for (name, value) in iter {
                 let v = match value.ty() {
                     windows_registry::Type::U32 => {
-                        u32::try_from(&value).ok().map(RegistryValue::Dword)
+                        u32::try_from(value).ok().map(RegistryValue::Dword)
                     }
                     windows_registry::Type::String => {
-                        String::try_from(&value).ok().map(RegistryValue::Sz)
+                        String::try_from(value).ok().map(RegistryValue::Sz)
                     }
                     windows_registry::Type::Bytes => Some(RegistryValue::Binary(value.to_vec())),
                     _ => None,

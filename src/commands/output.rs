@@ -37,11 +37,69 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Write
 /// # Errors
 /// Any I/O failure; the temporary directory is removed and `out` keeps its previous content.
 pub fn write_all(out: &Path, outputs: &[PolicyOutput]) -> Result<(), WriteError> {
+    if fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(WriteError {
+            action: "refusing to write through the symbolic link",
+            path: out.display().to_string(),
+            source: std::io::Error::other("give the real directory as --out"),
+        });
+    }
     fs::create_dir_all(out).map_err(io("cannot create", out))?;
+    recover_interrupted(out);
     let staging = staging_dir(out);
     let result = stage(&staging, outputs).and_then(|()| commit(out, &staging, outputs));
     let _ = fs::remove_dir_all(&staging);
     result
+}
+
+/// Whether the process that owns a staging or set-aside directory is gone. Only Linux can
+/// tell; elsewhere leftovers are kept for the user to remove.
+fn is_dead(pid: &str) -> bool {
+    cfg!(target_os = "linux")
+        && pid.parse::<u32>().is_ok_and(|p| p != std::process::id())
+        && !Path::new("/proc").join(pid).exists()
+}
+
+/// Cleans up after a build that was killed: its staging directory is removed, and a policy
+/// directory it had moved aside is put back when the new one never arrived.
+fn recover_interrupted(out: &Path) {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let staging_prefix = format!(".{name}.rdpgen-tmp-");
+    if let Some(parent) = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .or(Some(Path::new(".")))
+    {
+        for entry in fs::read_dir(parent).into_iter().flatten().flatten() {
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = file_name.strip_prefix(&staging_prefix)
+                && is_dead(pid)
+            {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    for entry in fs::read_dir(out).into_iter().flatten().flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file_name.strip_prefix('.') else {
+            continue;
+        };
+        let Some((policy, pid)) = rest.rsplit_once(".rdpgen-old-") else {
+            continue;
+        };
+        if !is_dead(pid) {
+            continue;
+        }
+        let target = out.join(policy);
+        if target.exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        } else {
+            let _ = fs::rename(entry.path(), &target);
+        }
+    }
 }
 
 fn staging_dir(out: &Path) -> PathBuf {

@@ -73,6 +73,8 @@ codes! {
         "Built-in baselines are `cis-level1`, `stig` and `break-glass`. A relative file must start with `./` or `../` or end in `.yaml`.";
     ExtendsUnreadable = "RDP023", Error, "an `extends` target cannot be read",
         "The file exists but could not be read, or is not a policy file.";
+    ExtendsOutsideTree = "RDP024", Error, "an `extends` target is outside the policy tree",
+        "Relative `extends` paths must stay inside the policy's repository (the nearest directory above the policy that holds `.git`, else the policy's own directory), after following symbolic links. A policy from a pull request cannot make rdpgen read, and quote in its messages, files elsewhere on the machine.";
     NlaWithRdpLayer = "RDP030", Error, "NLA cannot be required with the RDP security layer",
         "Network Level Authentication runs CredSSP inside TLS. With `security.layer: rdp` there is no TLS, so `security.nla: true` cannot work. Use `negotiate` or `tls`.";
     TlsWithLowEncryption = "RDP031", Error, "the TLS security layer is incompatible with low encryption",

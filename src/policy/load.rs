@@ -47,12 +47,14 @@ pub fn load_chain(path: &Path, sources: &mut Sources) -> Result<Chain, ReadError
         path: path.display().to_string(),
         source,
     })?;
+    let canonical_path = canonical(path);
     let mut loader = Loader {
         sources,
         chain: Chain::default(),
         stack: Vec::new(),
+        root: policy_tree_root(&canonical_path),
     };
-    let origin = Origin::File(canonical(path));
+    let origin = Origin::File(canonical_path);
     let file = loader.add_source(origin.clone(), path.display().to_string(), &bytes);
     loader.visit(file, origin);
     Ok(loader.chain)
@@ -70,6 +72,20 @@ fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The tree `extends` may read from: the nearest ancestor of the policy file that holds a
+/// `.git` entry (the repository the policy lives in), else the policy file's own directory. A
+/// pull request cannot make rdpgen read — and quote in its messages — files outside it.
+#[must_use]
+pub fn policy_tree_root(canonical_file: &Path) -> PathBuf {
+    let dir = canonical_file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    dir.ancestors()
+        .find(|a| a.join(".git").exists())
+        .map_or(dir.clone(), Path::to_path_buf)
+}
+
 fn canonical(path: &Path) -> PathBuf {
     fs::canonicalize(path).unwrap_or_else(|_| normalize(path))
 }
@@ -81,7 +97,7 @@ fn normalize(path: &Path) -> PathBuf {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
+                if !out.pop() && !out.has_root() {
                     out.push("..");
                 }
             }
@@ -96,6 +112,8 @@ struct Loader<'a> {
     chain: Chain,
     /// Files being resolved, for cycle detection and chain messages.
     stack: Vec<(Origin, String)>,
+    /// Relative `extends` must resolve inside this directory (see [`policy_tree_root`]).
+    root: PathBuf,
 }
 
 /// A parsed file kept in `Sources`; `None` when it did not parse.
@@ -291,6 +309,23 @@ impl Loader<'_> {
             )
         };
 
+        if let Origin::File(target) = &origin
+            && !target.starts_with(&self.root)
+        {
+            self.chain.diagnostics.push(
+                Diagnostic::new(
+                    Code::ExtendsOutsideTree,
+                    format!(
+                        "`{name}` is outside the policy tree `{}` (chain: {})",
+                        self.root.display(),
+                        self.chain_text(&name)
+                    ),
+                    Some(location),
+                )
+                .with_help("keep bases inside the repository of the policy; rdpgen does not read files outside it"),
+            );
+            return;
+        }
         if self.stack.iter().any(|(o, _)| *o == origin) {
             self.chain.diagnostics.push(
                 Diagnostic::new(

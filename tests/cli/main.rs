@@ -5,6 +5,7 @@ mod diff;
 mod dsc;
 mod explain;
 mod gpo;
+mod hardening;
 mod model;
 mod validate;
 
