@@ -21,9 +21,7 @@ pub fn registry_keys() -> Vec<String> {
             }
         }
     }
-    for v in ["TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"] {
-        out.push(keys::schannel_server(v));
-    }
+    out.extend(keys::tls_server_keys());
     out.push(keys::TERMINAL_SERVER.to_string());
     out.push(keys::FWPOL_RULES.to_string());
     out.sort_by_key(|k| k.to_ascii_lowercase());

@@ -721,7 +721,7 @@ impl Auditor<'_> {
             .registry
             .get(&layer_path)
             .or_else(|| self.host.registry.get(&listener_layer));
-        let tls12 = keys::schannel_server("TLS 1.2");
+        let tls12 = keys::tls_server_key(crate::policy::types::TlsVersion::Tls12);
         let enabled =
             self.host
                 .registry

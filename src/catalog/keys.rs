@@ -23,3 +23,18 @@ pub const FWLOCAL_RULES: &str =
 pub fn schannel_server(protocol: &str) -> String {
     format!(r"{SCHANNEL_PROTOCOLS}\{protocol}\Server")
 }
+
+/// The SCHANNEL server key of a TLS version: `...\Protocols\TLS 1.2\Server`.
+#[must_use]
+pub fn tls_server_key(version: crate::policy::types::TlsVersion) -> String {
+    schannel_server(&format!("TLS {}", version.as_str()))
+}
+
+/// The SCHANNEL server keys of every TLS version the policy language names.
+#[must_use]
+pub fn tls_server_keys() -> Vec<String> {
+    crate::policy::types::TlsVersion::ALL
+        .into_iter()
+        .map(tls_server_key)
+        .collect()
+}

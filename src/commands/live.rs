@@ -23,9 +23,7 @@ pub fn local_host() -> Result<Vec<crate::audit::HostInput>, String> {
             keys_to_read.push(l.key.to_string());
         }
     }
-    for v in ["TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"] {
-        keys_to_read.push(keys::schannel_server(v));
-    }
+    keys_to_read.extend(keys::tls_server_keys());
     keys_to_read.push(keys::FWPOL_RULES.to_string());
     keys_to_read.sort();
     keys_to_read.dedup();

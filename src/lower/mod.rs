@@ -235,7 +235,7 @@ fn lower_tls(policy: &Policy) -> Vec<RegistryOp> {
     let setting = catalog::setting("tls.minVersion").expect("the catalog has tls.minVersion");
     let mut ops = Vec::new();
     for version in TlsVersion::ALL {
-        let key = keys::schannel_server(&format!("TLS {}", version.as_str()));
+        let key = keys::tls_server_key(version);
         let on = version >= min;
         for local in setting.local {
             let v = match (local.value_name, on) {
