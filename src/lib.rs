@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostic;
 pub mod emit;
+pub mod escape;
 pub mod exit_status;
 pub mod explain;
 pub mod firewall_address;

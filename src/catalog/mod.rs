@@ -5,6 +5,7 @@ pub mod accounts;
 #[cfg(test)]
 mod admx_check;
 mod causes;
+pub mod custom_admx;
 pub mod keys;
 mod settings;
 mod types;

@@ -1,13 +1,378 @@
-//! `dsc3/rdp.dsc.yaml`: a DSC v3 configuration document.
+//! `dsc3/rdp.dsc.yaml` and `dsc3/rollback.dsc.yaml`: DSC v3 configuration documents, rendered
+//! from `templates/dsc/rdp.dsc.yaml.hbs`.
 //!
-//! Not implemented yet (issue 6); `AVAILABLE` is false so `rdpgen build` refuses the target.
+//! Registry operations become `Microsoft.Windows/Registry` instances (the Group Policy form of
+//! the firewall rules excepted); the firewall rules become one
+//! `Microsoft.Windows/FirewallRuleList` instance. Property names follow the resource manifests
+//! of PowerShell/DSC; instance names match `^[a-zA-Z0-9 ]+$` and are unique. Every string
+//! reaches the document as a scalar made by [`crate::escape::yaml`]. Host actions (binding a
+//! certificate, key permissions) have no DSC v3 resource and are listed in a comment.
 
+use std::fmt::Write as _;
+
+use handlebars::Handlebars;
+use serde::Serialize;
+
+use super::dsc::names::{Namer, registry_words};
+use super::dsc::{profile_name, registry_ops};
 use super::{Artifact, EmitError, Target};
-use crate::model::Model;
+use crate::escape::{single_line, yaml};
+use crate::firewall_address::FirewallAddress;
+use crate::formats::RegistryValue;
+use crate::model::{
+    CertificateSource, FirewallRule, HostAction, Model, RegistryAction, RegistryOp,
+};
 
 /// Whether this back end is finished.
-pub const AVAILABLE: bool = false;
+pub const AVAILABLE: bool = true;
 
-pub fn emit(_model: &Model) -> Result<Vec<Artifact>, EmitError> {
-    Err(EmitError::Unavailable(Target::Dsc3))
+/// The `$schema` of the documents: DSC v3's bundled configuration document schema.
+pub const SCHEMA: &str = "https://aka.ms/dsc/schemas/v3/bundled/config/document.json";
+
+const TEMPLATE: &str = include_str!("../../templates/dsc/rdp.dsc.yaml.hbs");
+
+/// YAML text made only of [`yaml::Scalar`]s, numbers and flow punctuation.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Yaml(String);
+
+impl From<yaml::Scalar> for Yaml {
+    fn from(s: yaml::Scalar) -> Self {
+        Self(s.as_str().to_string())
+    }
+}
+
+#[derive(Serialize)]
+struct Document {
+    schema: &'static str,
+    file: &'static str,
+    version: &'static str,
+    /// For comments: a policy name is `^[a-z0-9][a-z0-9-]*$`, the hash hex digits.
+    policy: String,
+    policy_hash: String,
+    yaml_version: yaml::Scalar,
+    yaml_policy: yaml::Scalar,
+    yaml_policy_hash: yaml::Scalar,
+    role: yaml::Scalar,
+    rollback: bool,
+    description: Option<yaml::Scalar>,
+    host_actions: Vec<String>,
+    logon_rights: bool,
+    registry: Vec<Registry>,
+    firewall: Option<FirewallList>,
+}
+
+#[derive(Serialize)]
+struct Registry {
+    name: yaml::Scalar,
+    key_path: yaml::Scalar,
+    value_name: yaml::Scalar,
+    /// `None`: `_exist: false`.
+    value_kind: Option<&'static str>,
+    value_data: Option<Yaml>,
+}
+
+#[derive(Serialize)]
+struct FirewallList {
+    name: yaml::Scalar,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+struct Rule {
+    name: yaml::Scalar,
+    present: bool,
+    description: yaml::Scalar,
+    application_name: yaml::Scalar,
+    service_name: yaml::Scalar,
+    protocol: u8,
+    local_ports: yaml::Scalar,
+    remote_addresses: yaml::Scalar,
+    profiles: Yaml,
+    grouping: yaml::Scalar,
+}
+
+fn error(message: String) -> EmitError {
+    EmitError::Target {
+        target: Target::Dsc3,
+        message,
+    }
+}
+
+fn scalar(text: &str) -> Result<yaml::Scalar, EmitError> {
+    yaml::scalar(text).map_err(|e| error(format!("`{}`: {e}", text.escape_debug())))
+}
+
+fn flow<I: IntoIterator<Item = String>>(items: I) -> String {
+    format!("[{}]", items.into_iter().collect::<Vec<_>>().join(", "))
+}
+
+/// The `valueData` variant and its YAML.
+fn value_data(op: &RegistryOp, value: &RegistryValue) -> Result<(&'static str, Yaml), EmitError> {
+    Ok(match value {
+        RegistryValue::Sz(s) => ("String", scalar(s)?.into()),
+        RegistryValue::ExpandSz(s) => ("ExpandString", scalar(s)?.into()),
+        RegistryValue::MultiSz(items) => {
+            let items = items
+                .iter()
+                .map(|s| scalar(s).map(|s| s.as_str().to_string()))
+                .collect::<Result<Vec<_>, _>>()?;
+            ("MultiString", Yaml(flow(items)))
+        }
+        RegistryValue::Binary(bytes) => ("Binary", Yaml(flow(bytes.iter().map(u8::to_string)))),
+        RegistryValue::Dword(v) => ("DWord", Yaml(v.to_string())),
+        RegistryValue::Qword(v) => ("QWord", Yaml(v.to_string())),
+        other => {
+            return Err(error(format!(
+                "Microsoft.Windows/Registry cannot write `{}` as {}",
+                op.value_name,
+                crate::model::describe::value_text(other)
+            )));
+        }
+    })
+}
+
+fn registry(model: &Model, namer: &mut Namer, rollback: bool) -> Result<Vec<Registry>, EmitError> {
+    let ops = registry_ops(model);
+    let names = registry_words(&ops);
+    ops.iter()
+        .zip(names)
+        .map(|(op, words)| {
+            let target = if rollback {
+                op.rollback.as_ref()
+            } else {
+                match &op.action {
+                    RegistryAction::Set(v) => Some(v),
+                    RegistryAction::Delete => None,
+                }
+            };
+            let (value_kind, value_data) = match target {
+                Some(v) => {
+                    let (kind, data) = value_data(op, v)?;
+                    (Some(kind), Some(data))
+                }
+                None => (None, None),
+            };
+            Ok(Registry {
+                name: scalar(&namer.name(&words))?,
+                key_path: scalar(&format!("{}\\{}", op.hive.short_name(), op.key))?,
+                value_name: scalar(&op.value_name)?,
+                value_kind,
+                value_data,
+            })
+        })
+        .collect()
+}
+
+/// `remoteAddresses` as INetFwRule reads it: `*`, or a comma-separated list of CIDR subnets,
+/// addresses and `LocalSubnet`.
+fn remote_addresses(rule: &FirewallRule) -> String {
+    if rule.remote_addresses.is_empty() || rule.remote_addresses.contains(&FirewallAddress::Any) {
+        return "*".into();
+    }
+    rule.remote_addresses
+        .iter()
+        .map(|a| match a {
+            FirewallAddress::LocalSubnet => "LocalSubnet".to_string(),
+            other => other.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn firewall(
+    model: &Model,
+    name: yaml::Scalar,
+    present: bool,
+) -> Result<Option<FirewallList>, EmitError> {
+    if model.firewall.is_empty() {
+        return Ok(None);
+    }
+    let rules = model
+        .firewall
+        .iter()
+        .map(|rule| {
+            let gp = rule.to_rule_string();
+            let profiles: Vec<String> = if rule.profiles.is_empty() {
+                vec!["All".into()]
+            } else {
+                rule.profiles
+                    .iter()
+                    .map(|p| profile_name(*p).to_string())
+                    .collect()
+            };
+            Ok(Rule {
+                // INetFwRule.Name, the name the firewall shows: the rule's display name.
+                name: scalar(&rule.display_name)?,
+                present,
+                description: scalar(&rule.description)?,
+                application_name: scalar(gp.app.as_deref().unwrap_or_default())?,
+                service_name: scalar(gp.svc.as_deref().unwrap_or_default())?,
+                protocol: rule.protocol.number(),
+                local_ports: scalar(&rule.local_port.to_string())?,
+                remote_addresses: scalar(&remote_addresses(rule))?,
+                profiles: Yaml(flow(profiles)),
+                grouping: scalar(&rule.group)?,
+            })
+        })
+        .collect::<Result<Vec<_>, EmitError>>()?;
+    Ok(Some(FirewallList { name, rules }))
+}
+
+fn host_actions(model: &Model) -> Vec<String> {
+    model
+        .host_actions
+        .iter()
+        .map(|a| match a {
+            HostAction::BindListenerCertificate { thumbprint } => format!(
+                "bind the RDP-Tcp listener to certificate {thumbprint} (Win32_TSGeneralSetting)"
+            ),
+            HostAction::RepairPrivateKeyPermissions { certificate } => {
+                let mut text = "grant NETWORK SERVICE read on the private key of ".to_string();
+                match certificate {
+                    CertificateSource::Thumbprint(t) => {
+                        let _ = write!(text, "certificate {t}");
+                    }
+                    _ => text.push_str("the listener's certificate"),
+                }
+                text
+            }
+        })
+        .collect()
+}
+
+/// One document: the policy, or its rollback.
+///
+/// # Errors
+/// A value DSC v3 cannot express, or a template error (a bug).
+pub fn render(model: &Model, rollback: bool) -> Result<String, EmitError> {
+    let mut namer = Namer::dsc3();
+    let firewall_name = scalar(&namer.name(&["RDP".into(), "firewall".into(), "rules".into()]))?;
+    let registry = registry(model, &mut namer, rollback)?;
+    let document = Document {
+        schema: SCHEMA,
+        file: if rollback {
+            "rollback.dsc.yaml"
+        } else {
+            "rdp.dsc.yaml"
+        },
+        version: env!("CARGO_PKG_VERSION"),
+        policy: single_line(&model.name),
+        policy_hash: single_line(&model.policy_hash),
+        yaml_version: scalar(env!("CARGO_PKG_VERSION"))?,
+        yaml_policy: scalar(&model.name)?,
+        yaml_policy_hash: scalar(&model.policy_hash)?,
+        role: scalar(if rollback { "rollback" } else { "apply" })?,
+        rollback,
+        description: model
+            .description
+            .as_deref()
+            .map(|d| scalar(&single_line(d)))
+            .transpose()?,
+        host_actions: host_actions(model),
+        logon_rights: !model.logon_rights.is_empty(),
+        registry,
+        firewall: firewall(model, firewall_name, !rollback)?,
+    };
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    // Values are escaped by `crate::escape::yaml` before they reach the template.
+    hb.register_escape_fn(handlebars::no_escape);
+    hb.render_template(TEMPLATE, &document)
+        .map_err(|e| error(format!("template: {e}")))
+}
+
+/// `dsc3/rdp.dsc.yaml` and `dsc3/rollback.dsc.yaml`.
+///
+/// # Errors
+/// See [`render`].
+pub fn emit(model: &Model) -> Result<Vec<Artifact>, EmitError> {
+    Ok(vec![
+        Artifact {
+            path: "dsc3/rdp.dsc.yaml".into(),
+            bytes: render(model, false)?.into_bytes(),
+        },
+        Artifact {
+            path: "dsc3/rollback.dsc.yaml".into(),
+            bytes: render(model, true)?.into_bytes(),
+        },
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::Hive;
+    use crate::model::{Protocol, Provenance, Scope};
+
+    fn op() -> RegistryOp {
+        RegistryOp {
+            hive: Hive::LocalMachine,
+            key: "K".into(),
+            value_name: "V".into(),
+            action: RegistryAction::Delete,
+            scope: Scope::Local,
+            provenance: Provenance {
+                field: "f".into(),
+                admx: None,
+                state: None,
+            },
+            rollback: None,
+        }
+    }
+
+    #[test]
+    fn value_data_variants_follow_the_registry_resource() {
+        let t = |v: RegistryValue| {
+            let (kind, data) = value_data(&op(), &v).unwrap();
+            (kind, data.0)
+        };
+        assert_eq!(
+            t(RegistryValue::Dword(u32::MAX)),
+            ("DWord", "4294967295".into())
+        );
+        assert_eq!(
+            t(RegistryValue::Qword(u64::MAX)),
+            ("QWord", u64::MAX.to_string())
+        );
+        assert_eq!(
+            t(RegistryValue::Binary(vec![159, 0])),
+            ("Binary", "[159, 0]".into())
+        );
+        assert_eq!(
+            t(RegistryValue::MultiSz(vec!["a'b".into(), "c".into()])),
+            ("MultiString", "['a''b', c]".into())
+        );
+        assert_eq!(
+            t(RegistryValue::Sz("yes".into())),
+            ("String", "'yes'".into())
+        );
+        assert_eq!(
+            t(RegistryValue::ExpandSz("%SystemRoot%".into())),
+            ("ExpandString", "'%SystemRoot%'".into())
+        );
+        assert!(value_data(&op(), &RegistryValue::DwordBigEndian(1)).is_err());
+        assert!(value_data(&op(), &RegistryValue::Sz("a\nb".into())).is_err());
+    }
+
+    #[test]
+    fn remote_addresses_as_inetfwrule_reads_them() {
+        let rule = |addresses: Vec<FirewallAddress>| FirewallRule {
+            id: "r".into(),
+            display_name: "r".into(),
+            description: "r".into(),
+            group: "g".into(),
+            protocol: Protocol::Udp,
+            local_port: 3389,
+            profiles: vec![],
+            remote_addresses: addresses,
+        };
+        let v6 = FirewallAddress::parse("2001:db8::/32").unwrap().address;
+        assert_eq!(remote_addresses(&rule(vec![])), "*");
+        assert_eq!(remote_addresses(&rule(vec![FirewallAddress::Any])), "*");
+        assert_eq!(
+            remote_addresses(&rule(vec![FirewallAddress::LocalSubnet, v6])),
+            "LocalSubnet,2001:db8::/32"
+        );
+    }
 }

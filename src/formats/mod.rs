@@ -15,7 +15,9 @@ pub mod lgpo_text;
 pub mod reg_file;
 pub mod registry_pol;
 pub mod registry_value;
+pub mod security_template;
 mod utf16;
+pub mod xml;
 
 pub use lgpo_text::{LgpoAction, LgpoEntry, LgpoWriteError};
 pub use reg_file::{RegFile, RegFileAction, RegFileValue, RegReadError, RegSection, RegWriteError};

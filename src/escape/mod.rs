@@ -1,0 +1,44 @@
+//! The audited escape helpers, one per target language. Every string that came from a policy
+//! file passes through one of these before it reaches a generated script or document, so a
+//! template only ever pastes text that is already safe where it lands.
+//!
+//! - [`powershell`]: single-quoted (verbatim) PowerShell literals and `#` comment text.
+//! - [`yaml`]: YAML scalars that are plain or single-quoted, never anything that needs escapes.
+
+pub mod powershell;
+pub mod yaml;
+
+/// `text` on one line of printable characters: every control character (`\n`, `\t`, ...),
+/// every Unicode line or paragraph separator, the byte-order mark and the noncharacters
+/// U+FFFE/U+FFFF become a space. For free text (a policy's
+/// description) that goes into a comment or a one-line field.
+#[must_use]
+pub fn single_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if breaks_line(c) { ' ' } else { c })
+        .collect()
+}
+
+/// Characters some reader may take as the end of a line, or that no text file should carry:
+/// C0/C1 controls (NEL included), U+2028, U+2029, the byte-order mark, U+FFFE and U+FFFF.
+pub(crate) fn breaks_line(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::single_line;
+
+    #[test]
+    fn single_line_replaces_every_line_break_and_control() {
+        assert_eq!(
+            single_line("a\nb\r\nc\td\u{85}e\u{2028}f\u{2029}g\u{feff}h\u{7f}i\u{ffff}"),
+            "a b  c d e f g h i "
+        );
+        assert_eq!(single_line("plain ’quoted’ $(x)"), "plain ’quoted’ $(x)");
+    }
+}
