@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::output::{PolicyOutput, write_all};
 use crate::cli::BuildArgs;
 use crate::diagnostic::{Diagnostic, render_text};
-use crate::emit::{Target, emit};
+use crate::emit::{Options, Target, emit};
 use crate::exit_status::ExitStatus;
 use crate::lower::lower;
 use crate::policy::load_chain;
@@ -37,6 +37,14 @@ fn targets(args: &BuildArgs) -> Result<Vec<Target>, String> {
 pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
     let targets = match targets(args) {
         Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitStatus::Failure;
+        }
+    };
+    let epoch = std::env::var_os("SOURCE_DATE_EPOCH").map(|v| v.to_string_lossy().into_owned());
+    let options = match Options::from_source_date_epoch(epoch.as_deref()) {
+        Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitStatus::Failure;
@@ -80,7 +88,7 @@ pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
                 continue;
             }
         };
-        match emit(&model, &targets) {
+        match emit(&model, &targets, &options) {
             Ok(artifacts) => outputs.push(PolicyOutput {
                 name: model.name.clone(),
                 artifacts,

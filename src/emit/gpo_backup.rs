@@ -25,13 +25,13 @@
 //! Identity and time are deterministic: the GPO GUID is the model's (`gpo.guid` or UUIDv5 of
 //! the name); the backup id is the UUIDv5 of `backup:<GPO GUID>:<policy hash>` in rdpgen's GPO
 //! namespace, so it changes exactly when the policy does; the backup time is
-//! `SOURCE_DATE_EPOCH` when set (UTC), else [`DEFAULT_EPOCH`] (2000-01-01T00:00:00).
+//! `SOURCE_DATE_EPOCH` when set (UTC), else [`super::DEFAULT_EPOCH`] (2000-01-01T00:00:00).
 
 mod backup_xml;
 mod preferences;
 mod report;
 
-use super::{Artifact, EmitError, Target, pol_entries};
+use super::{Artifact, EmitError, Options, Target, pol_entries};
 use crate::catalog::custom_admx;
 use crate::formats::registry_pol::{self, PolEntry};
 use crate::formats::security_template::{self, PrivilegeRight, SecurityTemplate};
@@ -43,8 +43,6 @@ use crate::model::{Model, RegistryAction, RegistryOp, Scope};
 /// Whether this back end is finished.
 pub const AVAILABLE: bool = true;
 
-/// Backup time when `SOURCE_DATE_EPOCH` is not set: 2000-01-01T00:00:00 UTC.
-pub const DEFAULT_EPOCH: i64 = 946_684_800;
 
 /// Client-side extensions and the editor ("tool") extensions that go with them, as
 /// `gPCMachineExtensionNames` lists them ([MS-GPREG] §1.9, [MS-GPSB] §1.9, [MS-GPPREF] §1.9,
@@ -83,24 +81,6 @@ pub(crate) const PREFERENCES_REGISTRY: &str = r"Preferences\Registry\Registry.xm
 pub(crate) struct Timestamp(i64);
 
 impl Timestamp {
-    /// The backup time from the value of `SOURCE_DATE_EPOCH` (`None`: unset).
-    fn from_source_date_epoch(value: Option<&str>) -> Result<Self, EmitError> {
-        let Some(text) = value else {
-            return Ok(Self(DEFAULT_EPOCH));
-        };
-        text.trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|s| (0..=253_402_300_799).contains(s))
-            .map(Self)
-            .ok_or_else(|| EmitError::Target {
-                target: Target::Gpo,
-                message: format!(
-                    "SOURCE_DATE_EPOCH `{text}` is not a whole number of seconds since 1970-01-01 (0 to 253402300799)"
-                ),
-            })
-    }
-
     fn civil(self) -> (i64, u32, u32, u32, u32, u32) {
         let days = self.0.div_euclid(86_400);
         let secs = self.0.rem_euclid(86_400);
@@ -429,11 +409,9 @@ fn emit_at(model: &Model, time: Timestamp) -> Result<Vec<Artifact>, EmitError> {
     Backup::new(model, time)?.artifacts()
 }
 
-/// Emits the backup; the only input besides the model is `SOURCE_DATE_EPOCH` (the backup
-/// time; unset means [`DEFAULT_EPOCH`]).
-pub fn emit(model: &Model) -> Result<Vec<Artifact>, EmitError> {
-    let epoch = std::env::var_os("SOURCE_DATE_EPOCH").map(|v| v.to_string_lossy().into_owned());
-    emit_at(model, Timestamp::from_source_date_epoch(epoch.as_deref())?)
+/// Emits the backup; the only input besides the model is the backup time.
+pub fn emit(model: &Model, options: &Options) -> Result<Vec<Artifact>, EmitError> {
+    emit_at(model, Timestamp(options.source_date_epoch))
 }
 
 #[cfg(test)]
@@ -444,27 +422,11 @@ mod tests {
     fn timestamps_are_civil_utc() {
         let t = |s| Timestamp(s).iso();
         assert_eq!(t(0), "1970-01-01T00:00:00");
-        assert_eq!(t(DEFAULT_EPOCH), "2000-01-01T00:00:00");
+        assert_eq!(t(super::super::DEFAULT_EPOCH), "2000-01-01T00:00:00");
         assert_eq!(t(951_868_800), "2000-03-01T00:00:00");
         assert_eq!(t(1_700_000_000), "2023-11-14T22:13:20");
         assert_eq!(t(253_402_300_799), "9999-12-31T23:59:59");
         assert_eq!(Timestamp(1_709_164_800).iso(), "2024-02-29T00:00:00");
         assert_eq!(Timestamp(0).preferences(), "1970-01-01 00:00:00");
-    }
-
-    #[test]
-    fn source_date_epoch_is_checked() {
-        assert_eq!(
-            Timestamp::from_source_date_epoch(None).unwrap(),
-            Timestamp(DEFAULT_EPOCH)
-        );
-        assert_eq!(
-            Timestamp::from_source_date_epoch(Some("1700000000")).unwrap(),
-            Timestamp(1_700_000_000)
-        );
-        for bad in ["", "abc", "-1", "1.5", "253402300800"] {
-            let e = Timestamp::from_source_date_epoch(Some(bad)).unwrap_err();
-            assert!(e.to_string().contains("SOURCE_DATE_EPOCH"), "{e}");
-        }
     }
 }

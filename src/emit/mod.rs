@@ -117,11 +117,57 @@ pub enum EmitError {
     Target { target: Target, message: String },
 }
 
+/// Backup time when `SOURCE_DATE_EPOCH` is not set: 2000-01-01T00:00:00 UTC.
+pub const DEFAULT_EPOCH: i64 = 946_684_800;
+
+/// Inputs of the back ends besides the model. Back ends read nothing else: no clock, no
+/// environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// The time formats that must record one (the GPO backup) record, in seconds since
+    /// 1970-01-01T00:00:00 UTC.
+    pub source_date_epoch: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            source_date_epoch: DEFAULT_EPOCH,
+        }
+    }
+}
+
+impl Options {
+    /// Options from the value of the `SOURCE_DATE_EPOCH` environment variable (`None`: unset).
+    ///
+    /// # Errors
+    /// A value that is not a whole number of seconds from 0 to the end of year 9999.
+    pub fn from_source_date_epoch(value: Option<&str>) -> Result<Self, String> {
+        let Some(text) = value else {
+            return Ok(Self::default());
+        };
+        text.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|s| (0..=253_402_300_799).contains(s))
+            .map(|source_date_epoch| Self { source_date_epoch })
+            .ok_or_else(|| {
+                format!(
+                    "SOURCE_DATE_EPOCH `{text}` is not a whole number of seconds since 1970-01-01 (0 to 253402300799)"
+                )
+            })
+    }
+}
+
 /// Emits the artifacts of `targets` for one model, in target order.
 ///
 /// # Errors
 /// An unavailable target, or a value a codec refuses.
-pub fn emit(model: &Model, targets: &[Target]) -> Result<Vec<Artifact>, EmitError> {
+pub fn emit(
+    model: &Model,
+    targets: &[Target],
+    options: &Options,
+) -> Result<Vec<Artifact>, EmitError> {
     let mut out = Vec::new();
     for target in targets {
         match target {
@@ -129,11 +175,36 @@ pub fn emit(model: &Model, targets: &[Target]) -> Result<Vec<Artifact>, EmitErro
             Target::Pol => out.push(pol::emit(model)?),
             Target::Lgpo => out.push(lgpo::emit(model)?),
             other if !other.is_available() => return Err(EmitError::Unavailable(*other)),
-            Target::Gpo => out.extend(gpo_backup::emit(model)?),
+            Target::Gpo => out.extend(gpo_backup::emit(model, options)?),
             Target::Admx => out.extend(admx::emit(model)?),
             Target::Dsc => out.extend(dsc::emit(model)?),
             Target::Dsc3 => out.extend(dsc3::emit(model)?),
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DEFAULT_EPOCH, Options};
+
+    #[test]
+    fn source_date_epoch_is_checked() {
+        assert_eq!(
+            Options::from_source_date_epoch(None)
+                .unwrap()
+                .source_date_epoch,
+            DEFAULT_EPOCH
+        );
+        assert_eq!(
+            Options::from_source_date_epoch(Some("1700000000"))
+                .unwrap()
+                .source_date_epoch,
+            1_700_000_000
+        );
+        for bad in ["", "abc", "-1", "1.5", "253402300800"] {
+            let e = Options::from_source_date_epoch(Some(bad)).unwrap_err();
+            assert!(e.contains("SOURCE_DATE_EPOCH"), "{e}");
+        }
+    }
 }
