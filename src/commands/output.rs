@@ -117,10 +117,13 @@ fn stage(staging: &Path, outputs: &[PolicyOutput]) -> Result<(), WriteError> {
             if let Some(parent) = path.parent() {
                 fs::create_dir_all(parent).map_err(io("cannot create", parent))?;
             }
+            // No fsync per file: the rename in `commit` is what makes the output appear whole
+            // (a failed or killed build leaves the previous artifacts), and the artifacts are
+            // reproducible from the policy, so power-loss durability is not worth one journal
+            // commit per file (15,025 for the 1,000 policies of the benchmark).
             let mut file = fs::File::create(&path).map_err(io("cannot create", &path))?;
             file.write_all(&artifact.bytes)
                 .map_err(io("cannot write", &path))?;
-            file.sync_all().map_err(io("cannot write", &path))?;
         }
     }
     Ok(())

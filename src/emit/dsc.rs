@@ -13,6 +13,7 @@
 pub(in crate::emit) mod names;
 
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use handlebars::Handlebars;
 use serde::Serialize;
@@ -340,20 +341,28 @@ fn configuration(model: &Model, rollback: bool) -> Result<Configuration, EmitErr
     })
 }
 
-fn handlebars() -> Result<Handlebars<'static>, EmitError> {
-    let mut hb = Handlebars::new();
-    hb.set_strict_mode(true);
-    // Values are escaped by `crate::escape` before they reach the template.
-    hb.register_escape_fn(handlebars::no_escape);
-    for (name, text) in [
-        ("main", MAIN),
-        ("configuration", CONFIGURATION),
-        ("key-file", KEY_FILE),
-    ] {
-        hb.register_template_string(name, text)
-            .map_err(|e| error(format!("template `{name}`: {e}")))?;
-    }
-    Ok(hb)
+/// The templates, compiled once per process: compiling them (a `pest` parse with line and
+/// column bookkeeping) cost more than everything else a build does for one policy.
+fn handlebars() -> Result<&'static Handlebars<'static>, EmitError> {
+    static REGISTRY: OnceLock<Result<Handlebars<'static>, String>> = OnceLock::new();
+    REGISTRY
+        .get_or_init(|| {
+            let mut hb = Handlebars::new();
+            hb.set_strict_mode(true);
+            // Values are escaped by `crate::escape` before they reach the template.
+            hb.register_escape_fn(handlebars::no_escape);
+            for (name, text) in [
+                ("main", MAIN),
+                ("configuration", CONFIGURATION),
+                ("key-file", KEY_FILE),
+            ] {
+                hb.register_template_string(name, text)
+                    .map_err(|e| format!("template `{name}`: {e}"))?;
+            }
+            Ok(hb)
+        })
+        .as_ref()
+        .map_err(|e| error(e.clone()))
 }
 
 /// The script text (without the byte-order mark the artifact carries).

@@ -9,6 +9,7 @@
 //! certificate, key permissions) have no DSC v3 resource and are listed in a comment.
 
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use handlebars::Handlebars;
 use serde::Serialize;
@@ -274,12 +275,26 @@ pub fn render(model: &Model, rollback: bool) -> Result<String, EmitError> {
         registry,
         firewall: firewall(model, firewall_name, !rollback)?,
     };
-    let mut hb = Handlebars::new();
-    hb.set_strict_mode(true);
-    // Values are escaped by `crate::escape::yaml` before they reach the template.
-    hb.register_escape_fn(handlebars::no_escape);
-    hb.render_template(TEMPLATE, &document)
+    handlebars()?
+        .render("dsc3", &document)
         .map_err(|e| error(format!("template: {e}")))
+}
+
+/// The template, compiled once per process (see `dsc::handlebars`).
+fn handlebars() -> Result<&'static Handlebars<'static>, EmitError> {
+    static REGISTRY: OnceLock<Result<Handlebars<'static>, String>> = OnceLock::new();
+    REGISTRY
+        .get_or_init(|| {
+            let mut hb = Handlebars::new();
+            hb.set_strict_mode(true);
+            // Values are escaped by `crate::escape::yaml` before they reach the template.
+            hb.register_escape_fn(handlebars::no_escape);
+            hb.register_template_string("dsc3", TEMPLATE)
+                .map_err(|e| format!("template: {e}"))?;
+            Ok(hb)
+        })
+        .as_ref()
+        .map_err(|e| error(e.clone()))
 }
 
 /// `dsc3/rdp.dsc.yaml` and `dsc3/rollback.dsc.yaml`.

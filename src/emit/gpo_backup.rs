@@ -43,7 +43,6 @@ use crate::model::{Model, RegistryAction, RegistryOp, Scope};
 /// Whether this back end is finished.
 pub const AVAILABLE: bool = true;
 
-
 /// Client-side extensions and the editor ("tool") extensions that go with them, as
 /// `gPCMachineExtensionNames` lists them ([MS-GPREG] §1.9, [MS-GPSB] §1.9, [MS-GPPREF] §1.9,
 /// and Microsoft's baseline backups).

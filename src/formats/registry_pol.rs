@@ -317,12 +317,10 @@ pub fn sort_for_windows(entries: &mut [PolEntry]) {
 /// Registry order of two key paths: component-wise, case-insensitive ordinal.
 #[must_use]
 pub fn compare_keys(a: &str, b: &str) -> Ordering {
-    let upper = |component: &str| {
-        component
-            .encode_utf16()
-            .map(utf16::upcase_unit)
-            .collect::<Vec<_>>()
-    };
+    // Lazily, without allocating: this runs O(n log n) times in every sort.
+    fn upper(component: &str) -> impl Iterator<Item = u16> + '_ {
+        component.encode_utf16().map(utf16::upcase_unit)
+    }
     let mut left = a.split('\\');
     let mut right = b.split('\\');
     loop {
@@ -330,7 +328,7 @@ pub fn compare_keys(a: &str, b: &str) -> Ordering {
             (None, None) => return Ordering::Equal,
             (None, Some(_)) => return Ordering::Less,
             (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) => match upper(x).cmp(&upper(y)) {
+            (Some(x), Some(y)) => match upper(x).cmp(upper(y)) {
                 Ordering::Equal => {}
                 unequal => return unequal,
             },
@@ -471,7 +469,11 @@ pub struct PolReadError {
 /// # Errors
 /// [`PolReadError`] with the byte offset and what was expected there.
 pub fn read(bytes: &[u8]) -> Result<Vec<PolEntry>, PolReadError> {
-    let mut cursor = Cursor { bytes, pos: 0 };
+    let mut cursor = Cursor {
+        bytes,
+        pos: 0,
+        last_key: None,
+    };
     if bytes.len() < 8 {
         return Err(cursor.fail(PolReadProblem::TruncatedHeader { len: bytes.len() }));
     }
@@ -507,9 +509,12 @@ fn hex(bytes: &[u8]) -> String {
 struct Cursor<'a> {
     bytes: &'a [u8],
     pos: usize,
+    /// The previous record's key as written and as decoded: consecutive records nearly always
+    /// share their key, and a copy is cheaper than decoding it again.
+    last_key: Option<(&'a [u8], String)>,
 }
 
-impl Cursor<'_> {
+impl<'a> Cursor<'a> {
     fn fail(&self, problem: PolReadProblem) -> PolReadError {
         PolReadError {
             offset: self.pos,
@@ -534,11 +539,13 @@ impl Cursor<'_> {
         }
     }
 
+    /// `expected` is only called to report a truncation: this runs four times per record, and
+    /// formatting the message eagerly used to be a fifth of the reader's time.
     fn expect_unit(
         &mut self,
         unit: u16,
         problem: impl FnOnce(String) -> PolReadProblem,
-        expected: &str,
+        expected: impl FnOnce() -> String,
     ) -> Result<(), PolReadError> {
         match self.unit() {
             Some(found) if found == unit => {
@@ -547,7 +554,7 @@ impl Cursor<'_> {
             }
             Some(_) => Err(self.fail(problem(self.peek_hex()))),
             None => Err(self.fail(PolReadProblem::Truncated {
-                expected: expected.to_owned(),
+                expected: expected(),
             })),
         }
     }
@@ -556,7 +563,7 @@ impl Cursor<'_> {
         self.expect_unit(
             SEMICOLON,
             |found| PolReadProblem::ExpectedSemicolon { after, found },
-            &format!("`;` after the {after}"),
+            || format!("`;` after the {after}"),
         )
     }
 
@@ -577,11 +584,10 @@ impl Cursor<'_> {
     fn string(&mut self, field: PolField) -> Result<String, PolReadError> {
         let start = self.pos;
         let rest = self.remaining();
-        let Some(len) = rest.chunks_exact(2).position(|pair| pair == [0, 0]) else {
+        let Some(len) = utf16::nul_position(rest) else {
             return Err(self.fail(PolReadProblem::UnterminatedString { field }));
         };
-        let units = utf16::units_le(&rest[..2 * len]);
-        let text = utf16::decode(&units).map_err(|index| PolReadError {
+        let text = utf16::decode_le(&rest[..2 * len]).map_err(|index| PolReadError {
             offset: start + 2 * index,
             problem: PolReadProblem::InvalidUtf16 {
                 field,
@@ -592,13 +598,31 @@ impl Cursor<'_> {
         Ok(text)
     }
 
+    /// The key path: [`Cursor::string`], reusing the previous record's key when the bytes match.
+    fn key(&mut self) -> Result<String, PolReadError> {
+        let rest: &'a [u8] = self.bytes.get(self.pos..).unwrap_or_default();
+        if let Some((raw, text)) = &self.last_key
+            && rest.len() > raw.len() + 1
+            && rest.starts_with(raw)
+            && rest[raw.len()..raw.len() + 2] == [0, 0]
+        {
+            self.pos += raw.len() + 2;
+            return Ok(text.clone());
+        }
+        let start = self.pos;
+        let key = self.string(PolField::Key)?;
+        let raw = &rest[..self.pos - start - 2];
+        self.last_key = Some((raw, key.clone()));
+        Ok(key)
+    }
+
     fn entry(&mut self) -> Result<PolEntry, PolReadError> {
         self.expect_unit(
             OPEN,
             |found| PolReadProblem::ExpectedOpenBracket { found },
-            "`[` that starts an entry",
+            || "`[` that starts an entry".to_owned(),
         )?;
-        let key = self.string(PolField::Key)?;
+        let key = self.key()?;
         self.semicolon(PolField::Key)?;
         let value_name = self.string(PolField::ValueName)?;
         self.semicolon(PolField::ValueName)?;
@@ -631,7 +655,7 @@ impl Cursor<'_> {
         self.expect_unit(
             CLOSE,
             |found| PolReadProblem::ExpectedCloseBracket { found },
-            "`]` that ends the entry",
+            || "`]` that ends the entry".to_owned(),
         )?;
         Ok(PolEntry {
             key,

@@ -276,9 +276,19 @@ fn decode_units(kind: u32, units: &[u16], first_unit: usize) -> Result<String, V
 }
 
 fn decode_string(kind: u32, data: &[u8]) -> Result<String, ValueDecodeError> {
-    let units = string_units(kind, data)?;
-    match units.split_last() {
-        Some((0, text)) => decode_units(kind, text, 0),
+    if !data.len().is_multiple_of(2) {
+        return Err(ValueDecodeError::OddLength {
+            kind,
+            len: data.len(),
+        });
+    }
+    match data.split_last_chunk::<2>() {
+        Some((text, [0, 0])) => {
+            utf16::decode_le(text).map_err(|index| ValueDecodeError::InvalidUtf16 {
+                kind,
+                offset: 2 * index,
+            })
+        }
         _ => Err(ValueDecodeError::MissingTerminator { kind }),
     }
 }

@@ -25,6 +25,53 @@ pub(crate) fn units_le(bytes: &[u8]) -> Vec<u16> {
         .collect()
 }
 
+/// Decodes UTF-16LE bytes (a trailing odd byte is ignored, as in [`units_le`]); an unpaired
+/// surrogate is reported by its code-unit index. ASCII, nearly all registry text, is copied
+/// byte by byte without the intermediate `Vec<u16>` and the per-character pushes of [`decode`].
+pub(crate) fn decode_le(bytes: &[u8]) -> Result<String, usize> {
+    // Four code units at a time: is any of them 0x80 or above?
+    let mut words = bytes.chunks_exact(8);
+    let mut high = words
+        .by_ref()
+        .map(word_le)
+        .fold(0, |acc, word| acc | (word & 0xFF80_FF80_FF80_FF80));
+    for pair in words.remainder().chunks_exact(2) {
+        high |= u64::from(pair[0] & 0x80) | u64::from(pair[1]);
+    }
+    if high != 0 {
+        return decode(&units_le(bytes));
+    }
+    // `chunks_exact` has an exact length, so `collect` allocates once.
+    let ascii: Vec<u8> = bytes.chunks_exact(2).map(|pair| pair[0]).collect();
+    // All ASCII, so valid UTF-8; a byte index here is also a code-unit index.
+    String::from_utf8(ascii).map_err(|e| e.utf8_error().valid_up_to())
+}
+
+/// Eight bytes as a little-endian word (`chunks_exact(8)` guarantees the length).
+fn word_le(bytes: &[u8]) -> u64 {
+    <[u8; 8]>::try_from(bytes).map_or(0, u64::from_le_bytes)
+}
+
+/// The index, in code units, of the first NUL code unit of UTF-16LE `bytes`. Scans four code
+/// units at a time: `(x - 0x0001…) & !x & 0x8000…` is non-zero exactly when a 16-bit lane of
+/// `x` is zero or a lane above a zero one borrows, so the word that stops the scan is then
+/// searched unit by unit.
+pub(crate) fn nul_position(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0001_0001_0001_0001;
+    const HIGHS: u64 = 0x8000_8000_8000_8000;
+    let mut units = 0;
+    for word in bytes.chunks_exact(8).map(word_le) {
+        if word.wrapping_sub(ONES) & !word & HIGHS != 0 {
+            break;
+        }
+        units += 4;
+    }
+    bytes[2 * units..]
+        .chunks_exact(2)
+        .position(|pair| pair == [0, 0])
+        .map(|index| units + index)
+}
+
 /// Decodes UTF-16 code units; an unpaired surrogate is reported by its index in `units`.
 pub(crate) fn decode(units: &[u16]) -> Result<String, usize> {
     let mut text = String::with_capacity(units.len());
@@ -80,6 +127,39 @@ mod tests {
         assert_eq!(decode(&[0x61, 0xD83D]), Err(1));
         assert_eq!(decode(&[0xDE00, 0x61]), Err(0));
         assert_eq!(decode(&[0xD83D, 0x61]), Err(0));
+    }
+
+    #[test]
+    fn decode_le_agrees_with_decode() {
+        for text in [
+            "",
+            "Software\\Policies",
+            "caf\u{e9}",
+            "a\u{1F600}b",
+            "\u{7f}\u{80}",
+        ] {
+            let mut bytes = Vec::new();
+            push_le(&mut bytes, text);
+            assert_eq!(decode_le(&bytes), Ok(text.to_owned()), "{text:?}");
+        }
+        assert_eq!(decode_le(&[0x61, 0, 0x3D, 0xD8]), Err(1));
+    }
+
+    #[test]
+    fn finds_the_first_nul_unit_at_any_position() {
+        // Units 0x0100.. have a zero low byte: a zero byte is not a NUL unit.
+        for len in 0..20 {
+            for nul in 0..len {
+                let mut units: Vec<u16> = (0..len).map(|i| 0x0100 + i).collect();
+                units[usize::from(nul)] = 0;
+                let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+                assert_eq!(nul_position(&bytes), Some(usize::from(nul)), "{len} {nul}");
+            }
+            let bytes: Vec<u8> = (0..len)
+                .flat_map(|i: u16| (0x4100 + i).to_le_bytes())
+                .collect();
+            assert_eq!(nul_position(&bytes), None);
+        }
     }
 
     #[test]

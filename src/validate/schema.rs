@@ -62,11 +62,17 @@ fn drop_null_alternatives(value: &mut Value) {
     }
 }
 
+/// [`policy_schema`], generated once per process (it is the same for every document).
+fn schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(policy_schema)
+}
+
 fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
         // The schema is generated from our own types; failing to compile it is a bug.
-        jsonschema::validator_for(&policy_schema()).expect("the generated policy schema compiles")
+        jsonschema::validator_for(schema()).expect("the generated policy schema compiles")
     })
 }
 
@@ -74,11 +80,11 @@ fn validator() -> &'static jsonschema::Validator {
 #[must_use]
 pub fn check(tree: &TreeNode) -> Vec<Diagnostic> {
     let instance = tree.to_json();
-    let schema = policy_schema();
+    let schema = schema();
     let mut out = Vec::new();
     for error in validator().iter_errors(&instance) {
         let pointer = error.instance_path().as_str().to_string();
-        out.extend(to_diagnostics(error.kind(), &pointer, tree, &schema));
+        out.extend(to_diagnostics(error.kind(), &pointer, tree, schema));
     }
     out.sort_by(|a, b| {
         (a.location.map(|l| l.span.start), a.code, &a.message).cmp(&(

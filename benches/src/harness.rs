@@ -1,0 +1,849 @@
+//! rdpgen-bench: build and fleet-diff speed measured against a floor (issue #8).
+//!
+//! Makes its own workloads in a scratch directory, builds the main crate with
+//! `cargo build --release`, and prints, for each workload, the median time of rdpgen and of a
+//! floor measured in the same run, interleaved with it, and their ratio:
+//!
+//! - (a) `rdpgen build examples/tier1.yaml --out DIR` (all available targets) vs
+//!   `rdpgen --version` (process start);
+//! - (b) one `rdpgen build` of 1,000 generated policies vs `cp -r` of the tree it produced;
+//! - (c) `rdpgen diff examples/tier1.yaml DIR --format json --output FILE` over 10,000 host
+//!   files vs `cat` of the same files to /dev/null, with peak memory;
+//! - (d) `rdpgen::formats::registry_pol::read` of a 100,000-entry Registry.pol, in-process, vs
+//!   Samba's NDR parser (`ndr_unpack(preg.file, data)`) on the same bytes, timed inside Python.
+//!
+//! Timings are never a failure: the exit status is 1 only when a command fails or crashes, and
+//! the last line is `N passed, M failed` over the workloads that ran.
+
+mod machine;
+mod measure;
+mod samba;
+mod workloads;
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use measure::{Paired, Sample, median};
+
+const USAGE: &str = "\
+usage: cargo run --release --manifest-path benches/Cargo.toml -- [OPTIONS]
+
+  --quick            CI mode: 1 run each, 100 policies, 500 hosts, 10,000 pol entries,
+                     no scaling table
+  --reps N           timed runs per workload (default: (a) 21, (b) 5, (c) 5 or 3 when one
+                     run takes over 10 s, (d) 11; quick: 1)
+  --policies N       policies built in one invocation for (b) (default 1000)
+  --hosts N          host files for (c) (default 10000)
+  --pol-entries N    Registry.pol entries for (d) (default 100000)
+  --only LIST        run only these workloads, e.g. `--only c,d`
+  --no-scaling       skip the 1..N hosts scaling table (on by default, off in --quick)
+  --rdpgen PATH      time this binary instead of building the main crate
+  --work DIR         scratch directory (default: a new one under $TMPDIR, removed at the end)
+  --keep             keep the scratch directory
+";
+
+struct Options {
+    quick: bool,
+    reps: Option<usize>,
+    policies: usize,
+    hosts: usize,
+    pol_entries: usize,
+    only: Vec<char>,
+    scaling: bool,
+    rdpgen: Option<PathBuf>,
+    work: Option<PathBuf>,
+    keep: bool,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut o = Options {
+        quick: false,
+        reps: None,
+        policies: 1000,
+        hosts: 10_000,
+        pol_entries: 100_000,
+        only: vec!['a', 'b', 'c', 'd'],
+        scaling: true,
+        rdpgen: None,
+        work: None,
+        keep: false,
+    };
+    let (mut policies, mut hosts, mut pol_entries) = (None, None, None);
+    let mut args = std::env::args().skip(1);
+    let number = |flag: &str, v: Option<String>| -> Result<usize, String> {
+        v.and_then(|v| v.replace('_', "").parse().ok())
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("{flag} needs a positive number"))
+    };
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => o.quick = true,
+            "--reps" => o.reps = Some(number("--reps", args.next())?),
+            "--policies" => policies = Some(number("--policies", args.next())?),
+            "--hosts" => hosts = Some(number("--hosts", args.next())?),
+            "--pol-entries" => pol_entries = Some(number("--pol-entries", args.next())?),
+            "--only" => {
+                let list = args.next().ok_or("--only needs a list such as a,c")?;
+                o.only = list
+                    .split(',')
+                    .map(|w| match w.trim().trim_matches(|c| c == '(' || c == ')') {
+                        x @ ("a" | "b" | "c" | "d") => Ok(x.chars().next().unwrap_or('a')),
+                        x => Err(format!("--only: unknown workload `{x}` (a, b, c, d)")),
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            "--no-scaling" => o.scaling = false,
+            "--rdpgen" => o.rdpgen = Some(args.next().ok_or("--rdpgen needs a path")?.into()),
+            "--work" => o.work = Some(args.next().ok_or("--work needs a path")?.into()),
+            "--keep" => o.keep = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    if o.quick {
+        o.policies = 100;
+        o.hosts = 500;
+        o.pol_entries = 10_000;
+        o.scaling = false;
+        o.reps.get_or_insert(1);
+    }
+    o.policies = policies.unwrap_or(o.policies);
+    o.hosts = hosts.unwrap_or(o.hosts);
+    o.pol_entries = pol_entries.unwrap_or(o.pol_entries);
+    Ok(o)
+}
+
+/// Where the harness stands: the repository root is the parent of this crate.
+fn repo_root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.parent().unwrap_or(here).to_path_buf()
+}
+
+/// `cargo build --release` of the main crate; returns the path of `rdpgen` that Cargo reports.
+fn build_rdpgen(repo: &Path) -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!(
+        "building the main crate: cargo build --release (in {})",
+        repo.display()
+    );
+    let output = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--bin",
+            "rdpgen",
+            "--message-format=json-render-diagnostics",
+        ])
+        .arg("--manifest-path")
+        .arg(repo.join("Cargo.toml"))
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo build --release failed ({})", output.status));
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "rdpgen")
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| "cargo did not report the rdpgen executable".into())
+}
+
+fn git_describe(repo: &Path) -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let head = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let dirty = git(&[
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        "src",
+        "Cargo.toml",
+        "Cargo.lock",
+    ])
+    .is_some_and(|s| !s.is_empty());
+    if dirty {
+        format!("{head} + uncommitted changes in src/")
+    } else {
+        head
+    }
+}
+
+fn rm(path: &Path) {
+    if path.exists() {
+        let _ = fs::remove_dir_all(path);
+    }
+}
+
+fn ms(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 10.0 {
+        format!("{s:.2} s")
+    } else if s >= 0.1 {
+        format!("{:.0} ms", s * 1e3)
+    } else if s >= 0.001 {
+        format!("{:.2} ms", s * 1e3)
+    } else {
+        format!("{:.0} µs", s * 1e6)
+    }
+}
+
+/// KiB as decimal megabytes (the targets are in MB).
+#[allow(clippy::cast_precision_loss)] // memory sizes far below 2^52
+fn mb(kib: u64) -> String {
+    format!("{:.1} MB", kib as f64 * 1024.0 / 1e6)
+}
+
+enum Target {
+    /// Subject median at most this many times the floor median.
+    AtMost(f64),
+    /// Floor median at least this many times the subject median.
+    FasterBy(f64),
+}
+
+struct Row {
+    id: char,
+    subject: String,
+    floor: String,
+    paired: Paired,
+    target: Target,
+    /// Peak memory target in decimal MB, if any.
+    memory_mb: Option<f64>,
+    /// A floor that could not be measured here, with the reason.
+    floor_skipped: Option<String>,
+    notes: Vec<String>,
+    load: String,
+}
+
+impl Row {
+    fn ratio_cell(&self) -> String {
+        if self.floor_skipped.is_some() {
+            return "n/a".into();
+        }
+        let r = self.paired.ratio();
+        match self.target {
+            Target::AtMost(_) => format!("{r:.2}×"),
+            Target::FasterBy(_) if r <= 1.0 => format!("{r:.3}× ({:.1}× faster)", 1.0 / r),
+            Target::FasterBy(_) => format!("{r:.3}× ({r:.1}× slower)"),
+        }
+    }
+
+    fn target_cell(&self) -> String {
+        let mut t = match self.target {
+            Target::AtMost(x) => format!("≤ {x}×"),
+            Target::FasterBy(x) => format!("≥ {x}× faster"),
+        };
+        if let Some(m) = self.memory_mb {
+            let _ = write!(t, ", peak ≤ {m} MB");
+        }
+        t
+    }
+
+    /// `None` when the floor was skipped.
+    #[allow(clippy::cast_precision_loss)] // KiB far below 2^52
+    fn met(&self) -> Option<bool> {
+        if self.floor_skipped.is_some() {
+            return None;
+        }
+        let r = self.paired.ratio();
+        let time_ok = match self.target {
+            Target::AtMost(x) => r <= x,
+            Target::FasterBy(x) => 1.0 / r >= x,
+        };
+        let memory_ok = self
+            .memory_mb
+            .is_none_or(|m| self.paired.subject_peak_kib() as f64 * 1024.0 / 1e6 <= m);
+        Some(time_ok && memory_ok)
+    }
+
+    fn peak_cell(&self) -> String {
+        match self.paired.subject_peak_kib() {
+            0 => "—".into(),
+            k => mb(k),
+        }
+    }
+}
+
+struct Bench {
+    opts: Options,
+    repo: PathBuf,
+    rdpgen: PathBuf,
+    work: PathBuf,
+    warmup: usize,
+    load_window: Duration,
+}
+
+impl Bench {
+    fn reps(&self, default: usize) -> usize {
+        self.opts.reps.unwrap_or(default)
+    }
+
+    fn load_before(&self) -> String {
+        let busy = machine::busy_percent(self.load_window)
+            .map_or_else(|| "?".into(), |b| format!("{b:.0}%"));
+        format!(
+            "machine {busy} busy just before, load average {}",
+            machine::loadavg()
+        )
+    }
+
+    fn rdpgen(&self) -> Command {
+        Command::new(&self.rdpgen)
+    }
+
+    fn err_file(&self, name: &str) -> PathBuf {
+        self.work.join(format!("{name}.stderr"))
+    }
+
+    /// (a) one realistic policy built to every available target vs process start.
+    fn build_one(&self) -> Result<Row, String> {
+        let dir = self.work.join("a");
+        fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let policy = self.repo.join("examples/tier1.yaml");
+        let out = dir.join("out");
+        let load = self.load_before();
+        let err = self.err_file("a");
+        let paired = measure::interleave(
+            self.warmup,
+            self.reps(21),
+            || measure::run(self.rdpgen().arg("--version"), None, &err, &[0]),
+            || {
+                rm(&out);
+                measure::run(
+                    self.rdpgen()
+                        .arg("build")
+                        .arg(&policy)
+                        .arg("--out")
+                        .arg(&out),
+                    None,
+                    &err,
+                    &[0],
+                )
+            },
+        )?;
+        let files = count_files(&out);
+        if files == 0 {
+            return Err("(a) rdpgen build wrote no files".into());
+        }
+        Ok(Row {
+            id: 'a',
+            subject: format!("`rdpgen build examples/tier1.yaml` ({files} files)"),
+            floor: "`rdpgen --version`".into(),
+            paired,
+            target: Target::AtMost(2.0),
+            memory_mb: None,
+            floor_skipped: None,
+            notes: vec![],
+            load,
+        })
+    }
+
+    /// (b) N distinct policies in one `rdpgen build` vs `cp -r` of the produced tree.
+    fn build_many(&self) -> Result<Row, String> {
+        let dir = self.work.join("b");
+        let n = self.opts.policies;
+        let policies = workloads::policies(&dir.join("policies"), n)?;
+        let prep = dir.join("tree");
+        let err = self.err_file("b");
+        rm(&prep);
+        measure::run(
+            self.rdpgen()
+                .arg("build")
+                .args(&policies)
+                .arg("--out")
+                .arg(&prep),
+            None,
+            &err,
+            &[0],
+        )?;
+        let mut notes = Vec::new();
+        let warnings = fs::read_to_string(&err).unwrap_or_default();
+        if !warnings.trim().is_empty() {
+            notes.push(format!(
+                "rdpgen printed diagnostics for the generated policies: {}",
+                warnings.lines().next().unwrap_or("")
+            ));
+        }
+        let dirs = fs::read_dir(&prep)
+            .map_err(|e| e.to_string())?
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_dir())
+            .count();
+        if dirs != n {
+            return Err(format!("(b) expected {n} policy directories, found {dirs}"));
+        }
+        let files = count_files(&prep);
+        let out = dir.join("out");
+        let copy = dir.join("copy");
+        let load = self.load_before();
+        let paired = measure::interleave(
+            self.warmup,
+            self.reps(5),
+            || {
+                rm(&copy);
+                measure::run(
+                    Command::new("cp").arg("-r").arg(&prep).arg(&copy),
+                    None,
+                    &err,
+                    &[0],
+                )
+            },
+            || {
+                rm(&out);
+                measure::run(
+                    self.rdpgen()
+                        .arg("build")
+                        .args(&policies)
+                        .arg("--out")
+                        .arg(&out),
+                    None,
+                    &err,
+                    &[0],
+                )
+            },
+        )?;
+        rm(&out);
+        rm(&copy);
+        Ok(Row {
+            id: 'b',
+            subject: format!("`rdpgen build` of {n} policies ({files} files)"),
+            floor: "`cp -r` of the output tree".into(),
+            paired,
+            target: Target::AtMost(3.0),
+            memory_mb: None,
+            floor_skipped: None,
+            notes,
+            load,
+        })
+    }
+
+    fn diff_hosts(&self, hosts_dir: &Path, count: usize, err: &Path) -> Result<Sample, String> {
+        let report = self.work.join("c/report.json");
+        let sample = measure::run(
+            self.rdpgen()
+                .arg("diff")
+                .arg(self.repo.join("examples/tier1.yaml"))
+                .arg(hosts_dir)
+                .args(["--format", "json", "--output"])
+                .arg(&report),
+            None,
+            err,
+            &[0, 1],
+        )?;
+        let stderr = fs::read_to_string(err).unwrap_or_default();
+        let summary = stderr
+            .lines()
+            .rev()
+            .find(|l| l.contains(" hosts: "))
+            .ok_or_else(|| format!("rdpgen diff printed no summary: {stderr}"))?;
+        let numbers: Vec<usize> = summary
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        match numbers[..] {
+            [hosts, _, _, 0] if hosts == count => {}
+            _ => return Err(format!("rdpgen diff over {count} hosts said `{summary}`")),
+        }
+        Ok(sample)
+    }
+
+    fn cat(files: &[PathBuf], err: &Path) -> Result<Sample, String> {
+        measure::run(Command::new("cat").args(files), None, err, &[0])
+    }
+
+    /// (c) N host files diffed against one policy vs `cat` of the files, plus the scaling table.
+    fn diff_fleet(&self) -> Result<(Row, Vec<(usize, Paired)>), String> {
+        let dir = self.work.join("c");
+        let n = self.opts.hosts;
+        let hosts_dir = dir.join("hosts");
+        let (files, mix) = workloads::hosts(&self.repo.join("examples/hosts"), &hosts_dir, n)?;
+        let err = self.err_file("c");
+        // One untimed run to learn the mix and how long a run takes.
+        let first = self.diff_hosts(&hosts_dir, n, &err)?;
+        let summary = fs::read_to_string(&err).unwrap_or_default();
+        let summary = summary
+            .lines()
+            .rev()
+            .find(|l| l.contains(" hosts: "))
+            .unwrap_or("")
+            .to_owned();
+        let reps = self.reps(if first.wall > Duration::from_secs(10) {
+            3
+        } else {
+            5
+        });
+        let load = self.load_before();
+        let paired = measure::interleave(
+            self.warmup.saturating_sub(1),
+            reps,
+            || Self::cat(&files, &err),
+            || self.diff_hosts(&hosts_dir, n, &err),
+        )?;
+        let report_bytes = fs::metadata(dir.join("report.json")).map_or(0, |m| m.len());
+        let input_bytes: u64 = files
+            .iter()
+            .filter_map(|f| fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        let notes = vec![format!(
+            "{n} hosts ({} collector JSON, {} .reg; drift injected into {}): rdpgen said `{summary}`; \
+             input {}, JSON report {}",
+            mix.json,
+            mix.reg,
+            mix.drift_injected,
+            mb(input_bytes / 1024),
+            mb(report_bytes / 1024)
+        )];
+        let mut scaling = Vec::new();
+        if self.opts.scaling {
+            for size in [1, 10, 100, 1000].into_iter().filter(|&s| s < n) {
+                let sub_dir = dir.join(format!("scale-{size}"));
+                let subset = workloads::link_subset(&files, &sub_dir, size)?;
+                let paired = measure::interleave(
+                    self.warmup,
+                    self.reps(5),
+                    || Self::cat(&subset, &err),
+                    || self.diff_hosts(&sub_dir, size, &err),
+                )?;
+                scaling.push((size, paired));
+            }
+            scaling.push((n, paired.clone()));
+        }
+        Ok((
+            Row {
+                id: 'c',
+                subject: format!(
+                    "`rdpgen diff examples/tier1.yaml DIR --format json` over {n} hosts"
+                ),
+                floor: "`cat` of the host files to /dev/null".into(),
+                paired,
+                target: Target::AtMost(3.0),
+                memory_mb: Some(100.0),
+                floor_skipped: None,
+                notes,
+                load,
+            },
+            scaling,
+        ))
+    }
+
+    /// (d) a large Registry.pol parsed in-process vs Samba's NDR parser inside Python.
+    fn parse_pol(&self) -> Result<Row, String> {
+        let n = self.opts.pol_entries;
+        let bytes = workloads::registry_pol(n)?;
+        let path = self.work.join(format!("d-{n}.pol"));
+        fs::write(&path, &bytes).map_err(|e| e.to_string())?;
+        let read = || -> Result<Sample, String> {
+            let start = Instant::now();
+            let entries = rdpgen::formats::registry_pol::read(std::hint::black_box(&bytes));
+            let wall = start.elapsed();
+            let entries =
+                entries.map_err(|e| format!("rdpgen cannot read the generated file: {e}"))?;
+            if entries.len() != n {
+                return Err(format!(
+                    "rdpgen read {} entries, expected {n}",
+                    entries.len()
+                ));
+            }
+            drop(std::hint::black_box(entries));
+            Ok(Sample::in_process(wall))
+        };
+        let load = self.load_before();
+        let mut notes = vec![format!(
+            "{n} entries, {} (every value type, `**del.` and `**delvals.`)",
+            mb(bytes.len() as u64 / 1024)
+        )];
+        let (paired, floor_skipped) = match samba::Samba::start(&path) {
+            Ok(mut samba) => {
+                let floor = || -> Result<Sample, String> {
+                    let (wall, found) = samba.unpack()?;
+                    if found != n {
+                        return Err(format!("Samba read {found} entries, expected {n}"));
+                    }
+                    Ok(Sample::in_process(wall))
+                };
+                (
+                    measure::interleave(self.warmup, self.reps(11), floor, read)?,
+                    None,
+                )
+            }
+            Err(samba::Unavailable(reason)) => {
+                let message = format!(
+                    "the Samba floor of (d) is SKIPPED: {reason}; install it with \
+                     `../shared/validators/install.sh samba` (Debian python3-samba, used through {})",
+                    samba::python()
+                );
+                eprintln!(
+                    "\n!!!!!!!!\n!!! {message}\n!!! rdpgen's reader is still timed; no ratio for (d)\n!!!!!!!!\n"
+                );
+                notes.push(message);
+                let mut paired = Paired::default();
+                for _ in 0..self.warmup {
+                    read()?;
+                }
+                for _ in 0..self.reps(11) {
+                    paired.subject.push(read()?);
+                }
+                (paired, Some(reason))
+            }
+        };
+        Ok(Row {
+            id: 'd',
+            subject: format!("`registry_pol::read`, {n} entries (in-process)"),
+            floor: "Samba `ndr_unpack(preg.file, data)` (in Python, timed inside)".into(),
+            paired,
+            target: Target::FasterBy(20.0),
+            memory_mb: None,
+            floor_skipped,
+            notes,
+            load,
+        })
+    }
+}
+
+fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() { count_files(&p) } else { 1 }
+        })
+        .sum()
+}
+
+fn print_table(rows: &[Row], quick: bool) {
+    println!();
+    println!(
+        "| workload | rdpgen (median) | floor | floor (median) | ratio | target | met | peak RSS | runs |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        let met = match r.met() {
+            None => "floor skipped",
+            Some(true) => "yes",
+            Some(false) => "**no**",
+        };
+        let floor_median = if r.floor_skipped.is_some() {
+            "skipped".into()
+        } else {
+            ms(r.paired.floor_median())
+        };
+        println!(
+            "| ({}) {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.id,
+            r.subject,
+            ms(r.paired.subject_median()),
+            r.floor,
+            floor_median,
+            r.ratio_cell(),
+            r.target_cell(),
+            met,
+            r.peak_cell(),
+            r.paired.subject.len()
+        );
+    }
+    if quick {
+        println!(
+            "\nquick mode: reduced sizes and one run each; the ratios prove the harness works, they measure nothing"
+        );
+    }
+    println!();
+    for r in rows {
+        let spread = |s: &[Sample]| {
+            let walls: Vec<Duration> = s.iter().map(|x| x.wall).collect();
+            match (walls.iter().min(), walls.iter().max()) {
+                (Some(lo), Some(hi)) => {
+                    format!("{}..{} (median {})", ms(*lo), ms(*hi), ms(median(&walls)))
+                }
+                _ => "-".into(),
+            }
+        };
+        println!("({}) {}", r.id, r.load);
+        println!("    rdpgen: {}", spread(&r.paired.subject));
+        if r.paired.subject_cpu_median() > Duration::ZERO {
+            println!(
+                "    rdpgen CPU time (user+sys), median: {}",
+                ms(r.paired.subject_cpu_median())
+            );
+        }
+        if r.floor_skipped.is_none() {
+            println!("    floor:  {}", spread(&r.paired.floor));
+            if r.paired.floor_peak_kib() > 0 {
+                println!("    floor peak RSS: {}", mb(r.paired.floor_peak_kib()));
+            }
+        }
+        for note in &r.notes {
+            println!("    {note}");
+        }
+    }
+}
+
+fn print_scaling(scaling: &[(usize, Paired)]) {
+    if scaling.is_empty() {
+        return;
+    }
+    println!("\nhow (c) grows with the fleet (same policy, the first N of the generated hosts):\n");
+    println!(
+        "| hosts | rdpgen diff (median) | per host | peak RSS | `cat` floor (median) | ratio | runs |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for (n, p) in scaling {
+        let per_host = p.subject_median() / u32::try_from(*n).unwrap_or(u32::MAX);
+        println!(
+            "| {n} | {} | {} | {} | {} | {:.2}× | {} |",
+            ms(p.subject_median()),
+            ms(per_host),
+            mb(p.subject_peak_kib()),
+            ms(p.floor_median()),
+            p.ratio(),
+            p.subject.len()
+        );
+    }
+}
+
+/// What was measured, on what, and how busy the machine already was.
+fn print_header(
+    opts: &Options,
+    repo: &Path,
+    rdpgen: &Path,
+    built: &Path,
+    load_window: Duration,
+) -> Result<(), String> {
+    let version = Command::new(rdpgen)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .map_err(|e| format!("cannot run `{}`: {e}", rdpgen.display()))?;
+    let m = machine::Machine::probe();
+    println!("# rdpgen-bench{}", if opts.quick { " --quick" } else { "" });
+    println!(
+        "binary: {version} (release, commit {}), copied from {}",
+        git_describe(repo),
+        built.display()
+    );
+    println!(
+        "machine: {} cores ({}), {} memory, Linux {}",
+        m.cores, m.model, m.memory, m.kernel
+    );
+    let busy =
+        machine::busy_percent(load_window).map_or_else(|| "?".into(), |b| format!("{b:.0}%"));
+    println!(
+        "load at start: machine {busy} busy (others), load average {}",
+        machine::loadavg()
+    );
+    Ok(())
+}
+
+fn run() -> Result<bool, String> {
+    let opts = match parse_args() {
+        Ok(o) => o,
+        Err(e) if e.is_empty() => {
+            print!("{USAGE}");
+            return Ok(true);
+        }
+        Err(e) => return Err(format!("{e}\n{USAGE}")),
+    };
+    let started = Instant::now();
+    let repo = repo_root();
+    let work = match &opts.work {
+        Some(w) => w.clone(),
+        None => std::env::temp_dir().join(format!("rdpgen-bench-{}", std::process::id())),
+    };
+    rm(&work);
+    fs::create_dir_all(work.join("bin")).map_err(|e| format!("{}: {e}", work.display()))?;
+    let built = match &opts.rdpgen {
+        Some(p) => p.clone(),
+        None => build_rdpgen(&repo)?,
+    };
+    // Time a private copy: other builds of the work tree may replace target/release/rdpgen
+    // while the harness runs, and every sample must come from the same binary.
+    let rdpgen = work.join("bin/rdpgen");
+    fs::copy(&built, &rdpgen).map_err(|e| format!("cannot copy `{}`: {e}", built.display()))?;
+    let load_window = Duration::from_millis(if opts.quick { 250 } else { 1000 });
+    print_header(&opts, &repo, &rdpgen, &built, load_window)?;
+    println!("scratch: {}", work.display());
+    let bench = Bench {
+        warmup: usize::from(!opts.quick),
+        load_window,
+        rdpgen,
+        repo,
+        work: work.clone(),
+        opts,
+    };
+    let mut rows = Vec::new();
+    let mut scaling = Vec::new();
+    let mut failed = Vec::new();
+    for id in ['a', 'b', 'c', 'd'] {
+        if !bench.opts.only.contains(&id) {
+            continue;
+        }
+        eprintln!("running ({id}) ...");
+        let t = Instant::now();
+        let result = match id {
+            'a' => bench.build_one(),
+            'b' => bench.build_many(),
+            'c' => bench.diff_fleet().map(|(row, s)| {
+                scaling = s;
+                row
+            }),
+            _ => bench.parse_pol(),
+        };
+        match result {
+            Ok(row) => {
+                eprintln!("({id}) done in {:.1} s", t.elapsed().as_secs_f64());
+                rows.push(row);
+            }
+            Err(e) => {
+                eprintln!("FAILED ({id}): {e}");
+                failed.push(id);
+            }
+        }
+    }
+    print_table(&rows, bench.opts.quick);
+    print_scaling(&scaling);
+    let busy =
+        machine::busy_percent(load_window).map_or_else(|| "?".into(), |b| format!("{b:.0}%"));
+    println!(
+        "\nload at end: machine {busy} busy (others), load average {}; total {:.1} s",
+        machine::loadavg(),
+        started.elapsed().as_secs_f64()
+    );
+    if bench.opts.keep {
+        println!("scratch kept: {}", work.display());
+    } else {
+        rm(&work);
+    }
+    for id in &failed {
+        println!("FAILED: ({id})");
+    }
+    println!("{} passed, {} failed", rows.len(), failed.len());
+    Ok(failed.is_empty())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("rdpgen-bench: {e}");
+            println!("0 passed, 1 failed");
+            ExitCode::FAILURE
+        }
+    }
+}
