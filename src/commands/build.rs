@@ -2,10 +2,13 @@
 //! at once. Any invalid policy means nothing is written.
 
 use std::collections::BTreeSet;
+use std::path::Path;
+
+use rayon::prelude::*;
 
 use super::output::{PolicyOutput, write_all};
 use crate::cli::BuildArgs;
-use crate::diagnostic::{Diagnostic, render_text};
+use crate::diagnostic::render_text;
 use crate::emit::{Options, Target, emit};
 use crate::exit_status::ExitStatus;
 use crate::lower::lower;
@@ -34,6 +37,53 @@ fn targets(args: &BuildArgs) -> Result<Vec<Target>, String> {
     Ok(out.into_iter().collect())
 }
 
+/// What became of one policy: its rendered diagnostics, and its artifacts or why there are none.
+struct PolicyResult {
+    diagnostics: Vec<String>,
+    outcome: Result<PolicyOutput, Failure>,
+}
+
+struct Failure {
+    status: ExitStatus,
+    message: Option<String>,
+}
+
+fn build_one(path: &Path, targets: &[Target], options: &Options, styled: bool) -> PolicyResult {
+    let mut sources = Sources::default();
+    let fail = |status, message: Option<String>, diagnostics| PolicyResult {
+        diagnostics,
+        outcome: Err(Failure { status, message }),
+    };
+    let chain = match load_chain(path, &mut sources) {
+        Ok(c) => c,
+        Err(e) => return fail(ExitStatus::Failure, Some(e.to_string()), Vec::new()),
+    };
+    let result = validate(chain);
+    let diagnostics: Vec<String> = result
+        .diagnostics
+        .iter()
+        .map(|d| render_text(std::slice::from_ref(d), &sources, styled))
+        .collect();
+    let has_errors = result.has_errors();
+    let Some(policy) = result.policy.filter(|_| !has_errors) else {
+        return fail(ExitStatus::Problems, None, diagnostics);
+    };
+    let model = match lower(&policy) {
+        Ok(m) => m,
+        Err(e) => return fail(ExitStatus::Failure, Some(e.to_string()), diagnostics),
+    };
+    match emit(&model, targets, options) {
+        Ok(artifacts) => PolicyResult {
+            diagnostics,
+            outcome: Ok(PolicyOutput {
+                name: model.name.clone(),
+                artifacts,
+            }),
+        },
+        Err(e) => fail(ExitStatus::Failure, Some(e.to_string()), diagnostics),
+    }
+}
+
 pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
     let targets = match targets(args) {
         Ok(t) => t,
@@ -50,67 +100,44 @@ pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
             return ExitStatus::Failure;
         }
     };
-    let mut sources = Sources::default();
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    // Policies are independent: each is loaded, validated, lowered and emitted on its own
+    // thread with its own sources; results are then taken in command-line order.
+    let results: Vec<PolicyResult> = args
+        .files
+        .par_iter()
+        .map(|path| build_one(path, &targets, &options, styled))
+        .collect();
     let mut outputs: Vec<PolicyOutput> = Vec::new();
     let mut status = ExitStatus::Success;
     let mut names = BTreeSet::new();
-    for path in &args.files {
-        let chain = match load_chain(path, &mut sources) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("error: {e}");
-                status = status.max(ExitStatus::Failure);
-                continue;
-            }
-        };
-        let result = validate(chain);
-        let has_errors = result.has_errors();
-        diagnostics.extend(result.diagnostics);
-        let Some(policy) = result.policy.filter(|_| !has_errors) else {
-            status = status.max(ExitStatus::Problems);
-            continue;
-        };
-        if !names.insert(policy.name.clone()) {
-            eprintln!(
-                "error: two policies are named `{}`; their outputs would overwrite each other in `{}`",
-                policy.name,
-                args.out.display()
-            );
-            status = status.max(ExitStatus::Problems);
-            continue;
-        }
-        let model = match lower(&policy) {
-            Ok(m) => m,
-            Err(e) => {
-                eprintln!("error: {}: {e}", path.display());
-                status = status.max(ExitStatus::Failure);
-                continue;
-            }
-        };
-        match emit(&model, &targets, &options) {
-            Ok(artifacts) => outputs.push(PolicyOutput {
-                name: model.name.clone(),
-                artifacts,
-            }),
-            Err(e) => {
-                eprintln!("error: {}: {e}", path.display());
-                status = status.max(ExitStatus::Failure);
-            }
-        }
-    }
     // A warning in a shared base (a built-in baseline) is one problem, not one per policy.
-    let mut seen = std::collections::HashSet::new();
-    diagnostics.retain(|d| {
-        seen.insert((
-            d.code,
-            d.location.map(|l| (l.file, l.span.start)),
-            d.message.clone(),
-        ))
-    });
-    let text = render_text(&diagnostics, &sources, styled);
-    if !text.is_empty() {
-        eprint!("{text}");
+    let mut shown = std::collections::HashSet::new();
+    for (path, result) in args.files.iter().zip(results) {
+        for block in result.diagnostics {
+            if shown.insert(block.clone()) {
+                eprint!("{block}");
+            }
+        }
+        match result.outcome {
+            Ok(output) => {
+                if names.insert(output.name.clone()) {
+                    outputs.push(output);
+                } else {
+                    eprintln!(
+                        "error: two policies are named `{}`; their outputs would overwrite each other in `{}`",
+                        output.name,
+                        args.out.display()
+                    );
+                    status = status.max(ExitStatus::Problems);
+                }
+            }
+            Err(failure) => {
+                if let Some(message) = failure.message {
+                    eprintln!("error: {}: {message}", path.display());
+                }
+                status = status.max(failure.status);
+            }
+        }
     }
     if status != ExitStatus::Success {
         eprintln!("nothing was written to `{}`", args.out.display());
