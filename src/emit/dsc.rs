@@ -23,9 +23,7 @@ use crate::catalog::{State, keys};
 use crate::escape::powershell::{self, ArrayLiteral, CommentText, Literal, comment_text, literal};
 use crate::firewall_address::FirewallAddress;
 use crate::formats::RegistryValue;
-use crate::model::{
-    CertificateSource, FirewallRule, HostAction, Model, Protocol, RegistryAction, RegistryOp,
-};
+use crate::model::{CertificateSource, FirewallRule, HostAction, Model, Protocol, RegistryOp};
 use crate::policy::types::FirewallProfile;
 use names::{Namer, registry_words, words};
 
@@ -194,14 +192,7 @@ fn registry_resources(
     ops.iter()
         .zip(names)
         .map(|(op, words)| {
-            let target = if rollback {
-                op.rollback.as_ref()
-            } else {
-                match &op.action {
-                    RegistryAction::Set(v) => Some(v),
-                    RegistryAction::Delete => None,
-                }
-            };
+            let target = op.value_after(rollback);
             let (value_type, value_data) = match target {
                 Some(v) => {
                     let (t, d) = value(op, v)?;
@@ -407,6 +398,7 @@ pub fn emit(model: &Model) -> Result<Vec<Artifact>, EmitError> {
 mod tests {
     use super::*;
     use crate::formats::Hive;
+    use crate::model::RegistryAction;
     use crate::model::{Provenance, Scope};
 
     fn op() -> RegistryOp {

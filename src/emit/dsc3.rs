@@ -20,9 +20,7 @@ use super::{Artifact, EmitError, Target};
 use crate::escape::{single_line, yaml};
 use crate::firewall_address::FirewallAddress;
 use crate::formats::RegistryValue;
-use crate::model::{
-    CertificateSource, FirewallRule, HostAction, Model, RegistryAction, RegistryOp,
-};
+use crate::model::{CertificateSource, FirewallRule, HostAction, Model, RegistryOp};
 
 /// Whether this back end is finished.
 pub const AVAILABLE: bool = true;
@@ -139,14 +137,7 @@ fn registry(model: &Model, namer: &mut Namer, rollback: bool) -> Result<Vec<Regi
     ops.iter()
         .zip(names)
         .map(|(op, words)| {
-            let target = if rollback {
-                op.rollback.as_ref()
-            } else {
-                match &op.action {
-                    RegistryAction::Set(v) => Some(v),
-                    RegistryAction::Delete => None,
-                }
-            };
+            let target = op.value_after(rollback);
             let (value_kind, value_data) = match target {
                 Some(v) => {
                     let (kind, data) = value_data(op, v)?;
@@ -318,6 +309,7 @@ pub fn emit(model: &Model) -> Result<Vec<Artifact>, EmitError> {
 mod tests {
     use super::*;
     use crate::formats::Hive;
+    use crate::model::RegistryAction;
     use crate::model::{Protocol, Provenance, Scope};
 
     fn op() -> RegistryOp {

@@ -6,7 +6,7 @@
 use super::{Artifact, EmitError};
 use crate::formats::reg_file::{self, RegFile, RegFileValue, RegSection};
 use crate::formats::registry_pol::compare_keys;
-use crate::model::{Model, RegistryAction, RegistryOp};
+use crate::model::{Model, RegistryOp};
 
 /// Groups values by key; keys in Windows order, values in model order.
 fn sections(model: &Model, value: impl Fn(&RegistryOp) -> RegFileValue) -> RegFile {
@@ -28,14 +28,14 @@ fn sections(model: &Model, value: impl Fn(&RegistryOp) -> RegFileValue) -> RegFi
 }
 
 pub fn emit(model: &Model) -> Result<Vec<Artifact>, EmitError> {
-    let apply = sections(model, |op| match &op.action {
-        RegistryAction::Set(v) => RegFileValue::set(op.value_name.clone(), v.clone()),
-        RegistryAction::Delete => RegFileValue::delete(op.value_name.clone()),
-    });
-    let rollback = sections(model, |op| match &op.rollback {
-        Some(v) => RegFileValue::set(op.value_name.clone(), v.clone()),
-        None => RegFileValue::delete(op.value_name.clone()),
-    });
+    let line = |rollback: bool| {
+        move |op: &RegistryOp| match op.value_after(rollback) {
+            Some(v) => RegFileValue::set(op.value_name.clone(), v.clone()),
+            None => RegFileValue::delete(op.value_name.clone()),
+        }
+    };
+    let apply = sections(model, line(false));
+    let rollback = sections(model, line(true));
     Ok(vec![
         Artifact {
             path: "reg/apply.reg".into(),

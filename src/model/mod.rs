@@ -74,6 +74,22 @@ pub struct RegistryOp {
     pub rollback: Option<RegistryValue>,
 }
 
+impl RegistryOp {
+    /// The value this operation leaves in place when applied, or when rolled back; `None`
+    /// means the value is deleted.
+    #[must_use]
+    pub fn value_after(&self, rollback: bool) -> Option<&RegistryValue> {
+        if rollback {
+            self.rollback.as_ref()
+        } else {
+            match &self.action {
+                RegistryAction::Set(v) => Some(v),
+                RegistryAction::Delete => None,
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Protocol {
     Tcp,
