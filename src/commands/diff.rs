@@ -1,6 +1,7 @@
 //! `rdpgen diff POLICY HOST...`: audits host files against a policy, in parallel, streaming the
 //! report host by host (in input order, so reports are reproducible), with a progress bar on a
-//! terminal. Exit 0 when every host is compliant, 1 on drift or an unreadable host, 2 when rdpgen
+//! terminal. Exit 0 when every host is compliant, 1 when any host drifted or is unreadable,
+//! 3 when none did but some host is incomplete (0 with `--allow-incomplete`), 2 when rdpgen
 //! could not run.
 
 use std::fs;
@@ -153,15 +154,20 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         }
     }
     if args.output.is_some() || args.format != ReportFormat::Text {
-        eprintln!(
-            "{} hosts: {} compliant, {} drifted, {} unreadable",
-            summary.hosts, summary.compliant, summary.drifted, summary.unreadable
-        );
+        eprintln!("{}", summary.line());
     }
+    exit_status(&summary, args.allow_incomplete)
+}
+
+/// The exit-status contract of `diff` (README, "Exit status").
+fn exit_status(summary: &Summary, allow_incomplete: bool) -> ExitStatus {
+    let status = |s: HostStatus| summary.grid.iter().filter(move |g| g.1 == s).count();
     if summary.drifted + summary.unreadable > 0
-        || summary.grid.iter().any(|g| g.1 != HostStatus::Compliant)
+        || status(HostStatus::Drifted) + status(HostStatus::Unreadable) > 0
     {
         ExitStatus::Problems
+    } else if (summary.incomplete > 0 || status(HostStatus::Incomplete) > 0) && !allow_incomplete {
+        ExitStatus::Incomplete
     } else {
         ExitStatus::Success
     }
