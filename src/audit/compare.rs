@@ -264,23 +264,17 @@ pub fn meaning(setting: Option<&Setting>, value: &RegistryValue) -> String {
 }
 
 fn type_name(v: &RegistryValue) -> &'static str {
-    value_text(v)
-        .split(' ')
-        .next()
-        .and_then(|t| {
-            [
-                "REG_DWORD",
-                "REG_QWORD",
-                "REG_SZ",
-                "REG_EXPAND_SZ",
-                "REG_MULTI_SZ",
-                "REG_BINARY",
-                "REG_NONE",
-            ]
-            .into_iter()
-            .find(|n| *n == t)
-        })
-        .unwrap_or("REG_NONE")
+    match v {
+        RegistryValue::Dword(_) => "REG_DWORD",
+        RegistryValue::Qword(_) => "REG_QWORD",
+        RegistryValue::DwordBigEndian(_) => "REG_DWORD_BIG_ENDIAN",
+        RegistryValue::Sz(_) => "REG_SZ",
+        RegistryValue::ExpandSz(_) => "REG_EXPAND_SZ",
+        RegistryValue::MultiSz(_) => "REG_MULTI_SZ",
+        RegistryValue::Binary(_) => "REG_BINARY",
+        RegistryValue::None(_) => "REG_NONE",
+        RegistryValue::Other { .. } => "another type",
+    }
 }
 
 /// SCHANNEL reads `Enabled` and `DisabledByDefault` of a protocol key as booleans: any
@@ -640,7 +634,7 @@ impl<'m> Auditor<'m> {
                 rule.id
             )),
             (None, None) => draft.not_verified(format!(
-                "not verified: the inputs hold no firewall rules (they cover {})",
+                "the inputs hold no firewall rules (they cover {})",
                 host.evidence.describe()
             )),
         }
@@ -680,7 +674,7 @@ impl<'m> Auditor<'m> {
         }
         if !self.host.evidence.certificate {
             let reason = format!(
-                "not verified: the inputs hold no listener certificate (a collector snapshot's `certificate` section; they cover {})",
+                "the inputs hold no listener certificate (a collector snapshot's `certificate` section; they cover {})",
                 self.host.evidence.describe()
             );
             for (id, field) in fields {
@@ -752,9 +746,9 @@ impl<'m> Auditor<'m> {
                 .at(location.clone())
                 .want(desired)
                 .not_verified(if now.is_none() {
-                    "not verified: the snapshot has no usable capture time (`capturedAt`)"
+                    "the snapshot has no usable capture time (`capturedAt`)"
                 } else {
-                    "not verified: the certificate's NotAfter is not an RFC 3339 time"
+                    "the certificate's NotAfter is not an RFC 3339 time"
                 });
         }
         if req.allow_self_signed == Some(false) {
@@ -792,7 +786,7 @@ impl<'m> Auditor<'m> {
                         format!("the key has {size} bits"),
                         format!("the key has {size} bits, fewer than {min}"),
                     ),
-                None => draft.not_verified("not verified: the snapshot holds no key size"),
+                None => draft.not_verified("the snapshot holds no key size"),
             }
         }
         const SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
@@ -881,7 +875,7 @@ impl<'m> Auditor<'m> {
             ));
         if !host.evidence.logon_rights {
             draft.not_verified(format!(
-                "not verified: the inputs hold no logon rights (a collector snapshot's `logonRights` section or a GPO's GptTmpl.inf; they cover {})",
+                "the inputs hold no logon rights (a collector snapshot's `logonRights` section or a GPO's GptTmpl.inf; they cover {})",
                 host.evidence.describe()
             ));
             return;
@@ -1055,7 +1049,7 @@ impl<'m> Auditor<'m> {
 
 fn missing_registry(host: &HostState, key: &str) -> String {
     format!(
-        "not verified: the inputs hold no evidence of `HKLM\\{key}` (they cover {})",
+        "the inputs hold no evidence of `HKLM\\{key}` (they cover {})",
         host.evidence.describe()
     )
 }

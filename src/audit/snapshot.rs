@@ -93,11 +93,12 @@ pub struct SnapshotValue {
     pub key: String,
     /// Value name (`""` for the default value).
     pub name: String,
-    /// `REG_DWORD`, `REG_SZ`, `REG_EXPAND_SZ`, `REG_MULTI_SZ`, `REG_BINARY`, `REG_QWORD`.
+    /// `REG_DWORD`, `REG_SZ`, `REG_EXPAND_SZ`, `REG_MULTI_SZ`, `REG_BINARY`, `REG_QWORD`,
+    /// `REG_NONE`.
     #[serde(rename = "type")]
     pub kind: String,
     /// A number for DWORD/QWORD, a string for SZ/EXPAND_SZ, a list of strings for MULTI_SZ,
-    /// lower-case hex for BINARY.
+    /// lower-case hex for BINARY and NONE.
     pub data: Value,
 }
 
@@ -575,21 +576,24 @@ fn json_value(kind: &str, data: &Value) -> Result<RegistryValue, String> {
                 .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
                 .collect::<Result<_, _>>()?,
         ),
-        "REG_BINARY" => {
+        "REG_BINARY" | "REG_NONE" => {
             let hex = data.as_str().ok_or_else(bad)?;
             if hex.len() % 2 != 0 {
                 return Err(bad());
             }
-            RegistryValue::Binary(
-                (0..hex.len())
-                    .step_by(2)
-                    .map(|i| {
-                        hex.get(i..i + 2)
-                            .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    })
-                    .collect::<Option<Vec<u8>>>()
-                    .ok_or_else(bad)?,
-            )
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| {
+                    hex.get(i..i + 2)
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                })
+                .collect::<Option<Vec<u8>>>()
+                .ok_or_else(bad)?;
+            if kind == "REG_NONE" {
+                RegistryValue::None(bytes)
+            } else {
+                RegistryValue::Binary(bytes)
+            }
         }
         other => return Err(format!("unknown registry type `{other}`")),
     })
@@ -707,6 +711,30 @@ fn backup_gpos(dir: &Path) -> Option<Vec<PathBuf>> {
     Some(gpos)
 }
 
+/// The GPO's display name: `<GPODisplayName>` of a backup's bkupInfo.xml, or `displayName=`
+/// of a SYSVOL folder's gpt.ini (which is not always there).
+fn gpo_display_name(dir: &Path) -> Option<String> {
+    if let Some(info) = child_ci(dir, "bkupInfo.xml") {
+        let bytes = read_bounded(&info).ok()?;
+        let text = decode_text(&bytes);
+        let start = text.find("<GPODisplayName>")? + "<GPODisplayName>".len();
+        let end = start + text[start..].find("</GPODisplayName>")?;
+        let raw = text[start..end].trim();
+        let name = raw
+            .strip_prefix("<![CDATA[")
+            .and_then(|r| r.strip_suffix("]]>"))
+            .unwrap_or(raw);
+        return (!name.is_empty()).then(|| name.to_string());
+    }
+    let ini = child_ci(dir, "gpt.ini")?;
+    let text = decode_text(&read_bounded(&ini).ok()?);
+    text.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        (k.trim().eq_ignore_ascii_case("displayName") && !v.trim().is_empty())
+            .then(|| v.trim().to_string())
+    })
+}
+
 fn gpo_error(path: &Path, what: impl std::fmt::Display) -> SnapshotError {
     SnapshotError::Gpo(format!("{}: {what}", path.display()))
 }
@@ -743,6 +771,9 @@ pub fn from_gpo_dir(dir: &Path) -> Result<HostState, SnapshotError> {
         },
     };
     state.kinds.insert("GPO");
+    if let Some(display) = gpo_display_name(dir) {
+        state.name = display;
+    }
     state.evidence.logon_rights = true;
     let mut rights = LogonRightsInfo::default();
     if let Some(inf) = path_ci(&machine, &["microsoft", "windows nt", "SecEdit", "GptTmpl.inf"]) {
@@ -877,7 +908,8 @@ pub fn read_host(input: &HostInput) -> Result<HostState, SnapshotError> {
     for file in files {
         state.merge(read_file(file)?);
     }
-    if input.files.len() > 1 || state.name.is_empty() || !state.kinds.contains("collector") {
+    let named = state.kinds.contains("collector") || state.kinds.contains("GPO");
+    if input.files.len() > 1 || state.name.is_empty() || !named {
         state.name.clone_from(&input.name);
     }
     Ok(state)

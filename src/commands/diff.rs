@@ -10,7 +10,9 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use rayon::prelude::*;
 
 use crate::audit::report::{Context, Html, Json, Junit, Report, Sarif, Summary, Text};
-use crate::audit::{HostInput, HostReport, HostStatus, audit, expand_inputs, read_host};
+use crate::audit::{
+    HostInput, HostReport, HostState, HostStatus, audit, expand_inputs, read_host,
+};
 use crate::cli::{DiffArgs, ReportFormat};
 use crate::diagnostic::render_text;
 use crate::exit_status::ExitStatus;
@@ -65,14 +67,22 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         Ok(m) => m,
         Err(status) => return status,
     };
-    let inputs: Vec<HostInput> = if args.local {
+    let local: Option<HostState> = if args.local {
         match super::live::local_host() {
-            Ok(input) => input,
+            Ok(state) => Some(state),
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitStatus::Failure;
             }
         }
+    } else {
+        None
+    };
+    let inputs: Vec<HostInput> = if args.local {
+        vec![HostInput {
+            name: String::new(),
+            files: Vec::new(),
+        }]
     } else {
         match expand_inputs(&args.hosts) {
             Ok(i) => i,
@@ -120,10 +130,13 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     let result = (|| -> io::Result<()> {
         report.begin(&mut sink, &ctx)?;
         for (n, chunk) in inputs.chunks(CHUNK).enumerate() {
-            let hosts: Vec<HostReport> = chunk
-                .par_iter()
-                .map(|input| audit_one(&model, input))
-                .collect();
+            let hosts: Vec<HostReport> = match &local {
+                Some(state) => vec![audit(&model, state)],
+                None => chunk
+                    .par_iter()
+                    .map(|input| audit_one(&model, input))
+                    .collect(),
+            };
             for host in &hosts {
                 summary.add(host);
                 report.host(&mut sink, host)?;

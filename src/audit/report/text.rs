@@ -93,7 +93,7 @@ impl Report for Text {
                 (Outcome::Fail, FindingSeverity::Error) => self.paint("31", "error  "),
                 (Outcome::Fail, FindingSeverity::Warning) => self.paint("33", "warning"),
                 (Outcome::Pass, _) => self.paint("32", "ok     "),
-                (Outcome::NotVerified, _) => self.paint("2", "unknown"),
+                (Outcome::NotVerified, _) => self.paint("2", "not verified"),
             };
             let cause = check
                 .cause
