@@ -37,27 +37,91 @@ pub enum Topic {
 
 /// Words people search for, each with the causes it belongs to and what it is.
 pub const ALIASES: &[(&str, &[&str], &str)] = &[
-    ("1054", &["C1"], "TermService event 1054: the certificate lacks a usable EKU or cannot be used for server authentication"),
-    ("1055", &["C2"], "TermService event 1055: the listener could not use the certificate's private key"),
-    ("1057", &["C1"], "TermService event 1057: a new self-signed certificate could not be created"),
-    ("1058", &["C1", "C2"], "TermService event 1058: the expired self-signed certificate could not be replaced"),
-    ("36870", &["C2"], "Schannel event 36870: the TLS server credential's private key could not be accessed"),
-    ("36871", &["C2", "C4"], "Schannel event 36871: the TLS server credential could not be created"),
-    ("36874", &["C4"], "Schannel event 36874: no protocol or cipher suite in common with the client"),
-    ("36888", &["C4"], "Schannel event 36888: a fatal alert was generated during the handshake"),
-    ("MSLicensing", &["C8"], "the client's license cache key HKLM\\SOFTWARE\\Microsoft\\MSLicensing"),
-    ("MachineKeys", &["C2"], "%ProgramData%\\Microsoft\\Crypto\\RSA\\MachineKeys, where the listener certificate's private key lives"),
-    ("NETWORK SERVICE", &["C2"], "the account TermService runs as, which must read the private key"),
-    ("VPN", &["C11"], "VPNs and middleboxes that drop or mangle RDP's UDP transport"),
+    (
+        "1054",
+        &["C1"],
+        "TermService event 1054: the certificate lacks a usable EKU or cannot be used for server authentication",
+    ),
+    (
+        "1055",
+        &["C2"],
+        "TermService event 1055: the listener could not use the certificate's private key",
+    ),
+    (
+        "1057",
+        &["C1"],
+        "TermService event 1057: a new self-signed certificate could not be created",
+    ),
+    (
+        "1058",
+        &["C1", "C2"],
+        "TermService event 1058: the expired self-signed certificate could not be replaced",
+    ),
+    (
+        "36870",
+        &["C2"],
+        "Schannel event 36870: the TLS server credential's private key could not be accessed",
+    ),
+    (
+        "36871",
+        &["C2", "C4"],
+        "Schannel event 36871: the TLS server credential could not be created",
+    ),
+    (
+        "36874",
+        &["C4"],
+        "Schannel event 36874: no protocol or cipher suite in common with the client",
+    ),
+    (
+        "36888",
+        &["C4"],
+        "Schannel event 36888: a fatal alert was generated during the handshake",
+    ),
+    (
+        "MSLicensing",
+        &["C8"],
+        "the client's license cache key HKLM\\SOFTWARE\\Microsoft\\MSLicensing",
+    ),
+    (
+        "MachineKeys",
+        &["C2"],
+        "%ProgramData%\\Microsoft\\Crypto\\RSA\\MachineKeys, where the listener certificate's private key lives",
+    ),
+    (
+        "NETWORK SERVICE",
+        &["C2"],
+        "the account TermService runs as, which must read the private key",
+    ),
+    (
+        "VPN",
+        &["C11"],
+        "VPNs and middleboxes that drop or mangle RDP's UDP transport",
+    ),
     ("UDP", &["C11"], "RDP's UDP transport (SelectTransport)"),
-    ("SCHANNEL", &["C4"], "the Windows TLS provider whose protocol keys enable TLS versions"),
+    (
+        "SCHANNEL",
+        &["C4"],
+        "the Windows TLS provider whose protocol keys enable TLS versions",
+    ),
     ("CredSSP", &["C10"], "the NLA authentication protocol"),
-    ("self-signed", &["C1"], "the listener's own certificate in Cert:\\LocalMachine\\Remote Desktop"),
+    (
+        "self-signed",
+        &["C1"],
+        "the listener's own certificate in Cert:\\LocalMachine\\Remote Desktop",
+    ),
     ("fEnableWinStation", &["C6"], "the RDP-Tcp listener switch"),
     ("TSServerDrainMode", &["C6"], "`change logon /drain`"),
     ("WinStationsDisabled", &["C6"], "`change logon /disable`"),
-    ("drain", &["C6"], "`change logon /drain`: new logons refused"),
-    ("license", &["C8", "C9"], "RDS licensing, server and client side"),
+    (
+        "drain",
+        &["C6"],
+        "`change logon /drain`: new logons refused",
+    ),
+    (
+        "license",
+        &["C8", "C9"],
+        "RDS licensing, server and client side",
+    ),
 ];
 
 /// Exact topics failed: aliases first, then the words of cause titles.

@@ -19,8 +19,8 @@ use crate::formats::firewall_rule::RuleString;
 use crate::formats::{Hive, RegistryValue};
 use crate::model::describe::value_text;
 use crate::model::{
-    Account, CertificateSource, FirewallRule, LogonRight, Model, RegistryAction, RegistryOp,
-    Scope, UserRight,
+    Account, CertificateSource, FirewallRule, LogonRight, Model, RegistryAction, RegistryOp, Scope,
+    UserRight,
 };
 
 /// The part of the posture a check belongs to (the columns of the HTML grid).
@@ -975,15 +975,26 @@ impl<'m> Auditor<'m> {
             self.listener_flag_checks();
         }
         // C7: nothing listens on the listener's port.
-        if let Some(listener) = &self.host.listener
-            && listener.listening == Some(false)
-        {
-            self.check("consistency.listening", "connection.port")
+        if self.wants_connections() {
+            let host = self.host;
+            let draft = self
+                .check("consistency.listening", "connection.port")
                 .at("RDP-Tcp listener")
                 .want("listening")
-                .got("not listening", ValueSource::Snapshot)
-                .fix("start TermService and check which process holds the port (`netstat -abno`)")
-                .fail("nothing listens on the RDP port");
+                .fix("start TermService and check which process holds the port (`netstat -abno`)");
+            match host.listener.as_ref().map(|l| l.listening) {
+                None => draft.not_verified(format!(
+                    "the inputs hold no listener state (a collector snapshot's `listener` section; they cover {})",
+                    host.evidence.describe()
+                )),
+                Some(None) => draft.not_verified("the collector could not tell whether anything listens on the RDP port"),
+                Some(Some(true)) => draft
+                    .got("listening", ValueSource::Snapshot)
+                    .pass("the RDP port has a listener"),
+                Some(Some(false)) => draft
+                    .got("not listening", ValueSource::Snapshot)
+                    .fail("nothing listens on the RDP port"),
+            }
         }
     }
 
@@ -1031,16 +1042,20 @@ impl<'m> Auditor<'m> {
                 .fix("`change logon /enable` (or reset the listener flag) and restart TermService");
             match host.value(&path) {
                 Err(NotCaptured) => draft.not_verified(missing_registry(host, key)),
-                Ok(None) => draft.got("absent", ValueSource::Absent).pass(format!("{name} is not set")),
+                Ok(None) => draft
+                    .got("absent", ValueSource::Absent)
+                    .pass(format!("{name} is not set")),
                 Ok(Some(v)) => {
                     let ok = match (id, v) {
                         ("consistency.listenerEnabled", RegistryValue::Dword(n)) => *n != 0,
                         (_, RegistryValue::Dword(n)) => *n == good,
                         _ => false,
                     };
-                    draft
-                        .got(value_text(v), ValueSource::Local)
-                        .result(ok, format!("{name} is {}", value_text(v)), bad);
+                    draft.got(value_text(v), ValueSource::Local).result(
+                        ok,
+                        format!("{name} is {}", value_text(v)),
+                        bad,
+                    );
                 }
             }
         }
@@ -1089,7 +1104,10 @@ fn member_text(m: &str) -> String {
 
 /// `CORP\Domain Admins` → `domain admins`; `BUILTIN\Guests` → `guests`.
 fn bare_name(name: &str) -> String {
-    name.rsplit('\\').next().unwrap_or(name).to_ascii_lowercase()
+    name.rsplit('\\')
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase()
 }
 
 /// Whether a member of a host's (or GPO's) right is the policy's account: the same SID; a

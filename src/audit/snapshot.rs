@@ -688,8 +688,7 @@ fn gpo_machine_dir(dir: &Path) -> Option<PathBuf> {
     }
     let machine = child_ci(dir, "Machine")?;
     // A SYSVOL GPO folder has gpt.ini beside Machine; a bare `Machine` folder is not a GPO.
-    (child_ci(dir, "gpt.ini").is_some() || child_ci(dir, "Backup.xml").is_some())
-        .then_some(machine)
+    (child_ci(dir, "gpt.ini").is_some() || child_ci(dir, "Backup.xml").is_some()).then_some(machine)
 }
 
 /// Whether a directory is one GPO (a GPMC backup `{GUID}` folder or a SYSVOL GPO folder).
@@ -776,12 +775,18 @@ pub fn from_gpo_dir(dir: &Path) -> Result<HostState, SnapshotError> {
     }
     state.evidence.logon_rights = true;
     let mut rights = LogonRightsInfo::default();
-    if let Some(inf) = path_ci(&machine, &["microsoft", "windows nt", "SecEdit", "GptTmpl.inf"]) {
+    if let Some(inf) = path_ci(
+        &machine,
+        &["microsoft", "windows nt", "SecEdit", "GptTmpl.inf"],
+    ) {
         let bytes = read_bounded(&inf).map_err(|e| gpo_error(&inf, e))?;
-        let template = crate::formats::security_template::read(&bytes)
-            .map_err(|e| gpo_error(&inf, e))?;
+        let template =
+            crate::formats::security_template::read(&bytes).map_err(|e| gpo_error(&inf, e))?;
         for right in template.privilege_rights {
-            if right.name.eq_ignore_ascii_case("SeRemoteInteractiveLogonRight") {
+            if right
+                .name
+                .eq_ignore_ascii_case("SeRemoteInteractiveLogonRight")
+            {
                 rights.allow = Some(right.members);
             } else if right
                 .name

@@ -10,9 +10,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use rayon::prelude::*;
 
 use crate::audit::report::{Context, Html, Json, Junit, Report, Sarif, Summary, Text};
-use crate::audit::{
-    HostInput, HostReport, HostState, HostStatus, audit, expand_inputs, read_host,
-};
+use crate::audit::{HostInput, HostReport, HostState, HostStatus, audit, expand_inputs, read_host};
 use crate::cli::{DiffArgs, ReportFormat};
 use crate::diagnostic::render_text;
 use crate::exit_status::ExitStatus;

@@ -37,7 +37,9 @@ pub fn local_host() -> Result<crate::audit::HostState, String> {
         ..crate::audit::HostState::default()
     };
     state.kinds.insert("live registry");
-    state.sources.push("live registry (HKEY_LOCAL_MACHINE)".into());
+    state
+        .sources
+        .push("live registry (HKEY_LOCAL_MACHINE)".into());
     for location in registry_locations() {
         // A key that does not exist holds no value: "not set", which the evidence covers.
         let Ok(key) = windows_registry::LOCAL_MACHINE.open(&location.key) else {
@@ -58,12 +60,11 @@ pub fn local_host() -> Result<crate::audit::HostState, String> {
             // Raw type and bytes, decoded as the .reg and .pol readers do; data that does
             // not fit its type is kept as the raw bytes of that type.
             let kind = code(value.ty());
-            let decoded = RegistryValue::from_bytes(kind, &value).unwrap_or_else(|_| {
-                RegistryValue::Other {
+            let decoded =
+                RegistryValue::from_bytes(kind, &value).unwrap_or_else(|_| RegistryValue::Other {
                     kind,
                     data: value.to_vec(),
-                }
-            });
+                });
             state.registry.insert(
                 RegistryPath::new(Hive::LocalMachine, &location.key, &name),
                 decoded,

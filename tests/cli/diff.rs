@@ -39,12 +39,12 @@ fn each_example_host_gives_its_exit_code_and_findings() {
         (
             "tier1-compliant.json",
             0,
-            &["compliant RDS-T1-01: 46 checks passed, all verified"][..],
+            &["compliant RDS-T1-01: 47 checks passed, all verified"][..],
         ),
         (
             "tier1-firewall-equal.json",
             0,
-            &["compliant RDS-T1-05: 46 checks passed, all verified"],
+            &["compliant RDS-T1-05: 47 checks passed, all verified"],
         ),
         (
             // The export holds the policy key and the listener key only: nothing fails, and
@@ -52,7 +52,7 @@ fn each_example_host_gives_its_exit_code_and_findings() {
             "tier1-export.reg",
             3,
             &[
-                "INCOMPLETE tier1-export: 0 findings, 19 not verified, 26 passed (evidence: 2 exported keys)",
+                "INCOMPLETE tier1-export: 0 findings, 20 not verified, 26 passed (evidence: 2 exported keys)",
                 r"not verified tls.minVersion:TLS 1.2:Enabled: the inputs hold no evidence of `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server` (they cover 2 exported keys)",
                 "not verified firewall:rdpgen-tier1-servers-TCP-In: the inputs hold no firewall rules",
                 "not verified certificate.expiry: the inputs hold no listener certificate",
@@ -142,7 +142,7 @@ fn machine_formats_are_well_formed() {
     let v: Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(v["version"], "2.1.0");
     let results = v["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 33);
+    assert_eq!(results.len(), 34);
     let rules: Vec<&str> = v["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap()
@@ -158,10 +158,12 @@ fn machine_formats_are_well_formed() {
             "review" => assert_eq!(r["level"], "none", "{r}"),
             other => panic!("unexpected kind {other}"),
         }
-        *kinds.entry(r["kind"].as_str().unwrap().to_string()).or_insert(0) += 1;
+        *kinds
+            .entry(r["kind"].as_str().unwrap().to_string())
+            .or_insert(0) += 1;
     }
     assert_eq!(kinds["fail"], 14, "{kinds:?}");
-    assert_eq!(kinds["review"], 19, "{kinds:?}");
+    assert_eq!(kinds["review"], 20, "{kinds:?}");
     let (_, junit, _) = diff(&["--format", "junit", "examples/hosts"]);
     let mut reader = quick_xml::Reader::from_str(&junit);
     let (mut suites, mut failures, mut skipped) = (0, 0, 0);
@@ -177,7 +179,7 @@ fn machine_formats_are_well_formed() {
             _ => {}
         }
     }
-    assert_eq!((suites, failures, skipped), (6, 14, 19));
+    assert_eq!((suites, failures, skipped), (6, 14, 20));
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -235,7 +237,10 @@ fn subdirectories_are_hosts_whose_files_merge() {
     std::fs::write(dir.join("WEB01/schannel.reg"), bytes).unwrap();
     let (code, stdout, _) = diff(&[dir.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(stdout.contains("DRIFTED WEB01: 3 findings, 17 not verified"), "{stdout}");
+    assert!(
+        stdout.contains("DRIFTED WEB01: 3 findings, 18 not verified"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("tls.minVersion:TLS 1.2:Enabled"),
         "{stdout}"
@@ -256,7 +261,7 @@ fn a_gpo_registry_pol_is_compared_with_the_policy() {
     let (code, stdout, _) = diff(&[pol.to_str().unwrap()]);
     assert_eq!(code, 3, "{stdout}");
     assert!(
-        stdout.contains("INCOMPLETE Registry: 0 findings, 9 not verified, 36 passed (evidence: the Group Policy keys)"),
+        stdout.contains("INCOMPLETE Registry: 0 findings, 10 not verified, 36 passed (evidence: the Group Policy keys)"),
         "{stdout}"
     );
     let (code, _, _) = diff(&["--allow-incomplete", pol.to_str().unwrap()]);
