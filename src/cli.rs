@@ -46,6 +46,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the read-only PowerShell collector that snapshots a host for `diff`.
     Collector(CollectorArgs),
+    /// Turn existing GPOs, Registry.pol, .reg exports, LGPO text or host snapshots into a
+    /// policy YAML.
+    Import(ImportArgs),
     /// Print shell completions.
     Completions {
         /// The shell to complete for.
@@ -140,3 +143,28 @@ pub struct ExplainArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CollectorArgs {}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// GPMC backup folders (with manifest.xml, or one {GUID} folder), SYSVOL GPO folders,
+    /// Registry.pol, .reg exports, LGPO text, GptTmpl.inf, GPP Registry.xml or collector
+    /// snapshots (JSON). Several are merged in order.
+    #[arg(required = true)]
+    pub sources: Vec<PathBuf>,
+    /// Policy name (default: from rdpgen's firewall rules, the GPO name, or the file name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Write only what differs from this base (`cis-level1`, `stig`, `break-glass`, or a path).
+    #[arg(long)]
+    pub extends: Option<String>,
+    /// Write the policy to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when any value is not imported (no policy field covers it).
+    #[arg(long)]
+    pub strict: bool,
+    /// When sources disagree about a value, let the later one win (with a warning) instead of
+    /// failing.
+    #[arg(long)]
+    pub later_wins: bool,
+}

@@ -4,6 +4,7 @@ mod build;
 mod collector;
 mod diff;
 mod explain;
+mod import;
 mod live;
 mod output;
 mod schema;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Diff(args) => diff::run(&args, styled),
         Command::Explain(args) => explain::run(&args),
         Command::Collector(args) => collector::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "rdpgen", &mut std::io::stdout());

@@ -1,0 +1,526 @@
+//! Registry entries and user rights back to policy fields, driven by the catalog: each
+//! setting's Group Policy (key, value name, the data its Enabled and Disabled states write,
+//! its enum items) and its local values are inverted generically, so a setting added to the
+//! catalog is imported without code here. Only the settings that `lower` writes with dedicated
+//! code (port, thumbprint, TLS versions, firewall rules, logon rights) have dedicated readers.
+
+use serde_json::{Value, json};
+
+use super::{Action, Entry, GpoInfo, Input, Origin, describe_action};
+use crate::catalog::{self, AdmxPolicy, Data, Mapping, Setting, State, keys};
+use crate::firewall_address::FirewallAddress;
+use crate::formats::firewall_rule::RuleString;
+use crate::formats::{Hive, RegistryValue};
+use crate::policy::types::TlsVersion;
+
+/// One imported field: its value in policy-language JSON and what it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub field: &'static str,
+    pub value: Value,
+    /// `SecurityLayer = 2`, for the YAML comment; only catalog text and numbers.
+    pub note: Option<String>,
+}
+
+/// A value or line no field covers, listed in the YAML and on stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmapped {
+    pub what: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Mapped {
+    pub fields: Vec<Field>,
+    /// Sections that must be written even when they hold no field (`firewall: {}`).
+    pub empty_sections: Vec<&'static str>,
+    pub unmapped: Vec<Unmapped>,
+    /// Values that map to a field with data the field cannot express.
+    pub errors: Vec<String>,
+    /// The policy name rdpgen's own firewall rules carry.
+    pub name_hint: Option<String>,
+    pub gpo: Option<GpoInfo>,
+}
+
+impl Mapped {
+    #[must_use]
+    pub fn get(&self, field: &str) -> Option<&Value> {
+        self.fields.iter().find(|f| f.field == field).map(|f| &f.value)
+    }
+}
+
+struct Mapper<'a> {
+    entries: &'a [Entry],
+    used: Vec<bool>,
+    out: Mapped,
+}
+
+fn data_matches(data: Data, value: &RegistryValue) -> bool {
+    match (data, value) {
+        (Data::Dword(d), RegistryValue::Dword(v)) => d == *v,
+        (Data::Sz(s), RegistryValue::Sz(v)) => s == v,
+        _ => false,
+    }
+}
+
+fn data_text(data: Data) -> String {
+    match data {
+        Data::Dword(d) => d.to_string(),
+        Data::Sz(s) => format!("{s:?}"),
+    }
+}
+
+impl Mapper<'_> {
+    fn find(&self, hive: Hive, key: &str, name: &str) -> Option<usize> {
+        self.entries.iter().rposition(|e| e.is(hive, key, name))
+    }
+
+    fn push(&mut self, field: &'static str, value: Value, note: Option<String>) {
+        self.out.fields.push(Field { field, value, note });
+    }
+
+    fn error(&mut self, e: &Entry, field: &str, why: &str) {
+        self.out.errors.push(format!(
+            "{}: {}\\{} `{}` is {}, which `{field}` cannot express: {why}",
+            e.origin,
+            e.hive.short_name(),
+            e.key,
+            crate::escape::single_line(&e.name),
+            describe_action(&e.action)
+        ));
+    }
+
+    /// The field value a registry datum means under the setting's mapping.
+    fn decode(
+        setting: &Setting,
+        policy: Option<&AdmxPolicy>,
+        value: &RegistryValue,
+    ) -> Result<Value, String> {
+        match setting.mapping {
+            Mapping::Bool { when_true } => {
+                let Some(p) = policy else {
+                    return Err("no Group Policy states to compare with".into());
+                };
+                let state = match (p.enabled, p.disabled) {
+                    (Some(en), _) if data_matches(en, value) => State::Enabled,
+                    (_, Some(dis)) if data_matches(dis, value) => State::Disabled,
+                    _ => {
+                        let states: Vec<String> = [("Enabled", p.enabled), ("Disabled", p.disabled)]
+                            .into_iter()
+                            .filter_map(|(n, d)| d.map(|d| format!("{} ({n})", data_text(d))))
+                            .collect();
+                        return Err(format!("{} writes only {}", p.id, states.join(" or ")));
+                    }
+                };
+                Ok(Value::Bool(state == when_true))
+            }
+            Mapping::Enum(table) => match value {
+                RegistryValue::Dword(v) => table
+                    .iter()
+                    .find(|(_, d)| d == v)
+                    .map(|(name, _)| Value::String((*name).to_string()))
+                    .ok_or_else(|| {
+                        let items: Vec<String> =
+                            table.iter().map(|(n, d)| format!("{d} ({n})")).collect();
+                        format!("the field takes {}", items.join(", "))
+                    }),
+                _ => Err("the field is a REG_DWORD".into()),
+            },
+            Mapping::Duration => match value {
+                RegistryValue::Dword(v) => catalog::SESSION_DURATIONS
+                    .iter()
+                    .find(|(_, ms)| ms == v)
+                    .map(|(name, _)| Value::String((*name).to_string()))
+                    .ok_or_else(|| {
+                        "Group Policy offers only never, 1m, 5m, 10m, 15m, 30m, 1h, 2h, 3h, 6h, 8h, 12h, 16h, 18h, 1d, 2d, 3d, 4d, 5d (in milliseconds)".into()
+                    }),
+                _ => Err("the field is a REG_DWORD of milliseconds".into()),
+            },
+            Mapping::Text => match value {
+                RegistryValue::Sz(s) if !s.is_empty() => Ok(Value::String(s.clone())),
+                RegistryValue::Sz(_) => Err("the text is empty".into()),
+                _ => Err("the field is a REG_SZ".into()),
+            },
+            Mapping::CommaList => match value {
+                RegistryValue::Sz(s) => {
+                    let items: Vec<&str> = s.split(',').collect();
+                    if items.iter().any(|i| i.is_empty() || i.trim() != *i) {
+                        return Err("the field writes its items joined by `,` without spaces or empty items".into());
+                    }
+                    Ok(json!(items))
+                }
+                _ => Err("the field is a REG_SZ list joined by `,`".into()),
+            },
+            Mapping::Special | Mapping::AuditOnly | Mapping::Metadata => {
+                Err("the field has no generic mapping".into())
+            }
+        }
+    }
+
+    fn note(name: &str, value: &RegistryValue) -> Option<String> {
+        match value {
+            RegistryValue::Dword(d) => Some(format!("{name} = {d}")),
+            _ => None,
+        }
+    }
+
+    /// A setting with the generic mappings: the policy value, else a local value.
+    fn generic(&mut self, setting: &'static Setting) {
+        let mut found: Option<Value> = None;
+        if let Some(p) = &setting.policy
+            && let Some(i) = self.find(Hive::LocalMachine, p.key, p.value_name)
+        {
+            self.used[i] = true;
+            let e = &self.entries[i];
+            match &e.action {
+                Action::Set(v) => match Self::decode(setting, Some(p), v) {
+                    Ok(value) => {
+                        let note = Self::note(p.value_name, v);
+                        self.push(setting.field, value.clone(), note);
+                        found = Some(value);
+                    }
+                    Err(why) => self.error(e, setting.field, &why),
+                },
+                Action::Delete => {
+                    self.used[i] = false;
+                }
+            }
+        }
+        for local in setting.local {
+            let Some(i) = self.find(Hive::LocalMachine, local.key, local.value_name) else {
+                continue;
+            };
+            let e = &self.entries[i];
+            let Action::Set(v) = &e.action else {
+                continue;
+            };
+            let decoded = Self::decode(setting, setting.policy.as_ref(), v);
+            match (&found, decoded) {
+                (Some(policy_value), Ok(local_value)) if *policy_value == local_value => {
+                    self.used[i] = true;
+                }
+                (Some(_), _) => {
+                    // Shadowed on the host by the policy value; listed, not imported.
+                }
+                (None, Ok(value)) => {
+                    self.used[i] = true;
+                    let note = Self::note(local.value_name, v).map(|n| format!("{n} (local)"));
+                    self.push(setting.field, value.clone(), note);
+                    found = Some(value);
+                }
+                (None, Err(why)) => {
+                    self.used[i] = true;
+                    self.error(e, setting.field, &why);
+                }
+            }
+        }
+    }
+
+    fn port(&mut self, setting: &'static Setting) {
+        let Some(local) = setting.local.first() else {
+            return;
+        };
+        let Some(i) = self.find(Hive::LocalMachine, local.key, local.value_name) else {
+            return;
+        };
+        let e = &self.entries[i];
+        let Action::Set(v) = &e.action else {
+            return;
+        };
+        self.used[i] = true;
+        match v {
+            RegistryValue::Dword(p) if (1..=65535).contains(p) => {
+                self.push(setting.field, json!(p), None);
+            }
+            _ => self.error(e, setting.field, "the port is a REG_DWORD from 1 to 65535"),
+        }
+    }
+
+    fn thumbprint(&mut self, setting: &'static Setting) {
+        let Some(local) = setting.local.first() else {
+            return;
+        };
+        let Some(i) = self.find(Hive::LocalMachine, local.key, local.value_name) else {
+            return;
+        };
+        let e = &self.entries[i];
+        let Action::Set(v) = &e.action else {
+            return;
+        };
+        self.used[i] = true;
+        match v {
+            RegistryValue::Binary(b) if b.len() == 20 => {
+                let hex: String = b.iter().map(|x| format!("{x:02X}")).collect();
+                self.push(setting.field, Value::String(hex), None);
+            }
+            _ => self.error(
+                e,
+                setting.field,
+                "a pinned thumbprint is REG_BINARY of 20 bytes (SHA-1)",
+            ),
+        }
+    }
+
+    /// The eight SCHANNEL server values `tls.minVersion` writes: complete and consistent, or
+    /// an error; a partial set is listed.
+    fn tls(&mut self, setting: &'static Setting) {
+        let mut found = Vec::new();
+        let mut missing = 0;
+        for version in TlsVersion::ALL {
+            let key = keys::tls_server_key(version);
+            for local in setting.local {
+                match self.find(Hive::LocalMachine, &key, local.value_name) {
+                    Some(i) if matches!(self.entries[i].action, Action::Set(_)) => {
+                        found.push((version, local.value_name, i));
+                    }
+                    _ => missing += 1,
+                }
+            }
+        }
+        if found.is_empty() || missing > 0 {
+            // Not set, or partial: every present value stays listed.
+            return;
+        }
+        let mut min: Option<TlsVersion> = None;
+        let mut bad: Option<(usize, String)> = None;
+        for version in TlsVersion::ALL {
+            let get = |name: &str| {
+                found
+                    .iter()
+                    .find(|(v, n, _)| *v == version && *n == name)
+                    .map(|(_, _, i)| *i)
+            };
+            let (Some(en), Some(dbd)) = (get("Enabled"), get("DisabledByDefault")) else {
+                continue;
+            };
+            let val = |i: usize| match &self.entries[i].action {
+                Action::Set(RegistryValue::Dword(d)) => Some(*d),
+                _ => None,
+            };
+            let on = match (val(en), val(dbd)) {
+                (Some(1), Some(0)) => true,
+                (Some(0), Some(1)) => false,
+                _ => {
+                    bad.get_or_insert((en, format!("TLS {} Server must be Enabled=1/DisabledByDefault=0 or Enabled=0/DisabledByDefault=1", version.as_str())));
+                    continue;
+                }
+            };
+            match (on, min) {
+                (true, None) => min = Some(version),
+                (false, Some(m)) => {
+                    bad.get_or_insert((en, format!("TLS {} is off although TLS {} is on; the field turns on every version from the minimum up", version.as_str(), m.as_str())));
+                }
+                _ => {}
+            }
+        }
+        for (_, _, i) in &found {
+            self.used[*i] = true;
+        }
+        match (bad, min) {
+            (Some((i, why)), _) => {
+                let e = self.entries[i].clone();
+                self.error(&e, setting.field, &why);
+            }
+            (None, None) => {
+                let e = self.entries[found[0].2].clone();
+                self.error(&e, setting.field, "every TLS version is off");
+            }
+            (None, Some(m)) => self.push(setting.field, json!(m.as_str()), None),
+        }
+    }
+
+    /// rdpgen's own firewall rules (by id prefix or group) become `firewall` again; other
+    /// rules stay listed. Block rules and `PolicyVersion` beside rdpgen's rules are
+    /// rdpgen's too and rebuilt from the same fields.
+    fn firewall(&mut self) {
+        let mut allow: Vec<(usize, RuleString)> = Vec::new();
+        let mut ours = false;
+        let mut policy_version = None;
+        for (i, e) in self.entries.iter().enumerate() {
+            if e.hive != Hive::LocalMachine || !e.key.eq_ignore_ascii_case(keys::FWPOL_RULES) {
+                continue;
+            }
+            if e.name.eq_ignore_ascii_case("PolicyVersion") {
+                policy_version = Some(i);
+                continue;
+            }
+            let Action::Set(RegistryValue::Sz(text)) = &e.action else {
+                continue;
+            };
+            let Ok(rule) = RuleString::parse(text) else {
+                continue;
+            };
+            let by_id = e
+                .name
+                .get(..7)
+                .is_some_and(|p| p.eq_ignore_ascii_case("rdpgen-"));
+            let by_group = rule.embed_ctxt.as_deref() == Some("rdpgen");
+            if !(by_id || by_group) {
+                continue;
+            }
+            ours = true;
+            self.used[i] = true;
+            let is_allow = rule
+                .action
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case("Allow"));
+            if is_allow {
+                allow.push((i, rule));
+            }
+        }
+        if ours && let Some(i) = policy_version {
+            self.used[i] = true;
+        }
+        let Some((first, rule)) = allow.first() else {
+            return;
+        };
+        if self.out.name_hint.is_none() {
+            let id = &self.entries[*first].name;
+            self.out.name_hint = id
+                .get(7..)
+                .and_then(|rest| rest.rsplitn(3, '-').nth(2))
+                .map(str::to_string);
+        }
+        let profiles = profiles_of(rule);
+        let addresses = match addresses_of(rule) {
+            Ok(a) => a,
+            Err(why) => {
+                let e = self.entries[*first].clone();
+                self.error(&e, "firewall.allowFrom", &why);
+                return;
+            }
+        };
+        for (i, other) in &allow[1..] {
+            if profiles_of(other) != profiles || addresses_of(other).ok().as_ref() != Some(&addresses) {
+                let e = self.entries[*i].clone();
+                self.error(
+                    &e,
+                    "firewall",
+                    "rdpgen's TCP and UDP allow rules always have the same profiles and remote addresses",
+                );
+                return;
+            }
+        }
+        if !profiles.is_empty() {
+            self.push("firewall.profiles", json!(profiles), None);
+        }
+        if !addresses.is_empty() {
+            self.push("firewall.allowFrom", json!(addresses), None);
+        }
+        if profiles.is_empty() && addresses.is_empty() {
+            self.out.empty_sections.push("firewall");
+        }
+    }
+
+    fn rights(&mut self, rights: &[super::Right]) {
+        for r in rights {
+            let field = if r.name.eq_ignore_ascii_case("SeRemoteInteractiveLogonRight") {
+                "logonRights.allow"
+            } else if r.name.eq_ignore_ascii_case("SeDenyRemoteInteractiveLogonRight") {
+                "logonRights.deny"
+            } else {
+                self.out.unmapped.push(super::map::Unmapped {
+                    what: format!(
+                        "user right {} = {}",
+                        crate::escape::single_line(&r.name),
+                        crate::escape::single_line(&r.members.join(","))
+                    ),
+                    origin: r.origin.clone(),
+                });
+                continue;
+            };
+            let members: Vec<String> = r
+                .members
+                .iter()
+                .map(|m| {
+                    let bare = m.strip_prefix('*').unwrap_or(m);
+                    if bare.starts_with("S-1-") {
+                        catalog::accounts::name_of(bare).map_or_else(|| bare.to_string(), str::to_string)
+                    } else {
+                        bare.to_string()
+                    }
+                })
+                .collect();
+            self.push(field, json!(members), None);
+        }
+    }
+}
+
+fn profiles_of(rule: &RuleString) -> Vec<String> {
+    let mut p: Vec<String> = rule.profiles.iter().map(|p| p.to_ascii_lowercase()).collect();
+    p.sort();
+    p.dedup();
+    p
+}
+
+fn addresses_of(rule: &RuleString) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in rule.remote_v4.iter().chain(&rule.remote_v6) {
+        let text = if a.eq_ignore_ascii_case("LocalSubnet") {
+            "local-subnet".to_string()
+        } else {
+            FirewallAddress::parse(a)
+                .map_err(|e| format!("remote address `{}`: {e}", crate::escape::single_line(a)))?
+                .address
+                .to_string()
+        };
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    Ok(out)
+}
+
+/// Maps merged sources to fields, in catalog order.
+#[must_use]
+pub fn map(input: &Input) -> Mapped {
+    let mut m = Mapper {
+        entries: &input.entries,
+        used: vec![false; input.entries.len()],
+        out: Mapped::default(),
+    };
+    for setting in catalog::SETTINGS {
+        match setting.field {
+            "connection.port" => m.port(setting),
+            "certificate.thumbprint" => m.thumbprint(setting),
+            "tls.minVersion" => m.tls(setting),
+            "firewall.profiles" => m.firewall(),
+            "logonRights.allow" => m.rights(&input.rights),
+            _ => match setting.mapping {
+                Mapping::Bool { .. }
+                | Mapping::Enum(_)
+                | Mapping::Duration
+                | Mapping::Text
+                | Mapping::CommaList => m.generic(setting),
+                Mapping::Special | Mapping::AuditOnly | Mapping::Metadata => {}
+            },
+        }
+    }
+    let Mapper { used, mut out, .. } = m;
+    for (e, used) in input.entries.iter().zip(used) {
+        if !used {
+            out.unmapped.push(Unmapped {
+                what: format!(
+                    "{}\\{}  {}  {}",
+                    e.hive.short_name(),
+                    crate::escape::single_line(&e.key),
+                    if e.name.is_empty() {
+                        "(default)".to_string()
+                    } else {
+                        crate::escape::single_line(&e.name)
+                    },
+                    describe_action(&e.action)
+                ),
+                origin: e.origin.clone(),
+            });
+        }
+    }
+    for o in &input.others {
+        out.unmapped.push(Unmapped {
+            what: o.text.clone(),
+            origin: o.origin.clone(),
+        });
+    }
+    out.gpo.clone_from(&input.gpo);
+    out
+}
