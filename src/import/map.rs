@@ -47,6 +47,26 @@ impl Mapped {
     pub fn get(&self, field: &str) -> Option<&Value> {
         self.fields.iter().find(|f| f.field == field).map(|f| &f.value)
     }
+
+    /// The imported fields as a policy (named `name`), in policy-language JSON.
+    #[must_use]
+    pub fn to_json(&self, name: &str) -> Value {
+        let mut root = serde_json::Map::new();
+        root.insert("rdpgen".into(), json!(1));
+        root.insert("name".into(), json!(name));
+        for section in &self.empty_sections {
+            root.entry((*section).to_string()).or_insert_with(|| json!({}));
+        }
+        for f in &self.fields {
+            let Some((section, key)) = f.field.split_once('.') else {
+                continue;
+            };
+            if let Value::Object(o) = root.entry(section.to_string()).or_insert_with(|| json!({})) {
+                o.insert(key.to_string(), f.value.clone());
+            }
+        }
+        Value::Object(root)
+    }
 }
 
 struct Mapper<'a> {

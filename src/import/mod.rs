@@ -8,6 +8,9 @@ pub mod map;
 pub mod read;
 pub mod yaml;
 
+#[cfg(test)]
+mod tests;
+
 use std::fmt;
 
 use crate::formats::{Hive, RegistryValue};

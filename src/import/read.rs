@@ -556,7 +556,8 @@ fn lgpo(bytes: &[u8], shown: &str) -> Result<Input, String> {
     let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
     for (index, raw) in lines.iter().enumerate() {
         let line_no = index + 1;
-        let line = raw.trim_end();
+        // Kept as written: `SZ:` data may end in spaces.
+        let line = *raw;
         if line.trim().is_empty() || line.trim_start().starts_with(';') {
             continue;
         }
@@ -578,7 +579,7 @@ fn lgpo(bytes: &[u8], shown: &str) -> Result<Input, String> {
         let key = record[1].1.trim().to_string();
         let name_line = record[2].1.trim();
         let (action_no, action_line) = record[3];
-        let action = lgpo_action(action_line.trim())
+        let action = lgpo_action(action_line.trim_start())
             .map_err(|e| format!("{shown}: line {action_no}: {e}"))?;
         let at = origin(shown, format!("line {first}"));
         match action {
