@@ -135,7 +135,11 @@ fn import_policy(args: &ImportArgs) -> Result<ExitStatus, Failure> {
         empty_sections: mapped.empty_sections.clone(),
         ..yaml::Document::default()
     })
-    .map_err(|e| fail(format!("the imported policy cannot be written as YAML: {e}")))?;
+    .map_err(|e| {
+        fail(format!(
+            "the imported policy cannot be written as YAML: {e}"
+        ))
+    })?;
     let policy = check_policy(&full, None)?;
     crate::lower::lower(&policy).map_err(|e| {
         (
@@ -148,7 +152,11 @@ fn import_policy(args: &ImportArgs) -> Result<ExitStatus, Failure> {
     let mut empty_sections = mapped.empty_sections.clone();
     if let Some(base) = &args.extends {
         let base_fields = base_fields(base)?;
-        fields.retain(|f| base_fields.iter().all(|(bf, bv)| *bf != f.field || bv != &f.value));
+        fields.retain(|f| {
+            base_fields
+                .iter()
+                .all(|(bf, bv)| *bf != f.field || bv != &f.value)
+        });
         for (bf, bv) in &base_fields {
             if !mapped.fields.iter().any(|f| f.field == *bf) {
                 let n = format!(
@@ -180,7 +188,11 @@ fn import_policy(args: &ImportArgs) -> Result<ExitStatus, Failure> {
         unmapped: &mapped.unmapped,
         notes,
     })
-    .map_err(|e| fail(format!("the imported policy cannot be written as YAML: {e}")))?;
+    .map_err(|e| {
+        fail(format!(
+            "the imported policy cannot be written as YAML: {e}"
+        ))
+    })?;
     if !mapped.unmapped.is_empty() {
         for u in &mapped.unmapped {
             eprintln!("not imported: {}  ({})", u.what, u.origin);
@@ -199,8 +211,12 @@ fn import_policy(args: &ImportArgs) -> Result<ExitStatus, Failure> {
         }
     }
     match &args.output {
-        Some(path) => write_atomically(path, text.as_bytes())
-            .map_err(|e| (ExitStatus::Failure, vec![format!("cannot write {}: {e}", path.display())]))?,
+        Some(path) => write_atomically(path, text.as_bytes()).map_err(|e| {
+            (
+                ExitStatus::Failure,
+                vec![format!("cannot write {}: {e}", path.display())],
+            )
+        })?,
         None => return Ok(super::print_bytes(text.as_bytes())),
     }
     Ok(ExitStatus::Success)
@@ -261,7 +277,9 @@ fn check_policy(text: &str, dir: Option<&Path>) -> Result<Policy, Failure> {
     let scratch = scratch_file(dir, text).map_err(|e| {
         (
             ExitStatus::Failure,
-            vec![format!("cannot write a scratch file to validate the import: {e}")],
+            vec![format!(
+                "cannot write a scratch file to validate the import: {e}"
+            )],
         )
     })?;
     let mut sources = Sources::default();
@@ -282,6 +300,8 @@ fn check_policy(text: &str, dir: Option<&Path>) -> Result<Policy, Failure> {
             vec![format!(
                 "the imported values do not form a valid policy:\n{}",
                 render_text(&errors, &sources, false)
+                    .replace(&*scratch.display().to_string(), "imported.yaml")
+                    .trim_end()
             )],
         )),
     }

@@ -45,7 +45,10 @@ pub struct Mapped {
 impl Mapped {
     #[must_use]
     pub fn get(&self, field: &str) -> Option<&Value> {
-        self.fields.iter().find(|f| f.field == field).map(|f| &f.value)
+        self.fields
+            .iter()
+            .find(|f| f.field == field)
+            .map(|f| &f.value)
     }
 
     /// The imported fields as a policy (named `name`), in policy-language JSON.
@@ -55,7 +58,8 @@ impl Mapped {
         root.insert("rdpgen".into(), json!(1));
         root.insert("name".into(), json!(name));
         for section in &self.empty_sections {
-            root.entry((*section).to_string()).or_insert_with(|| json!({}));
+            root.entry((*section).to_string())
+                .or_insert_with(|| json!({}));
         }
         for f in &self.fields {
             let Some((section, key)) = f.field.split_once('.') else {
@@ -411,7 +415,9 @@ impl Mapper<'_> {
             }
         };
         for (i, other) in &allow[1..] {
-            if profiles_of(other) != profiles || addresses_of(other).ok().as_ref() != Some(&addresses) {
+            if profiles_of(other) != profiles
+                || addresses_of(other).ok().as_ref() != Some(&addresses)
+            {
                 let e = self.entries[*i].clone();
                 self.error(
                     &e,
@@ -436,7 +442,10 @@ impl Mapper<'_> {
         for r in rights {
             let field = if r.name.eq_ignore_ascii_case("SeRemoteInteractiveLogonRight") {
                 "logonRights.allow"
-            } else if r.name.eq_ignore_ascii_case("SeDenyRemoteInteractiveLogonRight") {
+            } else if r
+                .name
+                .eq_ignore_ascii_case("SeDenyRemoteInteractiveLogonRight")
+            {
                 "logonRights.deny"
             } else {
                 self.out.unmapped.push(super::map::Unmapped {
@@ -455,7 +464,8 @@ impl Mapper<'_> {
                 .map(|m| {
                     let bare = m.strip_prefix('*').unwrap_or(m);
                     if bare.starts_with("S-1-") {
-                        catalog::accounts::name_of(bare).map_or_else(|| bare.to_string(), str::to_string)
+                        catalog::accounts::name_of(bare)
+                            .map_or_else(|| bare.to_string(), str::to_string)
                     } else {
                         bare.to_string()
                     }
@@ -467,7 +477,11 @@ impl Mapper<'_> {
 }
 
 fn profiles_of(rule: &RuleString) -> Vec<String> {
-    let mut p: Vec<String> = rule.profiles.iter().map(|p| p.to_ascii_lowercase()).collect();
+    let mut p: Vec<String> = rule
+        .profiles
+        .iter()
+        .map(|p| p.to_ascii_lowercase())
+        .collect();
     p.sort();
     p.dedup();
     p

@@ -66,7 +66,9 @@ impl Entry {
     }
 
     pub fn is(&self, hive: Hive, key: &str, name: &str) -> bool {
-        self.hive == hive && self.key.eq_ignore_ascii_case(key) && self.name.eq_ignore_ascii_case(name)
+        self.hive == hive
+            && self.key.eq_ignore_ascii_case(key)
+            && self.name.eq_ignore_ascii_case(name)
     }
 }
 
@@ -133,7 +135,11 @@ impl Input {
             self.entries.push(e);
         }
         for r in other.rights {
-            if let Some(pos) = self.rights.iter().position(|x| x.name.eq_ignore_ascii_case(&r.name)) {
+            if let Some(pos) = self
+                .rights
+                .iter()
+                .position(|x| x.name.eq_ignore_ascii_case(&r.name))
+            {
                 let old = &self.rights[pos];
                 if normalized(&old.members) != normalized(&r.members) {
                     self.conflicts.push(format!(

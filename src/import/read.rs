@@ -178,8 +178,10 @@ fn gpo(dir: &Path, shown: &str) -> Result<Input, String> {
             read_files.push(p);
         }
         if hive == Hive::LocalMachine {
-            if let Some(p) = path_ci(&side_dir, &["microsoft", "windows nt", "SecEdit", "GptTmpl.inf"])
-            {
+            if let Some(p) = path_ci(
+                &side_dir,
+                &["microsoft", "windows nt", "SecEdit", "GptTmpl.inf"],
+            ) {
                 let name = format!("{shown}/{side}/microsoft/windows nt/SecEdit/GptTmpl.inf");
                 input.files.push(name.clone());
                 input.merge(template(&read_bounded(&p, &name)?, &name)?);
@@ -368,12 +370,12 @@ fn preferences(bytes: &[u8], shown: &str) -> Result<Input, String> {
             Action::Set(match kind.as_str() {
                 "REG_SZ" => RegistryValue::Sz(value.clone()),
                 "REG_EXPAND_SZ" => RegistryValue::ExpandSz(value.clone()),
-                "REG_DWORD" => RegistryValue::Dword(
-                    u32::from_str_radix(value.trim(), 16).map_err(|_| bad())?,
-                ),
-                "REG_QWORD" => RegistryValue::Qword(
-                    u64::from_str_radix(value.trim(), 16).map_err(|_| bad())?,
-                ),
+                "REG_DWORD" => {
+                    RegistryValue::Dword(u32::from_str_radix(value.trim(), 16).map_err(|_| bad())?)
+                }
+                "REG_QWORD" => {
+                    RegistryValue::Qword(u64::from_str_radix(value.trim(), 16).map_err(|_| bad())?)
+                }
                 "REG_BINARY" => RegistryValue::Binary(parse_hex(&value).ok_or_else(bad)?),
                 "REG_MULTI_SZ" => RegistryValue::MultiSz(
                     p.elements_named("Values")
@@ -516,17 +518,19 @@ fn lgpo_unescape(text: &str, multi: bool) -> Vec<String> {
 }
 
 fn lgpo_action(line: &str) -> Result<Option<Action>, String> {
-    let upper = line.to_ascii_uppercase();
+    let unknown = || {
+        format!(
+            "expected DWORD:, QWORD:, SZ:, EXSZ:, MULTISZ:, BINARY:, DELETE, DELETEALLVALUES or CREATEKEY, found `{}`",
+            crate::escape::single_line(line.trim_end())
+        )
+    };
     let (kind, rest) = match line.split_once(':') {
         Some((k, r)) => (k.to_ascii_uppercase(), r),
         None => {
-            return match upper.as_str() {
+            return match line.trim_end().to_ascii_uppercase().as_str() {
                 "DELETE" => Ok(Some(Action::Delete)),
                 "DELETEALLVALUES" | "CREATEKEY" => Ok(None),
-                _ => Err(format!(
-                    "expected DWORD:, QWORD:, SZ:, EXSZ:, MULTISZ:, BINARY:, DELETE, DELETEALLVALUES or CREATEKEY, found `{}`",
-                    crate::escape::single_line(line)
-                )),
+                _ => Err(unknown()),
             };
         }
     };
@@ -538,12 +542,7 @@ fn lgpo_action(line: &str) -> Result<Option<Action>, String> {
         "EXSZ" => RegistryValue::ExpandSz(lgpo_unescape(rest, false).concat()),
         "MULTISZ" => RegistryValue::MultiSz(lgpo_unescape(rest, true)),
         "BINARY" => RegistryValue::Binary(parse_hex(rest).ok_or_else(bad)?),
-        _ => {
-            return Err(format!(
-                "unknown action `{}:`",
-                crate::escape::single_line(&kind)
-            ));
-        }
+        _ => return Err(unknown()),
     })))
 }
 
@@ -553,7 +552,10 @@ fn lgpo(bytes: &[u8], shown: &str) -> Result<Input, String> {
     let text = decode_text(bytes);
     let mut input = Input::default();
     let mut record: Vec<(usize, &str)> = Vec::new();
-    let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
     for (index, raw) in lines.iter().enumerate() {
         let line_no = index + 1;
         // Kept as written: `SZ:` data may end in spaces.
@@ -584,7 +586,9 @@ fn lgpo(bytes: &[u8], shown: &str) -> Result<Input, String> {
         let at = origin(shown, format!("line {first}"));
         match action {
             Some(action) => {
-                let name = if name_line.eq_ignore_ascii_case(crate::formats::lgpo_text::DEFAULT_VALUE_NAME) {
+                let name = if name_line
+                    .eq_ignore_ascii_case(crate::formats::lgpo_text::DEFAULT_VALUE_NAME)
+                {
                     String::new()
                 } else {
                     name_line.to_string()

@@ -49,10 +49,7 @@ fn value_text(value: &Value) -> Result<String, yaml::Unrepresentable> {
         Value::Number(n) => n.to_string(),
         Value::String(s) => scalar(s)?,
         Value::Array(items) => {
-            let parts: Vec<String> = items
-                .iter()
-                .map(value_text)
-                .collect::<Result<_, _>>()?;
+            let parts: Vec<String> = items.iter().map(value_text).collect::<Result<_, _>>()?;
             format!("[{}]", parts.join(", "))
         }
         Value::Null => "null".into(),

@@ -6,6 +6,7 @@ mod dsc;
 mod explain;
 mod gpo;
 mod hardening;
+mod import;
 mod model;
 mod validate;
 mod verdicts;

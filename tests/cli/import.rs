@@ -1,0 +1,528 @@
+//! `rdpgen import`: every example round-trips through every source kind `build` writes (the
+//! rebuilt Registry.pol entries and GptTmpl.inf rights equal the original's), Microsoft's
+//! Server 2025 baselines import to policies whose build invents nothing and keeps every
+//! Terminal Services / CredSSP entry and the RDS logon rights, and bad input fails with the
+//! file and position, writing nothing.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use rdpgen::formats::registry_pol;
+use rdpgen::formats::security_template;
+
+use crate::{available, rdpgen, repo, run, scratch, shared};
+
+type Entries = BTreeSet<(String, String, String)>;
+
+fn pol(path: &Path) -> Entries {
+    registry_pol::read(&std::fs::read(path).unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            (
+                e.key.to_ascii_lowercase(),
+                e.value_name.to_ascii_lowercase(),
+                format!("{:?}", e.value),
+            )
+        })
+        .collect()
+}
+
+/// The Remote Desktop rights of a GptTmpl.inf, as SID sets.
+fn rds_rights(path: &Path) -> Vec<(String, BTreeSet<String>)> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Vec::new();
+    };
+    let mut out: Vec<_> = security_template::read(&bytes)
+        .unwrap()
+        .privilege_rights
+        .into_iter()
+        .filter(|r| r.name.contains("RemoteInteractiveLogonRight"))
+        .map(|r| {
+            (
+                r.name,
+                r.members
+                    .iter()
+                    .map(|m| m.trim_start_matches('*').to_ascii_uppercase())
+                    .collect(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn only_dir(dir: &Path) -> PathBuf {
+    let dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{}", dir.display());
+    dirs[0].clone()
+}
+
+const GPT_TMPL: &str = "DomainSysvol/GPO/Machine/microsoft/windows nt/SecEdit/GptTmpl.inf";
+
+fn build(policy: &Path, out: &Path) -> PathBuf {
+    let (code, _, stderr) = run(rdpgen()
+        .args(["build"])
+        .arg(policy)
+        .arg("--out")
+        .arg(out)
+        .args(["--target", "pol,gpo"]));
+    assert_eq!(code, 0, "{}: {stderr}", policy.display());
+    only_dir(out)
+}
+
+fn import(args: &[&Path], extra: &[&str], output: &Path) -> (i32, String, String) {
+    run(rdpgen()
+        .arg("import")
+        .args(args)
+        .args(extra)
+        .arg("--output")
+        .arg(output))
+}
+
+fn validate_ok(path: &Path) {
+    let (code, stdout, stderr) = run(rdpgen().arg("validate").arg(path));
+    assert_eq!(
+        code,
+        0,
+        "{stdout}{stderr}\n{}",
+        std::fs::read_to_string(path).unwrap()
+    );
+}
+
+#[test]
+fn every_example_round_trips_through_every_source_kind() {
+    for example in ["tier1", "dmz-jump", "workgroup", "break-glass-0x904"] {
+        let dir = scratch("import-rt");
+        let original = build(
+            &repo().join(format!("examples/{example}.yaml")),
+            &dir.join("a"),
+        );
+        let entries = pol(&original.join("pol/Machine/Registry.pol"));
+        assert!(!entries.is_empty());
+        let backup = only_dir(&original.join("gpo"));
+        let rights = rds_rights(&backup.join(GPT_TMPL));
+        let sources = [
+            ("gpo", original.join("gpo"), true),
+            ("backup", backup.clone(), true),
+            ("pol", original.join("pol/Machine/Registry.pol"), false),
+            ("reg", original.join("reg/apply.reg"), false),
+            ("lgpo", original.join("lgpo/machine.txt"), false),
+        ];
+        for extends in [None, Some("cis-level1")] {
+            for (kind, source, has_rights) in &sources {
+                // .reg and LGPO outputs were built with --target pol,gpo only: build them too.
+                if !source.exists() {
+                    let (code, _, stderr) = run(rdpgen()
+                        .arg("build")
+                        .arg(repo().join(format!("examples/{example}.yaml")))
+                        .arg("--out")
+                        .arg(dir.join("a"))
+                        .args(["--target", "pol,gpo,reg,lgpo"]));
+                    assert_eq!(code, 0, "{stderr}");
+                }
+                let yaml = dir.join(format!("{kind}-{}.yaml", extends.unwrap_or("none")));
+                let extra: Vec<&str> = extends.map(|b| vec!["--extends", b]).unwrap_or_default();
+                let (code, stdout, stderr) = import(&[source], &extra, &yaml);
+                assert_eq!(code, 0, "{example} {kind}: {stderr}");
+                assert_eq!(stdout, "");
+                let text = std::fs::read_to_string(&yaml).unwrap();
+                assert!(
+                    text.starts_with("# yaml-language-server: $schema=../policies/rdpgen.schema.json\n# Imported by `rdpgen import` on "),
+                    "{text}"
+                );
+                assert!(
+                    !text.contains(&*dir.to_string_lossy()),
+                    "absolute path in {text}"
+                );
+                assert!(!text.contains("Not imported"), "{example} {kind}: {text}");
+                if let Some(b) = extends {
+                    assert!(text.contains(&format!("\nextends: [{b}]\n")), "{text}");
+                    // cis-level1 sets security.layer: tls, as do the examples that extend it.
+                    if example == "tier1" {
+                        assert!(!text.contains("  layer: tls"), "{text}");
+                    }
+                }
+                validate_ok(&yaml);
+                let rebuilt = build(
+                    &yaml,
+                    &dir.join(format!("b-{kind}-{}", extends.unwrap_or("none"))),
+                );
+                let again = pol(&rebuilt.join("pol/Machine/Registry.pol"));
+                // A delta over cis-level1 may add the base's settings the example did not have.
+                if extends.is_none() || example == "tier1" {
+                    assert_eq!(again, entries, "{example} via {kind}");
+                } else {
+                    assert!(entries.is_subset(&again), "{example} via {kind} --extends");
+                }
+                if *has_rights && extends.is_none() {
+                    let back = only_dir(&rebuilt.join("gpo"));
+                    assert_eq!(
+                        rds_rights(&back.join(GPT_TMPL)),
+                        rights,
+                        "{example} via {kind}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn microsoft_baselines_import_without_inventing_or_losing_rds_entries() {
+    let root = shared().join("reference/baseline-gpos/Server2025");
+    if !available("../shared/reference/baseline-gpos", root.is_dir()) {
+        return;
+    }
+    let mut gpos: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("DomainSysvol/GPO/Machine/registry.pol").is_file())
+        .collect();
+    gpos.sort();
+    assert!(gpos.len() >= 5, "{gpos:?}");
+    let mut rds_seen = 0;
+    for gpo in gpos {
+        let dir = scratch("import-msft");
+        let yaml = dir.join("p.yaml");
+        let (code, _, stderr) = import(&[&gpo], &[], &yaml);
+        assert_eq!(code, 0, "{}: {stderr}", gpo.display());
+        let text = std::fs::read_to_string(&yaml).unwrap();
+        validate_ok(&yaml);
+        let source = pol(&gpo.join("DomainSysvol/GPO/Machine/registry.pol"));
+        let built = build(&yaml, &dir.join("out"));
+        let rebuilt = pol(&built.join("pol/Machine/Registry.pol"));
+        let invented: Vec<_> = rebuilt.difference(&source).collect();
+        assert!(
+            invented.is_empty(),
+            "{}: build invents {invented:?}",
+            gpo.display()
+        );
+        for e in &source {
+            if e.0.contains("terminal services") || e.0.contains("credssp") {
+                rds_seen += 1;
+                assert!(rebuilt.contains(e), "{}: {e:?} lost", gpo.display());
+            }
+            if e.0.contains("credentialsdelegation") {
+                // No policy field covers CredentialsDelegation yet (the coverage issue adds
+                // the admx: section): it must be listed, not dropped.
+                assert!(
+                    text.contains(&format!("  {}  REG_DWORD", e.1))
+                        || text.to_ascii_lowercase().contains(&e.1),
+                    "{e:?} not listed"
+                );
+            }
+        }
+        let inf = gpo.join(GPT_TMPL);
+        if inf.is_file() {
+            let back = only_dir(&built.join("gpo"));
+            assert_eq!(
+                rds_rights(&back.join(GPT_TMPL)),
+                rds_rights(&inf),
+                "{}",
+                gpo.display()
+            );
+        }
+        // Everything else is listed with a count.
+        let listed = text
+            .lines()
+            .skip_while(|l| !l.starts_with("# Not imported: "))
+            .filter(|l| l.starts_with("#   "))
+            .count();
+        if listed > 0 {
+            assert!(
+                stderr.contains(&format!("warning: {listed} value")),
+                "{stderr}"
+            );
+        }
+    }
+    assert!(rds_seen >= 10, "only {rds_seen} RDS entries seen");
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn reg_text(body: &str) -> Vec<u8> {
+    format!("Windows Registry Editor Version 5.00\r\n\r\n{body}").into_bytes()
+}
+
+const TS: &str = r"[HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services]";
+
+/// Runs a failing import: exit 1, the message on stderr, nothing at `--output`.
+fn fails(sources: &[&Path], extra: &[&str], message: &str) {
+    let out = scratch("import-bad").join("out.yaml");
+    let (code, stdout, stderr) = import(sources, extra, &out);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains(message),
+        "expected `{message}` in:\n{stderr}"
+    );
+    assert!(
+        stderr.ends_with(&format!("error: nothing written to {}\n", out.display())),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn bad_input_names_the_file_and_position_and_writes_nothing() {
+    let dir = scratch("import-bad-in");
+    let empty = dir.join("notagpo");
+    std::fs::create_dir_all(empty.join("Machine")).unwrap();
+    fails(
+        &[&empty],
+        &[],
+        "error: notagpo: not a GPO folder (no manifest.xml, no DomainSysvol\\GPO, no gpt.ini beside Machine)\n",
+    );
+
+    // The header and `[` of an entry, then the file ends.
+    let trunc = write(&dir, "trunc.pol", b"PReg\x01\x00\x00\x00[\x00S\x00");
+    fails(
+        &[&trunc],
+        &[],
+        "error: trunc.pol: Registry.pol offset 10 (0xa): the key path has no NUL terminator (00 00) before the end of the file\n",
+    );
+
+    let v4 = write(
+        &dir,
+        "old.reg",
+        b"Windows Registry Editor Version 4.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE]\r\n",
+    );
+    fails(
+        &[&v4],
+        &[],
+        "error: old.reg: .reg line 1, column 1: expected the header `Windows Registry Editor Version 5.00` or `REGEDIT4`, found `Windows Registry Editor Version 4.00`\n",
+    );
+
+    let inf = write(
+        &dir,
+        "GptTmpl.inf",
+        b"[Unicode]\r\nUnicode=yes\r\n[Privilege Rights]\r\nSeRemoteInteractiveLogonRight = *S-1-5-32-544\r\n",
+    );
+    fails(
+        &[&inf],
+        &[],
+        "error: GptTmpl.inf: byte 0: not UTF-16LE with a byte-order mark (FF FE), as Windows writes security templates\n",
+    );
+
+    let a = write(
+        &dir,
+        "a.reg",
+        &reg_text(&format!("{TS}\r\n\"SecurityLayer\"=dword:00000002\r\n")),
+    );
+    let b = write(
+        &dir,
+        "b.reg",
+        &reg_text(&format!("{TS}\r\n\"SecurityLayer\"=dword:00000001\r\n")),
+    );
+    fails(
+        &[&a, &b],
+        &[],
+        "error: b.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services]: HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services `SecurityLayer` is REG_DWORD 1, but a.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services] set it to REG_DWORD 2\nerror: 1 conflict between the sources; pass --later-wins to let later sources win\n",
+    );
+    // With --later-wins the later source wins, with a warning.
+    let (code, stdout, stderr) = run(rdpgen().arg("import").arg(&a).arg(&b).arg("--later-wins"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\n  layer: negotiate "), "{stdout}");
+    assert!(stderr.starts_with("warning: b.reg ["), "{stderr}");
+    assert!(
+        stderr.contains("(the later source wins: --later-wins)"),
+        "{stderr}"
+    );
+
+    let seven = write(
+        &dir,
+        "seven.reg",
+        &reg_text(&format!("{TS}\r\n\"SecurityLayer\"=dword:00000007\r\n")),
+    );
+    fails(
+        &[&seven],
+        &[],
+        "error: seven.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services]: HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services `SecurityLayer` is REG_DWORD 7, which `security.layer` cannot express: the field takes 0 (rdp), 1 (negotiate), 2 (tls)\n",
+    );
+    let inverted = write(
+        &dir,
+        "nla.reg",
+        &reg_text(&format!(
+            "{TS}\r\n\"UserAuthentication\"=dword:00000005\r\n"
+        )),
+    );
+    fails(
+        &[&inverted],
+        &[],
+        "`UserAuthentication` is REG_DWORD 5, which `security.nla` cannot express: TS_USER_AUTHENTICATION_POLICY writes only 1 (Enabled) or 0 (Disabled)\n",
+    );
+
+    let lgpo = write(
+        &dir,
+        "machine.txt",
+        b"Computer\r\nSOFTWARE\\X\r\nY\r\nWORD:1\r\n",
+    );
+    fails(
+        &[&lgpo],
+        &[],
+        "error: machine.txt: line 4: expected DWORD:, QWORD:, SZ:, EXSZ:, MULTISZ:, BINARY:, DELETE, DELETEALLVALUES or CREATEKEY, found `WORD:1`\n",
+    );
+}
+
+#[test]
+fn values_no_field_covers_are_listed_and_strict_fails() {
+    let dir = scratch("import-unmapped");
+    let reg = write(
+        &dir,
+        "host.reg",
+        &reg_text(&format!(
+            "{TS}\r\n\"SecurityLayer\"=dword:00000002\r\n\"fAllowUnlistedRemotePrograms\"=dword:00000000\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation]\r\n\"AllowProtectedCreds\"=dword:00000001\r\n"
+        )),
+    );
+    let (code, stdout, stderr) = run(rdpgen().arg("import").arg(&reg));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("security:\n  layer: tls                      # SecurityLayer = 2\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("\n# Not imported: 2 values no policy field covers (key, value, type, data; source).\n#   HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services  fAllowUnlistedRemotePrograms  REG_DWORD 0  (host.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services])\n#   HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation  AllowProtectedCreds  REG_DWORD 1  (host.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation])\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.ends_with(
+            "warning: 2 values no policy field covers (listed at the end of the YAML)\n"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.starts_with("not imported: HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services  fAllowUnlistedRemotePrograms  REG_DWORD 0  (host.reg ["), "{stderr}");
+    fails(
+        &[&reg],
+        &["--strict"],
+        "error: 2 values no policy field covers (listed at the end of the YAML)\nerror: --strict: values were not imported\n",
+    );
+}
+
+#[test]
+fn snapshots_lgpo_text_and_preferences_import() {
+    let dir = scratch("import-kinds");
+    let snap = write(
+        &dir,
+        "rdsh01.json",
+        br#"{"rdpgenSnapshot": 1, "host": "rdsh01", "capturedAt": "2026-11-24T10:00:00Z",
+  "registry": [
+    {"key": "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services", "name": "SecurityLayer", "type": "REG_DWORD", "data": 2},
+    {"key": "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp", "name": "SecurityLayer", "type": "REG_DWORD", "data": 2},
+    {"key": "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp", "name": "UserAuthentication", "type": "REG_DWORD", "data": 1},
+    {"key": "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp", "name": "PortNumber", "type": "REG_DWORD", "data": 3390},
+    {"key": "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp", "name": "SSLCertificateSHA1Hash", "type": "REG_BINARY", "data": "00112233445566778899aabbccddeeff00112233"}
+  ],
+  "logonRights": {"SeRemoteInteractiveLogonRight": ["*S-1-5-32-544", "*S-1-5-21-1-2-3-1001"], "SeDenyRemoteInteractiveLogonRight": []}}"#,
+    );
+    let (code, stdout, stderr) = run(rdpgen().arg("import").arg(&snap));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\nname: rdsh01\n"), "{stdout}");
+    assert!(stdout.contains("\nconnection:\n  port: 3390\n"), "{stdout}");
+    assert!(stdout.contains("\n  layer: tls                      # SecurityLayer = 2\n  nla: true                       # UserAuthentication = 1 (local)\n"), "{stdout}");
+    assert!(
+        stdout
+            .contains("\ncertificate:\n  thumbprint: '00112233445566778899AABBCCDDEEFF00112233'\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "\nlogonRights:\n  allow: [Administrators, S-1-5-21-1-2-3-1001]\n  deny: []\n"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(stderr, "");
+
+    // A local value the policy value shadows on the host is listed, not imported.
+    let shadow = write(
+        &dir,
+        "shadow.json",
+        br#"{"rdpgenSnapshot": 1, "host": "h", "capturedAt": "2026-11-24T10:00:00Z", "registry": [
+    {"key": "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services", "name": "SecurityLayer", "type": "REG_DWORD", "data": 2},
+    {"key": "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp", "name": "SecurityLayer", "type": "REG_DWORD", "data": 0}]}"#,
+    );
+    let (code, stdout, stderr) = run(rdpgen().arg("import").arg(&shadow));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("  layer: tls "), "{stdout}");
+    assert!(stdout.contains("#   HKLM\\system\\currentcontrolset\\control\\terminal server\\winstations\\rdp-tcp  securitylayer  REG_DWORD 0  (shadow.json registry)\n"), "{stdout}");
+
+    // LGPO text as LGPO.exe /parse writes it, with an SZ that ends in a space.
+    let lgpo = write(
+        &dir,
+        "gpo.txt",
+        b"; LGPO text\r\n\r\nComputer\r\nSOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services\r\nCertTemplateName\r\nSZ:RDP Auth \r\n\r\nComputer\r\nSOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services\r\nfDisableClip\r\nDWORD:1\r\n",
+    );
+    let (code, stdout, stderr) = run(rdpgen()
+        .arg("import")
+        .arg(&lgpo)
+        .args(["--name", "from-lgpo"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\nname: from-lgpo\n"), "{stdout}");
+    assert!(
+        stdout.contains("\ncertificate:\n  template: 'RDP Auth '\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nredirection:\n  clipboard: false                # fDisableClip = 1\n"),
+        "{stdout}"
+    );
+
+    let (code, _, stderr) = run(rdpgen()
+        .arg("import")
+        .arg(&lgpo)
+        .args(["--name", "Bad Name"]));
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "error: --name `Bad Name`: a policy name is lowercase letters, digits and `-`, at most 63 characters, starting with a letter or digit\n"
+    );
+}
+
+#[test]
+fn untrusted_strings_stay_data_in_the_yaml() {
+    let dir = scratch("import-escape");
+    let reg = write(
+        &dir,
+        "evil.reg",
+        &reg_text(&format!(
+            "{TS}\r\n\"CertTemplateName\"=\"x' # y: [1]\"\r\n\"LicenseServers\"=\"a.example.com,b.example.com\"\r\n"
+        )),
+    );
+    let out = dir.join("p.yaml");
+    let (code, _, stderr) = import(&[&reg], &["--name", "evil"], &out);
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("\n  template: 'x'' # y: [1]'\n"), "{text}");
+    assert!(
+        text.contains("\n  servers: [a.example.com, b.example.com]\n"),
+        "{text}"
+    );
+    validate_ok(&out);
+    let (code, stdout, _) = run(rdpgen().args(["validate", "--explain-merge"]).arg(&out));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("certificate.template = \"x' # y: [1]\""),
+        "{stdout}"
+    );
+    // Values the rules refuse are refused: the import is not a valid policy.
+    let bad = write(
+        &dir,
+        "bad.reg",
+        &reg_text(&format!(
+            "{TS}\r\n\"LicenseServers\"=\"a.example.com,'b'\"\r\n"
+        )),
+    );
+    fails(
+        &[&bad],
+        &[],
+        "error: the imported values do not form a valid policy:\nerror[RDP048]: `licensing.servers` entry `'b'` is not a host name or IP address\n --> imported.yaml:6:28\n",
+    );
+}
