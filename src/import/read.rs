@@ -177,16 +177,16 @@ fn gpo(dir: &Path, shown: &str) -> Result<Input, String> {
             input.merge(pol(&read_bounded(&p, &name)?, &name, hive)?);
             read_files.push(p);
         }
-        if hive == Hive::LocalMachine {
-            if let Some(p) = path_ci(
+        if hive == Hive::LocalMachine
+            && let Some(p) = path_ci(
                 &side_dir,
                 &["microsoft", "windows nt", "SecEdit", "GptTmpl.inf"],
-            ) {
-                let name = format!("{shown}/{side}/microsoft/windows nt/SecEdit/GptTmpl.inf");
-                input.files.push(name.clone());
-                input.merge(template(&read_bounded(&p, &name)?, &name)?);
-                read_files.push(p);
-            }
+            )
+        {
+            let name = format!("{shown}/{side}/microsoft/windows nt/SecEdit/GptTmpl.inf");
+            input.files.push(name.clone());
+            input.merge(template(&read_bounded(&p, &name)?, &name)?);
+            read_files.push(p);
         }
         if let Some(p) = path_ci(&side_dir, &["Preferences", "Registry", "Registry.xml"]) {
             let name = format!("{shown}/{side}/Preferences/Registry/Registry.xml");
@@ -306,7 +306,7 @@ fn template(bytes: &[u8], shown: &str) -> Result<Input, String> {
 
 fn parse_hex(text: &str) -> Option<Vec<u8>> {
     let t: String = text.chars().filter(|c| !matches!(c, ' ' | ',')).collect();
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         return None;
     }
     (0..t.len())
