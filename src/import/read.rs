@@ -486,10 +486,10 @@ fn reg(bytes: &[u8], shown: &str) -> Result<Input, String> {
 /// `MULTISZ:` items, `\r` and `\n` are CR and LF (LGPO.exe's documented escapes); any other
 /// backslash is kept as written.
 fn lgpo_unescape(text: &str, multi: bool) -> Vec<String> {
-    let mut items = vec![String::new()];
+    let mut items = Vec::new();
+    let mut last = String::new();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        let last = items.last_mut().expect("items is never empty");
         if c != '\\' {
             last.push(c);
             continue;
@@ -501,7 +501,7 @@ fn lgpo_unescape(text: &str, multi: bool) -> Vec<String> {
             }
             Some('0') if multi => {
                 chars.next();
-                items.push(String::new());
+                items.push(std::mem::take(&mut last));
             }
             Some('r') => {
                 chars.next();
@@ -514,6 +514,7 @@ fn lgpo_unescape(text: &str, multi: bool) -> Vec<String> {
             _ => last.push('\\'),
         }
     }
+    items.push(last);
     items
 }
 
