@@ -9,7 +9,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 
 use rayon::prelude::*;
 
-use crate::audit::report::{Context, Html, Json, Junit, Report, Sarif, Summary, Text};
+use crate::audit::report::{Context, Csv, Html, Json, Junit, Report, Sarif, Summary, Text};
 use crate::audit::{HostInput, HostReport, HostState, HostStatus, audit, expand_inputs, read_host};
 use crate::cli::{DiffArgs, ReportFormat};
 use crate::diagnostic::render_text;
@@ -115,6 +115,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         ReportFormat::Sarif => Box::new(Sarif::default()),
         ReportFormat::Junit => Box::new(Junit),
         ReportFormat::Html => Box::new(Html::default()),
+        ReportFormat::Csv => Box::new(Csv),
     };
     let ctx = Context {
         policy_name: model.name.clone(),

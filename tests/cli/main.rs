@@ -7,6 +7,7 @@ mod explain;
 mod gpo;
 mod hardening;
 mod model;
+mod reports;
 mod validate;
 mod verdicts;
 

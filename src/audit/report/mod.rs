@@ -1,6 +1,7 @@
 //! Reports of an audit, written as hosts are checked: each writer gets the hosts one by one and
 //! a summary at the end, so memory does not grow with the fleet beyond the summary.
 
+mod csv;
 mod html;
 mod json;
 mod junit;
@@ -12,6 +13,7 @@ use std::io::{self, Write};
 
 use super::compare::{Area, FindingSeverity, HostReport, HostStatus, Outcome};
 
+pub use csv::Csv;
 pub use html::Html;
 pub use json::Json;
 pub use junit::Junit;
