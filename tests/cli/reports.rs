@@ -244,3 +244,57 @@ fn the_man_page_has_every_command_and_section_and_no_missing_pages() {
     // No reference to pages that do not exist (`rdpgen-validate(1)`).
     assert!(!man.contains("rdpgen\\-validate(1)") && !man.contains("rdpgen-validate(1)"));
 }
+
+#[test]
+fn the_html_report_names_the_policy_and_shows_every_host_without_paths() {
+    let dir = scratch("html-fleet");
+    let good =
+        std::fs::read_to_string(crate::repo().join("examples/hosts/tier1-compliant.json")).unwrap();
+    let bad =
+        std::fs::read_to_string(crate::repo().join("examples/hosts/tier1-drifted.json")).unwrap();
+    for i in 0..40 {
+        let text = if i % 5 == 0 { &bad } else { &good };
+        let name = format!("HOST-{i:03}");
+        let text = text.replace("RDS-T1-01", &name).replace("RDS-T1-02", &name);
+        std::fs::write(dir.join(format!("{name}.json")), text).unwrap();
+    }
+    let policy = crate::repo().join("examples/tier1.yaml");
+    let (code, html, _) = run(rdpgen()
+        .env("SOURCE_DATE_EPOCH", "1795514400")
+        .args(["diff", "--format", "html"])
+        .arg(&policy)
+        .arg(&dir));
+    assert_eq!(code, 1);
+    assert!(html.contains("<title>Remote Desktop posture: tier1-servers</title>"));
+    assert!(html.contains("<td id=\"policy\"><b>tier1-servers</b> (tier1.yaml)</td>"));
+    assert!(html.contains("<p id=\"description\">RDP posture for tier-1 member servers</p>"));
+    assert!(html.contains("<td id=\"report-date\">2026-11-24T10:00:00Z</td>"));
+    assert!(
+        html.contains("Hosts captured 2026-11-24T09:00:00Z."),
+        "capture date"
+    );
+    assert!(html.contains("<b>Score: "));
+    assert!(html.contains("id=\"count-compliant\"><b>32</b>compliant"));
+    assert!(html.contains("id=\"count-drifted\"><b>8</b>drifted"));
+    assert!(html.contains("id=\"count-errors\">"));
+    // Benchmarks, cause and fix of a finding.
+    assert!(html.contains("CIS 18.10.57.3.9.3"));
+    assert!(html.contains("deploy this policy (its GPO"));
+    // Every host in the grid and in the details; nothing hides them.
+    for i in 0..40 {
+        let name = format!("HOST-{i:03}");
+        assert_eq!(html.matches(&format!("{name}</")).count(), 2, "{name}");
+    }
+    assert!(!html.contains("max-height") && !html.contains("overflow:auto"));
+    assert!(html.contains("@media print"));
+    // Self-contained, no scripts, no absolute paths of the auditor's machine.
+    assert!(!html.contains("<script") && !html.contains("src=\"http"));
+    assert!(
+        !html.contains(&*crate::repo().to_string_lossy()),
+        "an absolute path leaked"
+    );
+    assert!(
+        !html.contains(&*dir.to_string_lossy()),
+        "an absolute path leaked"
+    );
+}
