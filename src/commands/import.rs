@@ -103,10 +103,13 @@ fn import_policy(args: &ImportArgs) -> Result<ExitStatus, Failure> {
     let name = match &args.name {
         Some(n) if is_policy_name(n) => n.clone(),
         Some(n) => {
-            return Err(fail(format!(
-                "--name `{}`: a policy name is lowercase letters, digits and `-`, at most 63 characters, starting with a letter or digit",
-                crate::escape::single_line(n)
-            )));
+            return Err((
+                ExitStatus::Failure,
+                vec![format!(
+                    "--name `{}`: a policy name is lowercase letters, digits and `-`, at most 63 characters, starting with a letter or digit",
+                    crate::escape::single_line(n)
+                )],
+            ));
         }
         None => mapped
             .name_hint

@@ -479,7 +479,7 @@ fn snapshots_lgpo_text_and_preferences_import() {
         .arg("import")
         .arg(&lgpo)
         .args(["--name", "Bad Name"]));
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "a bad argument");
     assert_eq!(
         stderr,
         "error: --name `Bad Name`: a policy name is lowercase letters, digits and `-`, at most 63 characters, starting with a letter or digit\n"

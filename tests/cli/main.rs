@@ -8,6 +8,7 @@ mod gpo;
 mod hardening;
 mod import;
 mod model;
+mod reports;
 mod validate;
 mod verdicts;
 
