@@ -399,11 +399,19 @@ impl Mapper<'_> {
             return;
         };
         if self.out.name_hint.is_none() {
+            // "..., managed by the rdpgen policy <name>", else `rdpgen-<name>-TCP-In`.
             let id = &self.entries[*first].name;
-            self.out.name_hint = id
-                .get(7..)
-                .and_then(|rest| rest.rsplitn(3, '-').nth(2))
-                .map(str::to_string);
+            self.out.name_hint = rule
+                .desc
+                .as_deref()
+                .and_then(|d| d.rsplit_once("rdpgen policy "))
+                .map(|(_, n)| n.trim().to_string())
+                .filter(|n| !n.is_empty() && !n.contains(' '))
+                .or_else(|| {
+                    id.get(7..)
+                        .and_then(|rest| rest.rsplitn(3, '-').nth(2))
+                        .map(str::to_string)
+                });
         }
         let profiles = profiles_of(rule);
         let addresses = match addresses_of(rule) {

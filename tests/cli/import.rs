@@ -526,3 +526,106 @@ fn untrusted_strings_stay_data_in_the_yaml() {
         "error: the imported values do not form a valid policy:\nerror[RDP048]: `licensing.servers` entry `'b'` is not a host name or IP address\n --> imported.yaml:6:28\n",
     );
 }
+
+#[test]
+fn rdpgen_firewall_rules_come_back_and_other_rules_are_listed() {
+    let dir = scratch("import-fw");
+    let fw = r"[HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\WindowsFirewall\FirewallRules]";
+    let allow = r"v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Domain|Profile=Private|LPort=3389|RA4=10.0.0.0/255.0.0.0|RA4=LocalSubnet|RA6=LocalSubnet|RA6=2001:db8::/32|App=%SystemRoot%\\system32\\svchost.exe|Svc=termservice|Name=rdpgen ops-jump Remote Desktop (TCP-In)|Desc=Inbound Remote Desktop on TCP port 3389, managed by the rdpgen policy ops-jump|EmbedCtxt=rdpgen|";
+    let block = r"v2.10|Action=Block|Active=TRUE|Dir=In|Protocol=6|LPort=3389|RA4=11.0.0.0-255.255.255.255|Name=rdpgen ops-jump block|EmbedCtxt=rdpgen|";
+    let foreign = r"v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=445|Name=SMB|";
+    let reg = write(
+        &dir,
+        "fw.reg",
+        &reg_text(&format!(
+            "{fw}\r\n\"rdpgen-ops-jump-TCP-In\"=\"{allow}\"\r\n\"rdpgen-ops-jump-TCP-Block-1\"=\"{block}\"\r\n\"PolicyVersion\"=dword:0000021c\r\n\"SMB-In\"=\"{foreign}\"\r\n"
+        )),
+    );
+    let (code, stdout, stderr) = run(rdpgen().arg("import").arg(&reg));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\nname: ops-jump\n"), "{stdout}");
+    assert!(
+        stdout.contains("\nfirewall:\n  profiles: [domain, private]\n  allowFrom: ['10.0.0.0/8', local-subnet, '2001:db8::/32']\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("# Not imported: 1 value no policy field covers"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FirewallRules  SMB-In  REG_SZ "),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("PolicyVersion") && !stdout.contains("Block-1"),
+        "{stdout}"
+    );
+
+    // A firewall section with no profiles and no addresses is still a firewall section.
+    let any = allow
+        .replace("|Profile=Domain|Profile=Private", "")
+        .replace(
+            "|RA4=10.0.0.0/255.0.0.0|RA4=LocalSubnet|RA6=LocalSubnet|RA6=2001:db8::/32",
+            "",
+        );
+    let reg = write(
+        &dir,
+        "any.reg",
+        &reg_text(&format!("{fw}\r\n\"rdpgen-ops-jump-TCP-In\"=\"{any}\"\r\n")),
+    );
+    let (code, stdout, stderr) = run(rdpgen().arg("import").arg(&reg));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\nfirewall: {}\n"), "{stdout}");
+}
+
+#[test]
+fn a_sysvol_gpo_folder_imports_like_its_backup() {
+    let dir = scratch("import-sysvol");
+    let built = build(&repo().join("examples/dmz-jump.yaml"), &dir.join("a"));
+    let backup = only_dir(&built.join("gpo"));
+    let sysvol = dir.join("{31B2F340-016D-11D2-945F-00C04FB984F9}");
+    std::fs::create_dir_all(&sysvol).unwrap();
+    std::fs::write(
+        sysvol.join("GPT.INI"),
+        "[General]\r\nVersion=65537\r\ndisplayName=RDP DMZ\r\n",
+    )
+    .unwrap();
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(backup.join("DomainSysvol/GPO/Machine"))
+        .arg(&sysvol)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let from_backup = dir.join("backup.yaml");
+    let from_sysvol = dir.join("sysvol.yaml");
+    assert_eq!(import(&[&backup], &[], &from_backup).0, 0);
+    let (code, _, stderr) = import(&[&sysvol], &[], &from_sysvol);
+    assert_eq!(code, 0, "{stderr}");
+    let body = |p: &Path| {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .filter(|l| {
+                !l.starts_with('#')
+                    && !l.starts_with("gpo:")
+                    && !l.starts_with("  displayName")
+                    && !l.starts_with("  guid")
+                    && !l.starts_with("  domain")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim_end()
+            .to_string()
+    };
+    assert_eq!(body(&from_sysvol), body(&from_backup));
+    assert!(
+        body(&from_sysvol).contains("thumbprint: "),
+        "the GPP Registry.xml binding"
+    );
+    let rebuilt = build(&from_sysvol, &dir.join("b"));
+    assert_eq!(
+        pol(&rebuilt.join("pol/Machine/Registry.pol")),
+        pol(&built.join("pol/Machine/Registry.pol"))
+    );
+}
