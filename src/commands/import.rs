@@ -196,6 +196,17 @@ fn import_policy(args: &ImportArgs) -> Result<ExitStatus, Failure> {
             "the imported policy cannot be written as YAML: {e}"
         ))
     })?;
+    if args.extends.is_some() {
+        // The delta with its base must be valid too: the base's fields may clash with the
+        // imported ones. Relative bases resolve beside the output, as they will when read.
+        let dir = args
+            .output
+            .as_deref()
+            .and_then(Path::parent)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        check_policy(&text, Some(dir))?;
+    }
     if !mapped.unmapped.is_empty() {
         for u in &mapped.unmapped {
             eprintln!("not imported: {}  ({})", u.what, u.origin);

@@ -479,6 +479,8 @@ impl Mapper<'_> {
                     }
                 })
                 .collect();
+            // A right listed twice: the later line is the one Windows applies.
+            self.out.fields.retain(|f| f.field != field);
             self.push(field, json!(members), None);
         }
     }

@@ -629,3 +629,22 @@ fn a_sysvol_gpo_folder_imports_like_its_backup() {
         pol(&built.join("pol/Machine/Registry.pol"))
     );
 }
+
+#[test]
+fn a_delta_that_clashes_with_its_base_is_refused() {
+    let dir = scratch("import-delta");
+    // SecurityLayer 0 is `security.layer: rdp`; cis-level1 sets `security.nla: true`.
+    let reg = write(
+        &dir,
+        "rdp.reg",
+        &reg_text(&format!("{TS}\r\n\"SecurityLayer\"=dword:00000000\r\n")),
+    );
+    let (code, stdout, stderr) = run(rdpgen().arg("import").arg(&reg));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\n  layer: rdp "), "{stdout}");
+    fails(
+        &[&reg],
+        &["--extends", "cis-level1"],
+        "error[RDP030]: `security.nla: true` cannot work with `security.layer: rdp`",
+    );
+}
