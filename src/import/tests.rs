@@ -128,11 +128,15 @@ fn round_trip(json: &Value, dir: &Path) {
         }) || !expected.is_empty(),
         "a policy with settings writes entries"
     );
+    // A host where the GPO applied, as the collector snapshots it.
+    let model = crate::lower::lower(&policy).expect("lowers");
+    std::fs::write(dir.join("host.json"), snapshot(&model).to_string()).expect("write");
     for source in [
         "pol/Machine/Registry.pol",
         "reg/apply.reg",
         "lgpo/machine.txt",
         "gpo",
+        "host.json",
     ] {
         let input = super::read::source(&dir.join(source)).expect("reads");
         let mapped = super::map::map(&input);
@@ -151,7 +155,7 @@ fn round_trip(json: &Value, dir: &Path) {
             expected,
             "{source}\n{json:#}"
         );
-        if source == "gpo" {
+        if source == "gpo" || source == "host.json" {
             assert_eq!(
                 gpt_tmpl(&build(&back)),
                 gpt_tmpl(&artifacts),
@@ -159,6 +163,46 @@ fn round_trip(json: &Value, dir: &Path) {
             );
         }
     }
+}
+
+/// The collector snapshot of a host holding exactly the model's values and logon rights.
+fn snapshot(model: &crate::model::Model) -> Value {
+    use crate::formats::RegistryValue;
+    let registry: Vec<Value> = pol_entries(model)
+        .into_iter()
+        .map(|e| {
+            let (kind, data) = match &e.value {
+                RegistryValue::Dword(d) => ("REG_DWORD", json!(d)),
+                RegistryValue::Sz(t) => ("REG_SZ", json!(t)),
+                RegistryValue::Binary(b) => (
+                    "REG_BINARY",
+                    json!(b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
+                ),
+                other => panic!("the model writes no {other:?}"),
+            };
+            json!({"key": format!("HKLM\\{}", e.key), "name": e.value_name, "type": kind, "data": data})
+        })
+        .collect();
+    let mut rights = serde_json::Map::new();
+    for r in &model.logon_rights {
+        let members: Vec<String> = r
+            .accounts
+            .iter()
+            .map(|a| {
+                a.sid
+                    .as_ref()
+                    .map_or_else(|| a.name.clone(), |s| format!("*{s}"))
+            })
+            .collect();
+        rights.insert(r.right.as_str().to_string(), json!(members));
+    }
+    json!({
+        "rdpgenSnapshot": 1,
+        "host": "gen-host",
+        "capturedAt": "2026-11-24T10:00:00Z",
+        "registry": registry,
+        "logonRights": rights,
+    })
 }
 
 #[test]
