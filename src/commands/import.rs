@@ -81,22 +81,37 @@ fn import_policy(args: &ImportArgs) -> Result<ExitStatus, Failure> {
     for source in &args.sources {
         input.merge(import::read::source(source).map_err(fail)?);
     }
-    if !input.conflicts.is_empty() {
+    let mut mapped = import::map::map(&input);
+    // A conflict about a value that becomes a field decides the policy: it fails unless
+    // --later-wins. One about a value no field covers only changes the listing: a warning.
+    let (blocking, listed): (Vec<_>, Vec<_>) = input
+        .conflicts
+        .iter()
+        .partition(|c| mapped.imported.contains(&c.on));
+    for c in &listed {
+        eprintln!(
+            "warning: {} (not imported; the later source is listed)",
+            c.message
+        );
+    }
+    if !blocking.is_empty() {
         if args.later_wins {
-            for c in &input.conflicts {
-                eprintln!("warning: {c} (the later source wins: --later-wins)");
+            for c in &blocking {
+                eprintln!(
+                    "warning: {} (the later source wins: --later-wins)",
+                    c.message
+                );
             }
         } else {
-            let mut messages = input.conflicts.clone();
+            let mut messages: Vec<String> = blocking.iter().map(|c| c.message.clone()).collect();
             messages.push(format!(
                 "{} conflict{} between the sources; pass --later-wins to let later sources win",
-                input.conflicts.len(),
-                if input.conflicts.len() == 1 { "" } else { "s" }
+                blocking.len(),
+                if blocking.len() == 1 { "" } else { "s" }
             ));
             return Err((ExitStatus::Problems, messages));
         }
     }
-    let mut mapped = import::map::map(&input);
     if !mapped.errors.is_empty() {
         return Err((ExitStatus::Problems, mapped.errors));
     }

@@ -6,7 +6,9 @@
 
 use serde_json::{Value, json};
 
-use super::{Action, Entry, GpoInfo, Input, Origin, describe_action};
+use std::collections::BTreeSet;
+
+use super::{Action, ConflictOn, Entry, GpoInfo, Input, Origin, describe_action};
 use crate::catalog::{self, AdmxPolicy, Data, Mapping, Setting, State, keys};
 use crate::firewall_address::FirewallAddress;
 use crate::formats::firewall_rule::RuleString;
@@ -40,6 +42,8 @@ pub struct Mapped {
     /// The policy name rdpgen's own firewall rules carry.
     pub name_hint: Option<String>,
     pub gpo: Option<GpoInfo>,
+    /// The values ([`Entry::id`]) and rights (lower-case names) that became fields.
+    pub imported: BTreeSet<ConflictOn>,
 }
 
 impl Mapped {
@@ -479,6 +483,9 @@ impl Mapper<'_> {
                     }
                 })
                 .collect();
+            self.out
+                .imported
+                .insert(ConflictOn::Right(r.name.to_ascii_lowercase()));
             // A right listed twice: the later line is the one Windows applies.
             self.out.fields.retain(|f| f.field != field);
             self.push(field, json!(members), None);
@@ -542,7 +549,9 @@ pub fn map(input: &Input) -> Mapped {
     }
     let Mapper { used, mut out, .. } = m;
     for (e, used) in input.entries.iter().zip(used) {
-        if !used {
+        if used {
+            out.imported.insert(ConflictOn::Value(e.id()));
+        } else {
             out.unmapped.push(Unmapped {
                 what: format!(
                     "{}\\{}  {}  {}",
@@ -565,6 +574,8 @@ pub fn map(input: &Input) -> Mapped {
             origin: o.origin.clone(),
         });
     }
-    out.gpo.clone_from(&input.gpo);
+    if !input.several_gpos {
+        out.gpo.clone_from(&input.gpo);
+    }
     out
 }

@@ -106,7 +106,26 @@ pub struct Input {
     pub others: Vec<Other>,
     pub gpo: Option<GpoInfo>,
     /// What merging found: a later source setting a value, or right, differently.
-    pub conflicts: Vec<String>,
+    pub conflicts: Vec<Conflict>,
+    /// More than one GPO was read: their metadata names none of them.
+    pub several_gpos: bool,
+}
+
+/// What a conflict is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConflictOn {
+    /// A registry value, by [`Entry::id`].
+    Value((u8, String, String)),
+    /// A user right, by name.
+    Right(String),
+}
+
+/// Two sources disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub on: ConflictOn,
+    /// Both files and positions, and both data.
+    pub message: String,
 }
 
 impl Input {
@@ -119,7 +138,7 @@ impl Input {
             if let Some(pos) = self.entries.iter().position(|x| x.id() == id) {
                 let old = &self.entries[pos];
                 if old.action != e.action && old.origin.file != e.origin.file {
-                    self.conflicts.push(format!(
+                    let message = format!(
                         "{}: {}\\{} `{}` is {}, but {} set it to {}",
                         e.origin,
                         e.hive.short_name(),
@@ -128,7 +147,11 @@ impl Input {
                         describe_action(&e.action),
                         old.origin,
                         describe_action(&old.action)
-                    ));
+                    );
+                    self.conflicts.push(Conflict {
+                        on: ConflictOn::Value(id.clone()),
+                        message,
+                    });
                 }
                 self.entries.remove(pos);
             }
@@ -142,23 +165,31 @@ impl Input {
             {
                 let old = &self.rights[pos];
                 if normalized(&old.members) != normalized(&r.members) {
-                    self.conflicts.push(format!(
+                    let message = format!(
                         "{}: {} is [{}], but {} set it to [{}]",
                         r.origin,
                         r.name,
                         r.members.join(", "),
                         old.origin,
                         old.members.join(", ")
-                    ));
+                    );
+                    self.conflicts.push(Conflict {
+                        on: ConflictOn::Right(r.name.to_ascii_lowercase()),
+                        message,
+                    });
                 }
                 self.rights.remove(pos);
             }
             self.rights.push(r);
         }
         self.others.extend(other.others);
-        if other.gpo.is_some() {
-            self.gpo = other.gpo;
+        if let Some(g) = other.gpo {
+            if self.gpo.as_ref().is_some_and(|mine| *mine != g) {
+                self.several_gpos = true;
+            }
+            self.gpo = Some(g);
         }
+        self.several_gpos |= other.several_gpos;
         self.conflicts.extend(other.conflicts);
     }
 }

@@ -648,3 +648,49 @@ fn a_delta_that_clashes_with_its_base_is_refused() {
         "error[RDP030]: `security.nla: true` cannot work with `security.layer: rdp`",
     );
 }
+
+#[test]
+fn conflicts_about_values_no_field_covers_are_warnings() {
+    let dir = scratch("import-listed-conflict");
+    let other = r"[HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\System]";
+    let a = write(
+        &dir,
+        "a.reg",
+        &reg_text(&format!(
+            "{TS}\r\n\"SecurityLayer\"=dword:00000002\r\n{other}\r\n\"AllowCustomSSPsAPs\"=dword:00000001\r\n"
+        )),
+    );
+    let b = write(
+        &dir,
+        "b.reg",
+        &reg_text(&format!(
+            "{other}\r\n\"AllowCustomSSPsAPs\"=dword:00000000\r\n"
+        )),
+    );
+    let (code, stdout, stderr) = run(rdpgen().arg("import").arg(&a).arg(&b));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.starts_with("warning: b.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\System]: HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\System `AllowCustomSSPsAPs` is REG_DWORD 0, but a.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\System] set it to REG_DWORD 1 (not imported; the later source is listed)\n"), "{stderr}");
+    assert!(stdout.contains("#   HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\System  AllowCustomSSPsAPs  REG_DWORD 0  (b.reg "), "{stdout}");
+}
+
+#[test]
+fn a_backup_folder_of_several_gpos_merges_them() {
+    let root = shared().join("reference/baseline-gpos/Server2025");
+    if !available("../shared/reference/baseline-gpos", root.is_dir()) {
+        return;
+    }
+    let dir = scratch("import-msft-all");
+    let yaml = dir.join("all.yaml");
+    let (code, _, stderr) = import(&[&root], &[], &yaml);
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    // Several GPOs: no one GPO's metadata, and the folder names the policy.
+    assert!(text.contains("\nname: server2025\n"), "{text}");
+    assert!(!text.contains("\ngpo:\n"), "{text}");
+    assert!(text.contains("\n  encryption: high "), "{text}");
+    assert!(
+        stderr.contains("(not imported; the later source is listed)"),
+        "{stderr}"
+    );
+    validate_ok(&yaml);
+}
