@@ -133,9 +133,16 @@ impl Input {
     /// entry with different data is a conflict.
     pub fn merge(&mut self, other: Input) {
         self.files.extend(other.files);
+        // Linear in the entries: one index of what is already here.
+        let mut index: std::collections::HashMap<(u8, String, String), usize> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id(), i))
+            .collect();
         for e in other.entries {
             let id = e.id();
-            if let Some(pos) = self.entries.iter().position(|x| x.id() == id) {
+            if let Some(&pos) = index.get(&id) {
                 let old = &self.entries[pos];
                 if old.action != e.action && old.origin.file != e.origin.file {
                     let message = format!(
@@ -153,9 +160,11 @@ impl Input {
                         message,
                     });
                 }
-                self.entries.remove(pos);
+                self.entries[pos] = e;
+            } else {
+                index.insert(id, self.entries.len());
+                self.entries.push(e);
             }
-            self.entries.push(e);
         }
         for r in other.rights {
             if let Some(pos) = self
