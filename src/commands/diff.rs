@@ -150,11 +150,17 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
                     *u |= hit;
                 }
             }
+            if progress {
+                // Clear the bar before report lines reach the same terminal, and let them out
+                // before the bar is drawn again: the bar never garbles streamed text.
+                eprint!("\r\x1b[2K");
+            }
             for host in &hosts {
                 summary.add(host);
                 report.host(&mut sink, host)?;
             }
             if progress {
+                sink.flush()?;
                 let done = (n * CHUNK + chunk.len()).min(total);
                 let width = 30;
                 let filled = done * width / total;
@@ -165,11 +171,14 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
                 );
             }
         }
+        if progress {
+            eprint!("\r\x1b[2K");
+        }
         report.finish(&mut sink, &summary)?;
         sink.flush()
     })();
     if progress {
-        eprintln!();
+        eprint!("\r\x1b[2K");
     }
     match result {
         Ok(()) => {}

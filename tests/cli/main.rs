@@ -2,6 +2,7 @@
 
 mod build;
 mod diff;
+mod docs;
 mod dsc;
 mod explain;
 mod gpo;
