@@ -122,6 +122,10 @@ pub struct DiffArgs {
     /// Exit 0 instead of 3 when no host drifted but some checks could not be verified.
     #[arg(long)]
     pub allow_incomplete: bool,
+    /// Leave compliant hosts and passing checks out of the report (the summary still counts
+    /// every host): fleet reports grow with the drift, not with the fleet.
+    #[arg(long)]
+    pub only_findings: bool,
     /// List passing checks too (text format); failing and unverified ones are always listed.
     #[arg(long, short)]
     pub verbose: bool,
