@@ -494,7 +494,6 @@ enum TemplatePolicy {
     Decimal {
         min: u32,
         max: u32,
-        disabled: u32,
     },
     Lists {
         enabled: Vec<(String, u32)>,
@@ -519,19 +518,24 @@ fn read_template(admx: &Element) -> BTreeMap<(String, String), TemplatePolicy> {
         if let Some(elements) = policy.element("elements") {
             let decimal = elements.element("decimal").unwrap();
             let value_name = decimal.attribute("valueName").unwrap().to_lowercase();
-            assert_eq!(
-                policy
-                    .attribute("valueName")
-                    .map(str::to_lowercase)
-                    .as_ref(),
-                Some(&value_name)
-            );
+            // Elements only (Microsoft's TS_MAXDISPLAYRES shape): the element alone decides
+            // the state, so no policy-level value or state data may compete with it.
+            for competing in ["valueName"] {
+                assert_eq!(policy.attribute(competing), None, "{competing}");
+            }
+            for competing in [
+                "enabledValue",
+                "disabledValue",
+                "enabledList",
+                "disabledList",
+            ] {
+                assert!(policy.element(competing).is_none(), "{competing}");
+            }
             out.insert(
                 (key, value_name),
                 TemplatePolicy::Decimal {
                     min: decimal.attribute("minValue").unwrap().parse().unwrap(),
                     max: decimal.attribute("maxValue").unwrap().parse().unwrap(),
-                    disabled: decimal_of(policy.element("disabledValue").unwrap()),
                 },
             );
         } else {
@@ -608,11 +612,8 @@ fn gpo_registry_pol_writes_local_values_exactly_as_the_template_describes() {
                 template.get(&(key.clone(), op.value_name.to_lowercase())),
                 template.get(&(key.clone(), String::new())),
             ) {
-                (Some(TemplatePolicy::Decimal { min, max, disabled }), _) => {
-                    assert!(
-                        (*min..=*max).contains(&data) || data == *disabled,
-                        "{name}: {data}"
-                    );
+                (Some(TemplatePolicy::Decimal { min, max }), _) => {
+                    assert!((*min..=*max).contains(&data), "{name}: {data}");
                 }
                 (None, Some(TemplatePolicy::Lists { enabled, disabled })) => {
                     // Everything registry.pol writes under this key is one whole list.
@@ -1174,6 +1175,58 @@ fn backups_match_reviewed_snapshots() {
         assert!(
             expected == text,
             "{stem}: the GPO backup changed; review with UPDATE_SNAPSHOTS=1 and git diff"
+        );
+    }
+}
+
+/// What GPMC's settings report shows for rdpgen's listener-port policy: `port: 3389` (the
+/// Windows default) is Enabled with 3389, exactly as any other port, never "Disabled".
+#[test]
+fn gpreport_shows_the_listener_port_as_enabled_with_its_value() {
+    for port in ["3389", "53389"] {
+        let policy = write_policy(&format!(
+            "rdpgen: 1\nname: port-{port}\nconnection:\n  port: {port}\n"
+        ));
+        let out = build(&[policy], None);
+        let (dir, _) = backup_dir(&out, &format!("port-{port}"));
+        let report = xml(&dir.join("gpreport.xml"));
+        let shown: Vec<(String, String, Option<String>)> = report
+            .descendants()
+            .into_iter()
+            .filter(|e| e.local_name() == "Policy")
+            .filter(|p| child_text(p, "Name") == "Listener port of RDP-Tcp")
+            .map(|p| {
+                (
+                    child_text(p, "State"),
+                    p.element("Numeric")
+                        .map(|n| child_text(n, "State"))
+                        .unwrap_or_default(),
+                    p.element("Numeric").map(|n| child_text(n, "Value")),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [(
+                "Enabled".to_string(),
+                "Enabled".to_string(),
+                Some(port.to_string())
+            )],
+            "port {port}"
+        );
+        // registry.pol holds the port itself, not a deletion.
+        let entries = pol(&dir.join(MACHINE).join("registry.pol"));
+        let written: Vec<_> = entries
+            .iter()
+            .filter(|e| e.key.eq_ignore_ascii_case(keys::RDP_TCP))
+            .map(|e| (e.value_name.clone(), e.value.clone()))
+            .collect();
+        assert_eq!(
+            written,
+            [(
+                "PortNumber".to_string(),
+                RegistryValue::Dword(port.parse().unwrap())
+            )]
         );
     }
 }
