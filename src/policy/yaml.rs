@@ -195,6 +195,12 @@ fn classify(e: &serde_saphyr::Error) -> (YamlErrorKind, String) {
             YamlErrorKind::Limit,
             "aliases expand to too much YAML (an alias bomb?)".to_string(),
         ),
+        E::NonFiniteFloat { value, .. } => (
+            YamlErrorKind::Syntax,
+            format!(
+                "`{value}` is not a finite number; no policy field takes one (quote it for a string)"
+            ),
+        ),
         E::UnknownAnchor { .. } => (
             YamlErrorKind::Syntax,
             "an alias (`*name`) refers to an anchor (`&name`) that is not defined before it"

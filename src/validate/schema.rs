@@ -170,7 +170,13 @@ fn to_diagnostics(
             if let Some(hint) = hint.filter(|_| expected.contains("boolean")) {
                 d = d.with_help(hint);
             } else if expected.contains("string")
-                && matches!(found.map(|n| &n.value), Some(TreeValue::Int(_)))
+                && match found.map(|n| &n.value) {
+                    Some(TreeValue::Int(_)) => true,
+                    Some(TreeValue::Str { text, plain: true }) => {
+                        crate::policy::tree::yaml12_number(text).is_some()
+                    }
+                    _ => false,
+                }
             {
                 d = d.with_help("quote the value to make it a string");
             }
@@ -182,7 +188,13 @@ fn to_diagnostics(
                 .map(|a| {
                     a.iter()
                         .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-                        .collect()
+                        .fold(Vec::new(), |mut seen, a| {
+                            // `"1.2"` and `1.2` (a TLS version written either way) read alike.
+                            if !seen.contains(&a) {
+                                seen.push(a);
+                            }
+                            seen
+                        })
                 })
                 .unwrap_or_default();
             let (actual, _) = describe(found);
@@ -263,6 +275,15 @@ fn describe(found: Option<&TreeNode>) -> (String, Option<String>) {
         Some(TreeValue::Null) => ("null (an empty value)".into(), None),
         Some(TreeValue::Bool(b)) => (format!("boolean `{b}`"), None),
         Some(TreeValue::Int(i)) => (format!("integer `{i}`"), None),
+        Some(TreeValue::Str { text, plain: true })
+            if crate::policy::tree::yaml12_number(text).is_some() =>
+        {
+            let shown: String = text.chars().take(60).collect();
+            (
+                format!("number `{shown}` (YAML reads it unquoted as a number)"),
+                None,
+            )
+        }
         Some(TreeValue::Str { text, plain }) => {
             let shown: String = text.chars().take(60).collect();
             let lower = text.to_ascii_lowercase();
