@@ -520,9 +520,7 @@ fn read_template(admx: &Element) -> BTreeMap<(String, String), TemplatePolicy> {
             let value_name = decimal.attribute("valueName").unwrap().to_lowercase();
             // Elements only (Microsoft's TS_MAXDISPLAYRES shape): the element alone decides
             // the state, so no policy-level value or state data may compete with it.
-            for competing in ["valueName"] {
-                assert_eq!(policy.attribute(competing), None, "{competing}");
-            }
+            assert_eq!(policy.attribute("valueName"), None);
             for competing in [
                 "enabledValue",
                 "disabledValue",

@@ -137,17 +137,6 @@ Configuration RdpPosture {
             Ensure    = 'Present'
         }
 
-        # certificate.thumbprint
-        Registry certificate_thumbprint_SSLCertificateSHA1Hash {
-            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp'
-            ValueName = 'SSLCertificateSHA1Hash'
-            ValueType = 'Binary'
-            ValueData = '9f2b4c11d07e35a864c219fb0e835d2a77b1c440'
-            Hex       = $false
-            Force     = $true
-            Ensure    = 'Present'
-        }
-
         # sessions.idleTimeout (TerminalServer.admx TS_SESSIONS_Idle_Limit_2, Enabled)
         Registry sessions_idleTimeout_MaxIdleTime {
             Key       = 'HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services'
@@ -407,7 +396,28 @@ Configuration RdpPosture {
             Service       = 'termservice'
         }
 
-        # Bind the RDP-Tcp listener to the certificate through Win32_TSGeneralSetting.
+        # The certificate must be in LocalMachine\My with its private key before anything binds
+        # it: this fails (and DSC skips what depends on it) when it is not.
+        Script ListenerCertificateCheck {
+            GetScript  = {
+                $certificate = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + [string]$using:ListenerThumbprint) -ErrorAction SilentlyContinue
+                @{ Result = [string]($null -ne $certificate -and $certificate.HasPrivateKey) }
+            }
+            TestScript = {
+                $certificate = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + [string]$using:ListenerThumbprint) -ErrorAction SilentlyContinue
+                $null -ne $certificate -and $certificate.HasPrivateKey
+            }
+            SetScript  = {
+                $thumbprint = [string]$using:ListenerThumbprint
+                $certificate = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + $thumbprint) -ErrorAction SilentlyContinue
+                if (-not ($null -ne $certificate -and $certificate.HasPrivateKey)) {
+                    throw ('rdpgen: certificate ' + $thumbprint + ' with its private key is not in Cert:\LocalMachine\My; import it (with the key) first')
+                }
+            }
+        }
+
+        # Bind the RDP-Tcp listener to the certificate through Win32_TSGeneralSetting: the one
+        # writer of SSLCertificateSHA1Hash in this configuration.
         Script BindListenerCertificate {
             GetScript  = {
                 $setting = Get-CimInstance -Namespace 'root\cimv2\TerminalServices' -ClassName 'Win32_TSGeneralSetting' -Filter 'TerminalName=''RDP-Tcp'''
@@ -425,6 +435,7 @@ Configuration RdpPosture {
                 $setting = Get-CimInstance -Namespace 'root\cimv2\TerminalServices' -ClassName 'Win32_TSGeneralSetting' -Filter 'TerminalName=''RDP-Tcp'''
                 Set-CimInstance -InputObject $setting -Property @{ SSLCertificateSHA1Hash = $thumbprint }
             }
+            DependsOn  = '[Script]ListenerCertificateCheck'
         }
 
         # Grant NETWORK SERVICE (S-1-5-20) read on the certificate's private key file, and on
