@@ -61,6 +61,8 @@ struct Document {
     description: Option<CommentText>,
     gpo_display_name: CommentText,
     logon_rights: bool,
+    /// What RdpPostureRollback restores, one comment line each.
+    rollback_notes: Vec<CommentText>,
     psdsc_version: &'static str,
     networking_dsc_version: &'static str,
     apply: Configuration,
@@ -396,6 +398,10 @@ pub fn render(model: &Model) -> Result<String, EmitError> {
         description: model.description.as_deref().map(comment_text),
         gpo_display_name: comment_text(&model.gpo.display_name),
         logon_rights: !model.logon_rights.is_empty(),
+        rollback_notes: crate::model::rollback::summary(model, "RdpPosture")
+            .iter()
+            .map(|line| comment_text(line))
+            .collect(),
         psdsc_version: PSDSC_VERSION,
         networking_dsc_version: NETWORKING_DSC_VERSION,
         apply: configuration(model, false)?,

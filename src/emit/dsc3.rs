@@ -62,6 +62,8 @@ struct Document {
     yaml_policy_hash: yaml::Scalar,
     role: yaml::Scalar,
     rollback: bool,
+    /// What the rollback document restores, one comment line each.
+    rollback_notes: Vec<String>,
     description: Option<yaml::Scalar>,
     host_actions: Vec<String>,
     logon_rights: bool,
@@ -342,6 +344,10 @@ pub fn render(model: &Model, rollback: bool) -> Result<String, EmitError> {
         yaml_policy_hash: scalar(&model.policy_hash)?,
         role: scalar(if rollback { "rollback" } else { "apply" })?,
         rollback,
+        rollback_notes: crate::model::rollback::summary(model, "rdp.dsc.yaml")
+            .iter()
+            .map(|line| single_line(line))
+            .collect(),
         description: model
             .description
             .as_deref()

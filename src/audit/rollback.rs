@@ -1,0 +1,74 @@
+//! `rdpgen build --rollback-from`: the rollback of a model made from what one host had, read
+//! with the same host-input reader as `rdpgen diff` (collector snapshots, `.reg` exports,
+//! Registry.pol files, the live registry on Windows).
+
+use std::collections::BTreeSet;
+
+use super::HostState;
+use super::snapshot::{HiveId, RegistryPath};
+use crate::model::{Model, RollbackOrigin};
+
+/// The host file does not say what the host had for some values the policy sets.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the host state does not cover {} value(s) the policy sets, so rollback cannot say what the host had: {}; \
+     use a collector snapshot (`rdpgen collector`), or export those keys too (`reg export <key> <file>.reg`; a key's subtree counts as captured)",
+    .missing.len(),
+    .missing.join(", ")
+)]
+pub struct NotCovered {
+    /// `HKLM\key\value` of every value not covered, in model order.
+    pub missing: Vec<String>,
+}
+
+/// Whether the host file captured `key` (lower-cased): a collector snapshot or Registry.pol
+/// captures everything; a `.reg` export captures its keys and, because `reg export` writes a
+/// key's whole subtree, every key below one of them (a subkey missing from the export did
+/// not exist).
+fn captured(captured_keys: Option<&BTreeSet<(HiveId, String)>>, hive: HiveId, key: &str) -> bool {
+    let Some(keys) = captured_keys else {
+        return true;
+    };
+    let mut current = key;
+    loop {
+        if keys.contains(&(hive, current.to_string())) {
+            return true;
+        }
+        match current.rfind('\\') {
+            Some(i) => current = &current[..i],
+            None => return false,
+        }
+    }
+}
+
+/// Makes every rollback of `model` restore what `host` had: the host's value where it had
+/// one, deletion where it had none.
+///
+/// # Errors
+/// [`NotCovered`], naming every value whose key the host file did not capture (nothing is
+/// changed then).
+pub fn from_host(model: &mut Model, host: &HostState) -> Result<(), NotCovered> {
+    let mut missing = Vec::new();
+    let mut restored = Vec::with_capacity(model.registry.len());
+    for op in &model.registry {
+        let path = RegistryPath::new(op.hive, &op.key, &op.value_name);
+        if !captured(host.captured_keys.as_ref(), path.hive, &path.key) {
+            missing.push(format!(
+                "{}\\{}\\{}",
+                op.hive.short_name(),
+                op.key,
+                op.value_name
+            ));
+            continue;
+        }
+        restored.push(host.registry.get(&path).cloned());
+    }
+    if !missing.is_empty() {
+        return Err(NotCovered { missing });
+    }
+    for (op, value) in model.registry.iter_mut().zip(restored) {
+        op.rollback = value;
+    }
+    model.rollback_origin = RollbackOrigin::Host;
+    Ok(())
+}
