@@ -1228,3 +1228,104 @@ fn gpreport_shows_the_listener_port_as_enabled_with_its_value() {
         );
     }
 }
+
+/// One ACE of a self-relative security descriptor: (type, flags, mask, object type GUID bytes,
+/// SID as `S-1-...`).
+type Ace = (u8, u8, u32, Option<Vec<u8>>, String);
+
+fn sid_text(bytes: &[u8]) -> String {
+    let count = usize::from(bytes[1]);
+    let authority = u64::from_be_bytes([
+        0, 0, bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+    ]);
+    let mut text = format!("S-{}-{authority}", bytes[0]);
+    for i in 0..count {
+        let at = 8 + 4 * i;
+        text.push_str(&format!(
+            "-{}",
+            u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap())
+        ));
+    }
+    text
+}
+
+/// The DACL of a `<SecurityDescriptor>` text (space-separated hex, as GPMC writes it).
+fn dacl_of(text: &str) -> Vec<Ace> {
+    let sd: Vec<u8> = text
+        .split_whitespace()
+        .map(|b| u8::from_str_radix(b, 16).unwrap())
+        .collect();
+    assert_eq!(sd[0], 1, "revision");
+    let control = u16::from_le_bytes([sd[2], sd[3]]);
+    assert_eq!(control & 0x8004, 0x8004, "self-relative, DACL present");
+    let dacl = usize::try_from(u32::from_le_bytes(sd[16..20].try_into().unwrap())).unwrap();
+    let count = usize::from(u16::from_le_bytes([sd[dacl + 4], sd[dacl + 5]]));
+    let acl_size = usize::from(u16::from_le_bytes([sd[dacl + 2], sd[dacl + 3]]));
+    assert!(dacl + acl_size <= sd.len());
+    let mut at = dacl + 8;
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let (kind, flags) = (sd[at], sd[at + 1]);
+        let size = usize::from(u16::from_le_bytes([sd[at + 2], sd[at + 3]]));
+        let mask = u32::from_le_bytes(sd[at + 4..at + 8].try_into().unwrap());
+        let (object, sid) = if kind == 5 {
+            let object_flags = u32::from_le_bytes(sd[at + 8..at + 12].try_into().unwrap());
+            assert_eq!(object_flags, 1, "only an object type");
+            (Some(sd[at + 12..at + 28].to_vec()), &sd[at + 28..at + size])
+        } else {
+            (None, &sd[at + 8..at + size])
+        };
+        out.push((kind, flags, mask, object, sid_text(sid)));
+        at += size;
+    }
+    assert_eq!(at, dacl + acl_size, "the ACL size covers exactly its ACEs");
+    out
+}
+
+/// Backup.xml's `SecurityDescriptor` is Microsoft's default GPO DACL minus the ACEs that name
+/// domain principals (which need the domain SID rdpgen does not have): read from each of
+/// Microsoft's baseline backups and compared ACE by ACE.
+#[test]
+fn security_descriptor_is_microsofts_default_dacl_without_domain_principals() {
+    let baseline = repo().join("../shared/reference/baseline-gpos/Server2025");
+    if !baseline.is_dir() {
+        eprintln!(
+            "\n!!!!!!!! SKIPPED: {} is missing !!!!!!!!\n",
+            baseline.display()
+        );
+        return;
+    }
+    let out = build(&[repo().join("examples/dmz-jump.yaml")], None);
+    let (dir, _) = backup_dir(&out, "dmz-jump");
+    let core = |backup: &Path| {
+        xml(&backup.join("Backup.xml"))
+            .element("GroupPolicyObject")
+            .unwrap()
+            .element("GroupPolicyCoreSettings")
+            .unwrap()
+            .element("SecurityDescriptor")
+            .unwrap()
+            .text()
+    };
+    let ours = dacl_of(&core(&dir));
+    assert_eq!(ours.len(), 5, "{ours:?}");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&baseline).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.is_dir() {
+            continue;
+        }
+        let theirs: Vec<Ace> = dacl_of(&core(&path))
+            .into_iter()
+            .filter(|ace| !ace.4.starts_with("S-1-5-21-"))
+            .collect();
+        assert_eq!(ours, theirs, "{}", path.display());
+        compared += 1;
+    }
+    assert!(compared >= 8, "{compared}");
+    // Apply Group Policy for Authenticated Users: without it the GPO applies to no one.
+    assert!(
+        ours.iter()
+            .any(|a| a.0 == 5 && a.4 == "S-1-5-11" && a.2 & 0x100 != 0)
+    );
+}
