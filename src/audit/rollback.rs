@@ -2,8 +2,6 @@
 //! with the same host-input reader as `rdpgen diff` (collector snapshots, `.reg` exports,
 //! Registry.pol files, the live registry on Windows).
 
-use std::collections::BTreeSet;
-
 use super::HostState;
 use super::snapshot::{HiveId, RegistryPath};
 use crate::model::{Model, RollbackOrigin};
@@ -21,24 +19,23 @@ pub struct NotCovered {
     pub missing: Vec<String>,
 }
 
-/// Whether the host file captured `key` (lower-cased): a collector snapshot or Registry.pol
-/// captures everything; a `.reg` export captures its keys and, because `reg export` writes a
-/// key's whole subtree, every key below one of them (a subkey missing from the export did
-/// not exist).
-fn captured(captured_keys: Option<&BTreeSet<(HiveId, String)>>, hive: HiveId, key: &str) -> bool {
-    let Some(keys) = captured_keys else {
+/// Whether the host file captured `key`: inside its evidence (a collector snapshot or the
+/// live registry: everything; a Registry.pol or GPO: the Group Policy keys; a `.reg` export:
+/// its keys), or below a key a `.reg` export holds — `reg export` writes a key's whole
+/// subtree, so a subkey missing from the export did not exist.
+fn captured(host: &HostState, hive: HiveId, key: &str) -> bool {
+    let evidence = &host.evidence;
+    if evidence.covers_key(hive, key) {
         return true;
-    };
-    let mut current = key;
-    loop {
-        if keys.contains(&(hive, current.to_string())) {
+    }
+    let mut current = key.to_ascii_lowercase();
+    while let Some(i) = current.rfind('\\') {
+        current.truncate(i);
+        if evidence.keys.contains(&(hive, current.clone())) {
             return true;
         }
-        match current.rfind('\\') {
-            Some(i) => current = &current[..i],
-            None => return false,
-        }
     }
+    false
 }
 
 /// Makes every rollback of `model` restore what `host` had: the host's value where it had
@@ -52,7 +49,7 @@ pub fn from_host(model: &mut Model, host: &HostState) -> Result<(), NotCovered> 
     let mut restored = Vec::with_capacity(model.registry.len());
     for op in &model.registry {
         let path = RegistryPath::new(op.hive, &op.key, &op.value_name);
-        if !captured(host.captured_keys.as_ref(), path.hive, &path.key) {
+        if !captured(host, path.hive, &path.key) {
             missing.push(format!(
                 "{}\\{}\\{}",
                 op.hive.short_name(),

@@ -51,13 +51,10 @@ struct Failure {
 
 /// The host `--rollback-from` / `--rollback-from-local` names, read once for every policy.
 fn rollback_host(args: &BuildArgs) -> Result<Option<HostState>, String> {
-    let input = if args.rollback_from_local {
-        let mut hosts = super::live::local_host()?;
-        match hosts.len() {
-            1 => hosts.remove(0),
-            n => return Err(format!("the live registry gave {n} hosts, not one (a bug)")),
-        }
-    } else if let Some(path) = &args.rollback_from {
+    if args.rollback_from_local {
+        return super::live::local_host().map(Some);
+    }
+    let input = if let Some(path) = &args.rollback_from {
         let hosts = expand_inputs(std::slice::from_ref(path))
             .map_err(|e| format!("--rollback-from: {e}"))?;
         // A directory is one host here: all its host files, merged in name order.
