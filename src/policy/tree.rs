@@ -248,8 +248,12 @@ pub fn yaml12_number(text: &str) -> Option<Value> {
     if !(mantissa_ok && exponent_ok) {
         return None;
     }
-    text.parse::<f64>()
-        .ok()
-        .and_then(serde_json::Number::from_f64)
-        .map(Value::Number)
+    let f = text.parse::<f64>().ok()?;
+    // An integral float (`3389.0`, `1e3`) is an integer to JSON Schema and to JavaScript, so
+    // it is one here too (exact below 2^53).
+    if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+        #[allow(clippy::cast_possible_truncation)]
+        return Some(Value::from(f as i64));
+    }
+    serde_json::Number::from_f64(f).map(Value::Number)
 }

@@ -17,6 +17,7 @@ pub fn policy_schema() -> Value {
     let schema = generator.into_root_schema_for::<Policy>();
     let mut value = schema.to_value();
     drop_null_alternatives(&mut value);
+    bound_integers(&mut value);
     if let Value::Object(map) = &mut value {
         map.insert(
             "$id".into(),
@@ -58,6 +59,36 @@ fn drop_null_alternatives(value: &mut Value) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(drop_null_alternatives),
+        _ => {}
+    }
+}
+
+/// Gives every integer its type's range as `minimum`/`maximum` (schemars states only the
+/// `format`, which validators do not enforce): YAML 1.2 reads `port: 1e30` as a number, and
+/// the schema (in the editor and in `validate`) must reject what the typed policy cannot hold.
+fn bound_integers(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let range: Option<(i64, u64)> = match map.get("format").and_then(Value::as_str) {
+                Some("int8") => Some((i64::from(i8::MIN), 127)),
+                Some("int16") => Some((i64::from(i16::MIN), 32_767)),
+                Some("int32") => Some((i64::from(i32::MIN), 2_147_483_647)),
+                Some("int64") => Some((i64::MIN, 9_223_372_036_854_775_807)),
+                Some("uint8") => Some((0, u64::from(u8::MAX))),
+                Some("uint16") => Some((0, u64::from(u16::MAX))),
+                Some("uint32") => Some((0, u64::from(u32::MAX))),
+                Some("uint64" | "uint") => Some((0, u64::MAX)),
+                _ => None,
+            };
+            if let Some((min, max)) = range
+                && map.get("type").and_then(Value::as_str) == Some("integer")
+            {
+                map.entry("minimum").or_insert(Value::from(min));
+                map.entry("maximum").or_insert(Value::from(max));
+            }
+            map.values_mut().for_each(bound_integers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(bound_integers),
         _ => {}
     }
 }
