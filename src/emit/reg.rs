@@ -2,7 +2,7 @@
 //! model; rollback undoes exactly those values. By default it deletes what Windows does not
 //! have by default and restores the Windows default of local values such as the listener
 //! port; with `rdpgen build --rollback-from` it restores what that host had and deletes only
-//! what it did not have. The rollback starts with `;` comment lines saying which, and (for
+//! what it did not have. The rollback ends with `;` comment lines saying which, and (for
 //! Windows defaults) naming the values whose rollback weakens a hardened host. Keys are never
 //! deleted, because other software and other GPOs keep values in them too.
 
@@ -12,7 +12,7 @@ use crate::formats::registry_pol::compare_keys;
 use crate::model::rollback::summary;
 use crate::model::{Model, RegistryOp};
 
-/// The `;` comment lines at the top of `rollback.reg`.
+/// The `;` comment lines at the end of `rollback.reg`.
 fn rollback_header(model: &Model) -> Vec<String> {
     summary(model, "apply.reg")
         .into_iter()
@@ -20,17 +20,20 @@ fn rollback_header(model: &Model) -> Vec<String> {
         .collect()
 }
 
-/// `text` (a .reg document) with `comments` after its first line, as UTF-16LE with a BOM.
+/// `text` (a .reg document) followed by `comments`, as UTF-16LE with a BOM. The comments go
+/// last, after a blank line: regedit, Wine and Samba read `;` lines anywhere, but hivex
+/// (`hivexregedit --merge`) refuses a comment inside a key's block, and the conformance
+/// import check refuses text between the header and the first key.
 fn with_comments(text: &str, comments: &[String]) -> Vec<u8> {
-    let (first, rest) = text.split_once("\r\n").unwrap_or((text, ""));
     let mut out_text = String::with_capacity(text.len() + 200 * comments.len());
-    out_text.push_str(first);
-    out_text.push_str("\r\n");
+    out_text.push_str(text);
+    if !out_text.ends_with("\r\n\r\n") {
+        out_text.push_str("\r\n");
+    }
     for line in comments {
         out_text.push_str(line);
         out_text.push_str("\r\n");
     }
-    out_text.push_str(rest);
     let mut out = Vec::with_capacity(2 + 2 * out_text.len());
     out.extend_from_slice(&[0xFF, 0xFE]);
     crate::formats::utf16::push_le(&mut out, &out_text);
