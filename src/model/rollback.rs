@@ -2,8 +2,9 @@
 //! default (local values Windows always has, such as the listener port) or to deletion: that
 //! is not what a given host had, and on a hardened host it weakens it (deleting the SCHANNEL
 //! switches turns TLS 1.0/1.1 back to the operating system's default). With a host's state
-//! (`rdpgen build --rollback-from`), `crate::audit::rollback::from_host` makes every rollback restore the value the
-//! host had and delete only the values it did not have (`crate::audit::rollback::from_host`).
+//! (`rdpgen build --rollback-from`), `crate::audit::rollback::from_host` makes every
+//! rollback restore the value the host had and delete only the values it did not have; the
+//! rollback artifacts say which in their comments ([`summary`]).
 
 use super::{Model, RegistryAction, RegistryOp, RollbackOrigin, Scope};
 use crate::catalog::keys;
@@ -11,9 +12,8 @@ use crate::formats::RegistryValue;
 
 /// With Windows defaults, the values whose rollback weakens a host that was hardened before
 /// the policy: the SCHANNEL switches that turn a protocol off (deleted: the operating
-/// system's default applies, which enables TLS 1.0 and 1.1 on Windows Server 2019 and
-/// earlier) — as
-/// `(HKLM\key\value, what rollback does)`.
+/// system's default applies, which enables TLS 1.0 and 1.1 before Windows Server 2025 and
+/// Windows 11 24H2), as `(HKLM\key\value, what rollback does)`.
 #[must_use]
 pub fn weakening(model: &Model) -> Vec<(String, String)> {
     if model.rollback_origin == RollbackOrigin::Host {
@@ -84,7 +84,7 @@ pub fn summary(model: &Model, undoes: &str) -> Vec<String> {
             lines.push("To restore a host's own values, build with `rdpgen build --rollback-from <snapshot>` (a collector snapshot or a .reg export of the host).".to_string());
             let weak = weakening(model);
             if !weak.is_empty() {
-                lines.push("This weakens a host that was hardened before the policy: deleting these SCHANNEL switches returns each protocol the policy turns off to the operating system's default (TLS 1.0 and 1.1 are on by default on Windows Server 2019 and earlier):".to_string());
+                lines.push("This weakens a host that was hardened before the policy: deleting these SCHANNEL switches returns each protocol the policy turns off to the operating system's default (TLS 1.0 and 1.1 are on by default before Windows Server 2025 and Windows 11 24H2):".to_string());
                 lines.extend(weak.iter().map(|(path, what)| format!("  {path}: {what}")));
             }
             let reset = reset_to_default(model);
