@@ -113,6 +113,12 @@ codes! {
         "Policy names match `^[a-z0-9][a-z0-9-]{0,62}$`: they name output directories and seed the GPO GUID.";
     BadServerName = "RDP048", Error, "a license server name is not valid",
         "License servers are host names or IP addresses; they are joined with commas into the LicenseServers policy value, so a name cannot hold a comma, space or control character.";
+    WaiverExpired = "RDP090", Warning, "a waiver has expired",
+        "The waiver's `expires` day has passed: `rdpgen diff` no longer hides the drift it covered. Fix the hosts, or renew the waiver with a new reason and date.";
+    WaiverMatchesNothing = "RDP091", Warning, "a waiver names nothing this policy checks",
+        "A waiver's `field` must be a field the policy sets (`certificate.allowSelfSigned`) or a `diff` check id (`tls.minVersion:TLS 1.0:Enabled`, `certificate.expiry`, `consistency.tls12`). A waiver for anything else can never apply.";
+    BadWaiver = "RDP092", Error, "a waiver is not valid",
+        "A waiver needs a `field`, a non-empty `reason` and an `expires` day written `YYYY-MM-DD`; host globs use `*` and `?` and cannot be empty.";
 }
 
 impl std::fmt::Display for Code {

@@ -77,6 +77,17 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
         logon_rights: lower_logon_rights(policy),
         host_actions,
         rollback_origin: crate::model::RollbackOrigin::WindowsDefaults,
+        waivers: policy
+            .waivers
+            .iter()
+            .flatten()
+            .map(|w| crate::model::Waiver {
+                field: w.field.clone(),
+                hosts: w.hosts.clone().unwrap_or_default(),
+                reason: w.reason.clone(),
+                expires: w.expires.clone(),
+            })
+            .collect(),
     })
 }
 

@@ -28,6 +28,8 @@ pub struct Model {
     /// What the rollback artifacts restore: Windows defaults, or one host's own values
     /// (`rdpgen build --rollback-from`); see [`rollback`].
     pub rollback_origin: RollbackOrigin,
+    /// Accepted deviations, for the audit.
+    pub waivers: Vec<Waiver>,
 }
 
 /// Where the `rollback` value of every [`RegistryOp`] comes from.
@@ -40,6 +42,19 @@ pub enum RollbackOrigin {
     /// The values one host had (a snapshot, a `.reg` export or the live registry): restored,
     /// and only what it did not have deleted.
     Host,
+}
+
+/// An accepted deviation: failing checks of `field` on matching hosts are waived until the end
+/// of `expires` (UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiver {
+    /// A policy field or a check id.
+    pub field: String,
+    /// Host globs; empty means every host.
+    pub hosts: Vec<String>,
+    pub reason: String,
+    /// `YYYY-MM-DD`.
+    pub expires: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
