@@ -88,6 +88,14 @@ pub struct BuildArgs {
     /// Targets to build (comma-separated): reg, pol, lgpo, gpo, admx, dsc, dsc3. Default: all.
     #[arg(long, value_delimiter = ',')]
     pub target: Vec<String>,
+    /// Make every rollback artifact restore what this host had (deleting only what it did not
+    /// have): a collector snapshot, a `.reg` export, a Registry.pol, or a directory whose files
+    /// are merged as one host. Without it, rollback restores Windows defaults.
+    #[arg(long, value_name = "SNAPSHOT", conflicts_with = "rollback_from_local")]
+    pub rollback_from: Option<PathBuf>,
+    /// Like `--rollback-from`, from this machine's live registry (Windows only).
+    #[arg(long)]
+    pub rollback_from_local: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
