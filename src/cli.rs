@@ -91,6 +91,14 @@ pub struct BuildArgs {
     /// Targets to build (comma-separated): reg, pol, lgpo, gpo, admx, dsc, dsc3. Default: all.
     #[arg(long, value_delimiter = ',')]
     pub target: Vec<String>,
+    /// Make every rollback artifact restore what this host had (deleting only what it did not
+    /// have): a collector snapshot, a `.reg` export, a Registry.pol, or a directory whose files
+    /// are merged as one host. Without it, rollback restores Windows defaults.
+    #[arg(long, value_name = "SNAPSHOT", conflicts_with = "rollback_from_local")]
+    pub rollback_from: Option<PathBuf>,
+    /// Like `--rollback-from`, from this machine's live registry (Windows only).
+    #[arg(long)]
+    pub rollback_from_local: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -125,6 +133,10 @@ pub struct DiffArgs {
     /// Exit 0 instead of 3 when no host drifted but some checks could not be verified.
     #[arg(long)]
     pub allow_incomplete: bool,
+    /// Leave compliant hosts and passing checks out of the report (the summary still counts
+    /// every host): fleet reports grow with the drift, not with the fleet.
+    #[arg(long)]
+    pub only_findings: bool,
     /// List passing checks too (text format); failing and unverified ones are always listed.
     #[arg(long, short)]
     pub verbose: bool,

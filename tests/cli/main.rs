@@ -2,6 +2,7 @@
 
 mod build;
 mod diff;
+mod docs;
 mod dsc;
 mod explain;
 mod gpo;
@@ -9,6 +10,7 @@ mod hardening;
 mod import;
 mod model;
 mod reports;
+mod rollback;
 mod validate;
 mod verdicts;
 

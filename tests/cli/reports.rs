@@ -435,3 +435,27 @@ fn a_waiver_that_matches_nothing_is_a_warning() {
         assert!(out.contains(needle), "missing {needle:?} in {out}");
     }
 }
+
+#[test]
+fn only_findings_leaves_out_what_passed_but_counts_every_host() {
+    let (code, out, _) = run(rdpgen().args([
+        "diff",
+        "examples/tier1.yaml",
+        "examples/hosts",
+        "--format",
+        "json",
+        "--only-findings",
+    ]));
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let hosts = v["hosts"].as_array().unwrap();
+    // 2 of 6 hosts are compliant: left out; the summary still counts them.
+    assert_eq!(hosts.len(), 4);
+    assert_eq!(v["summary"]["hosts"], 6);
+    assert_eq!(v["summary"]["compliant"], 2);
+    for h in hosts {
+        assert_ne!(h["status"], "compliant");
+        assert!(h["checks"].as_array().unwrap().iter().all(|c| c["outcome"] != "pass"));
+    }
+    assert_eq!(v["summary"]["hostsWithFindingsPerArea"]["security"], 2);
+}
