@@ -455,7 +455,13 @@ fn only_findings_leaves_out_what_passed_but_counts_every_host() {
     assert_eq!(v["summary"]["compliant"], 2);
     for h in hosts {
         assert_ne!(h["status"], "compliant");
-        assert!(h["checks"].as_array().unwrap().iter().all(|c| c["outcome"] != "pass"));
+        assert!(
+            h["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["outcome"] != "pass")
+        );
     }
     assert_eq!(v["summary"]["hostsWithFindingsPerArea"]["security"], 2);
 }
