@@ -14,6 +14,11 @@ pub enum FirewallAddress {
     V4 { network: Ipv4Addr, prefix: u8 },
     /// An IPv6 subnet; a single address has prefix 128. Host bits are always zero.
     V6 { network: Ipv6Addr, prefix: u8 },
+    /// An inclusive IPv4 range (`first` <= `last`). Not part of the policy language: rdpgen
+    /// makes ranges for the complement of `allowFrom` ([`complement`]).
+    V4Range { first: Ipv4Addr, last: Ipv4Addr },
+    /// An inclusive IPv6 range (`first` <= `last`), as [`FirewallAddress::V4Range`].
+    V6Range { first: Ipv6Addr, last: Ipv6Addr },
 }
 
 /// A parsed address, and whether the text had host bits set beyond its prefix.
@@ -126,13 +131,182 @@ impl fmt::Display for FirewallAddress {
                 prefix: 128,
             } => write!(f, "{network}"),
             Self::V6 { network, prefix } => write!(f, "{network}/{prefix}"),
+            Self::V4Range { first, last } => write!(f, "{first}-{last}"),
+            Self::V6Range { first, last } => write!(f, "{first}-{last}"),
         }
     }
+}
+
+fn v4_bounds(network: Ipv4Addr, prefix: u8) -> (u32, u32) {
+    let start = u32::from(network);
+    let host = if prefix >= 32 { 0 } else { u32::MAX >> prefix };
+    (start, start | host)
+}
+
+fn v6_bounds(network: Ipv6Addr, prefix: u8) -> (u128, u128) {
+    let start = u128::from(network);
+    let host = if prefix >= 128 {
+        0
+    } else {
+        u128::MAX >> prefix
+    };
+    (start, start | host)
+}
+
+/// Sorted, merged inclusive intervals.
+fn merge<T: Ord + Copy>(mut spans: Vec<(T, T)>, next: impl Fn(T) -> Option<T>) -> Vec<(T, T)> {
+    spans.sort();
+    let mut out: Vec<(T, T)> = Vec::new();
+    for (a, b) in spans {
+        if let Some(last) = out.last_mut()
+            && (a <= last.1 || next(last.1) == Some(a))
+        {
+            if b > last.1 {
+                last.1 = b;
+            }
+            continue;
+        }
+        out.push((a, b));
+    }
+    out
+}
+
+/// The gaps between merged intervals over the whole space `[0, max]`.
+fn gaps<T: Ord + Copy>(
+    merged: &[(T, T)],
+    zero: T,
+    max: T,
+    next: impl Fn(T) -> Option<T>,
+    prev: impl Fn(T) -> Option<T>,
+) -> Vec<(T, T)> {
+    let mut out = Vec::new();
+    let mut cursor = Some(zero);
+    for &(a, b) in merged {
+        if let Some(c) = cursor
+            && c < a
+            && let Some(end) = prev(a)
+        {
+            out.push((c, end));
+        }
+        cursor = next(b);
+    }
+    if let Some(c) = cursor
+        && c <= max
+    {
+        out.push((c, max));
+    }
+    out
+}
+
+/// The IPv4 and IPv6 addresses that `addresses` does not cover, as ranges (a single address
+/// as a /32 or /128), IPv4 first. `None` when the complement cannot be written: the list holds
+/// `local-subnet`, whose extent only the host knows. Empty when the list covers everything
+/// (or holds `any`).
+#[must_use]
+pub fn complement(addresses: &[FirewallAddress]) -> Option<Vec<FirewallAddress>> {
+    let mut v4 = Vec::new();
+    let mut v6 = Vec::new();
+    for a in addresses {
+        match *a {
+            FirewallAddress::Any => return Some(Vec::new()),
+            FirewallAddress::LocalSubnet => return None,
+            FirewallAddress::V4 { network, prefix } => v4.push(v4_bounds(network, prefix)),
+            FirewallAddress::V6 { network, prefix } => v6.push(v6_bounds(network, prefix)),
+            FirewallAddress::V4Range { first, last } => {
+                v4.push((u32::from(first), u32::from(last)))
+            }
+            FirewallAddress::V6Range { first, last } => {
+                v6.push((u128::from(first), u128::from(last)));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let v4_merged = merge(v4, |x: u32| x.checked_add(1));
+    for (a, b) in gaps(
+        &v4_merged,
+        0,
+        u32::MAX,
+        |x: u32| x.checked_add(1),
+        |x: u32| x.checked_sub(1),
+    ) {
+        out.push(if a == b {
+            FirewallAddress::V4 {
+                network: Ipv4Addr::from(a),
+                prefix: 32,
+            }
+        } else {
+            FirewallAddress::V4Range {
+                first: Ipv4Addr::from(a),
+                last: Ipv4Addr::from(b),
+            }
+        });
+    }
+    let v6_merged = merge(v6, |x: u128| x.checked_add(1));
+    for (a, b) in gaps(
+        &v6_merged,
+        0,
+        u128::MAX,
+        |x: u128| x.checked_add(1),
+        |x: u128| x.checked_sub(1),
+    ) {
+        out.push(if a == b {
+            FirewallAddress::V6 {
+                network: Ipv6Addr::from(a),
+                prefix: 128,
+            }
+        } else {
+            FirewallAddress::V6Range {
+                first: Ipv6Addr::from(a),
+                last: Ipv6Addr::from(b),
+            }
+        });
+    }
+    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn addrs(list: &[&str]) -> Vec<FirewallAddress> {
+        list.iter()
+            .map(|s| FirewallAddress::parse(s).unwrap().address)
+            .collect()
+    }
+
+    fn texts(list: &[FirewallAddress]) -> Vec<String> {
+        list.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn complement_covers_every_other_address_of_both_families() {
+        let c = complement(&addrs(&["10.20.0.0/16", "192.168.10.0/24"])).unwrap();
+        assert_eq!(
+            texts(&c),
+            [
+                "0.0.0.0-10.19.255.255",
+                "10.21.0.0-192.168.9.255",
+                "192.168.11.0-255.255.255.255",
+                "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            ]
+        );
+        // Adjacent and overlapping entries merge; the edges of the space have no gap.
+        let c = complement(&addrs(&["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2", "::/0"])).unwrap();
+        assert!(c.is_empty(), "{c:?}");
+        let c = complement(&addrs(&["0.0.0.1", "255.255.255.254", "2001:db8::/32"])).unwrap();
+        assert_eq!(
+            texts(&c),
+            [
+                "0.0.0.0",
+                "0.0.0.2-255.255.255.253",
+                "255.255.255.255",
+                "::-2001:db7:ffff:ffff:ffff:ffff:ffff:ffff",
+                "2001:db9::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            ]
+        );
+        assert_eq!(complement(&addrs(&["any"])), Some(Vec::new()));
+        assert_eq!(complement(&addrs(&["10.0.0.0/8", "local-subnet"])), None);
+    }
 
     fn norm(s: &str) -> (String, bool) {
         let p = FirewallAddress::parse(s).unwrap();

@@ -13,7 +13,9 @@ use crate::firewall_address::FirewallAddress;
 use crate::formats::firewall_rule::RuleString;
 use crate::formats::{Hive, RegistryValue};
 use crate::model::describe::value_text;
-use crate::model::{CertificateSource, FirewallRule, Model, RegistryAction, RegistryOp};
+use crate::model::{
+    CertificateSource, FirewallAction, FirewallRule, Model, RegistryAction, RegistryOp,
+};
 
 /// The part of the posture a check belongs to (the columns of the HTML grid).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -250,7 +252,8 @@ pub fn audit(model: &Model, host: &HostState) -> HostReport {
         checks: Vec::new(),
     };
     for op in &model.registry {
-        if op.key.eq_ignore_ascii_case(keys::FWPOL_RULES) {
+        // Rules and PolicyVersion: the firewall checks below judge what they do.
+        if keys::is_firewall_policy_key(&op.key) {
             continue;
         }
         a.registry_check(op);
@@ -258,6 +261,7 @@ pub fn audit(model: &Model, host: &HostState) -> HostReport {
     for rule in &model.firewall {
         a.firewall_check(rule);
     }
+    a.effective_firewall_check();
     a.certificate_checks();
     a.consistency_checks();
     let status = if a.checks.iter().any(|c| c.outcome == Outcome::Fail) {
@@ -416,6 +420,31 @@ impl Auditor<'_> {
         }
     }
 
+    /// What Windows Firewall admits on the RDP port, from every rule of every store
+    /// (`super::firewall`).
+    fn effective_firewall_check(&mut self) {
+        let Some(scope) = &self.model.firewall_scope else {
+            return;
+        };
+        let host = super::firewall::host_firewall(self.host);
+        for f in super::firewall::evaluate(scope, &host) {
+            self.push(
+                f.id,
+                f.field,
+                f.location,
+                f.desired,
+                f.actual,
+                ValueSource::Snapshot,
+                if f.pass { Outcome::Pass } else { Outcome::Fail },
+                f.severity,
+                f.message,
+            );
+            if let Some(last) = self.checks.last_mut() {
+                last.cause = f.cause;
+            }
+        }
+    }
+
     fn firewall_check(&mut self, rule: &FirewallRule) {
         let field = if rule.remote_addresses.is_empty() {
             "firewall.profiles"
@@ -475,10 +504,16 @@ impl Auditor<'_> {
                 ValueSource::Absent,
                 Outcome::Fail,
                 FindingSeverity::Error,
-                format!(
-                    "the allow rule `{}` is missing: RDP is not allowed by this policy's rule",
-                    rule.id
-                ),
+                match rule.action {
+                    FirewallAction::Allow => format!(
+                        "the allow rule `{}` is missing: RDP is not allowed by this policy's rule",
+                        rule.id
+                    ),
+                    FirewallAction::Block => format!(
+                        "the block rule `{}` is missing: other allow rules can widen the policy's scope",
+                        rule.id
+                    ),
+                },
             ),
             Some(Err(e)) => self.push(
                 id,
@@ -494,11 +529,15 @@ impl Auditor<'_> {
             Some(Ok(got)) => {
                 let ok = got == want;
                 let actual = got.describe();
+                let verb = match rule.action {
+                    FirewallAction::Allow => "allows",
+                    FirewallAction::Block => "blocks",
+                };
                 let message = if ok {
-                    format!("rule `{}` allows {actual}", rule.id)
+                    format!("rule `{}` {verb} {actual}", rule.id)
                 } else {
                     format!(
-                        "rule `{}` allows {actual}; the policy wants {desired}",
+                        "rule `{}` {verb} {actual}; the policy wants {desired}",
                         rule.id
                     )
                 };
@@ -780,6 +819,7 @@ impl Auditor<'_> {
 pub struct RuleShape {
     pub enabled: bool,
     pub allow_inbound: bool,
+    pub block_inbound: bool,
     pub protocol: String,
     pub ports: BTreeSet<String>,
     /// Lower-case; all three when the rule names none.
@@ -848,6 +888,13 @@ impl RuleShape {
                 && r.dir
                     .as_deref()
                     .is_some_and(|d| d.eq_ignore_ascii_case("In")),
+            block_inbound: r
+                .action
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case("Block"))
+                && r.dir
+                    .as_deref()
+                    .is_some_and(|d| d.eq_ignore_ascii_case("In")),
             protocol: protocol_name(&r.protocol.map(|p| p.to_string()).unwrap_or_default()),
             ports: r.local_ports.iter().map(|p| p.trim().to_string()).collect(),
             profiles: all_profiles(r.profiles.iter().map(|p| p.to_ascii_lowercase()).collect()),
@@ -865,6 +912,8 @@ impl RuleShape {
         Self {
             enabled: r.enabled,
             allow_inbound: r.action.eq_ignore_ascii_case("Allow")
+                && r.direction.eq_ignore_ascii_case("Inbound"),
+            block_inbound: r.action.eq_ignore_ascii_case("Block")
                 && r.direction.eq_ignore_ascii_case("Inbound"),
             protocol: protocol_name(&r.protocol),
             ports: r
@@ -892,8 +941,10 @@ impl RuleShape {
             if self.enabled { "" } else { "(disabled) " },
             if self.allow_inbound {
                 "inbound"
+            } else if self.block_inbound {
+                "inbound block of"
             } else {
-                "not an inbound allow rule:"
+                "not an inbound allow or block rule:"
             },
             self.protocol,
             join(&self.ports),

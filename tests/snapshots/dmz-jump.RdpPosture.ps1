@@ -392,7 +392,7 @@ Configuration RdpPosture {
 
         Firewall rdpgen_dmz_jump_TCP_In {
             Name          = 'rdpgen-dmz-jump-TCP-In'
-            DisplayName   = 'rdpgen dmz-jump Remote Desktop (TCP-In)'
+            DisplayName   = 'rdpgen-dmz-jump-TCP-In'
             Description   = 'Inbound Remote Desktop on TCP port 53389, managed by the rdpgen policy dmz-jump'
             Group         = 'rdpgen'
             Ensure        = 'Present'
@@ -405,6 +405,36 @@ Configuration RdpPosture {
             Profile       = @('Private', 'Public')
             Program       = '%SystemRoot%\system32\svchost.exe'
             Service       = 'termservice'
+        }
+
+        Firewall rdpgen_dmz_jump_TCP_In_Block_Outside {
+            Name          = 'rdpgen-dmz-jump-TCP-In-Block-Outside'
+            DisplayName   = 'rdpgen-dmz-jump-TCP-In-Block-Outside'
+            Description   = 'Blocks Remote Desktop on TCP port 53389 from every address outside firewall.allowFrom of the rdpgen policy dmz-jump, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('53389')
+            RemoteAddress = @('0.0.0.0-203.0.113.9', '203.0.113.12-255.255.255.255', '::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff')
+            Profile       = @('Any')
+        }
+
+        Firewall rdpgen_dmz_jump_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-dmz-jump-TCP-In-Block-Profiles'
+            DisplayName   = 'rdpgen-dmz-jump-TCP-In-Block-Profiles'
+            Description   = 'Blocks Remote Desktop on TCP port 53389 on the profiles outside firewall.profiles of the rdpgen policy dmz-jump, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('53389')
+            RemoteAddress = @('Any')
+            Profile       = @('Domain')
         }
 
         # Bind the RDP-Tcp listener to the certificate through Win32_TSGeneralSetting.
@@ -843,6 +873,16 @@ Configuration RdpPostureRollback {
 
         Firewall rdpgen_dmz_jump_TCP_In {
             Name          = 'rdpgen-dmz-jump-TCP-In'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_dmz_jump_TCP_In_Block_Outside {
+            Name          = 'rdpgen-dmz-jump-TCP-In-Block-Outside'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_dmz_jump_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-dmz-jump-TCP-In-Block-Profiles'
             Ensure        = 'Absent'
         }
     }

@@ -411,7 +411,7 @@ Configuration RdpPosture {
 
         Firewall rdpgen_tier1_servers_TCP_In {
             Name          = 'rdpgen-tier1-servers-TCP-In'
-            DisplayName   = 'rdpgen tier1-servers Remote Desktop (TCP-In)'
+            DisplayName   = 'rdpgen-tier1-servers-TCP-In'
             Description   = 'Inbound Remote Desktop on TCP port 3389, managed by the rdpgen policy tier1-servers'
             Group         = 'rdpgen'
             Ensure        = 'Present'
@@ -428,7 +428,7 @@ Configuration RdpPosture {
 
         Firewall rdpgen_tier1_servers_UDP_In {
             Name          = 'rdpgen-tier1-servers-UDP-In'
-            DisplayName   = 'rdpgen tier1-servers Remote Desktop (UDP-In)'
+            DisplayName   = 'rdpgen-tier1-servers-UDP-In'
             Description   = 'Inbound Remote Desktop on UDP port 3389, managed by the rdpgen policy tier1-servers'
             Group         = 'rdpgen'
             Ensure        = 'Present'
@@ -441,6 +441,66 @@ Configuration RdpPosture {
             Profile       = @('Domain')
             Program       = '%SystemRoot%\system32\svchost.exe'
             Service       = 'termservice'
+        }
+
+        Firewall rdpgen_tier1_servers_TCP_In_Block_Outside {
+            Name          = 'rdpgen-tier1-servers-TCP-In-Block-Outside'
+            DisplayName   = 'rdpgen-tier1-servers-TCP-In-Block-Outside'
+            Description   = 'Blocks Remote Desktop on TCP port 3389 from every address outside firewall.allowFrom of the rdpgen policy tier1-servers, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('3389')
+            RemoteAddress = @('0.0.0.0-10.19.255.255', '10.21.0.0-192.168.9.255', '192.168.11.0-255.255.255.255', '::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff')
+            Profile       = @('Any')
+        }
+
+        Firewall rdpgen_tier1_servers_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-tier1-servers-TCP-In-Block-Profiles'
+            DisplayName   = 'rdpgen-tier1-servers-TCP-In-Block-Profiles'
+            Description   = 'Blocks Remote Desktop on TCP port 3389 on the profiles outside firewall.profiles of the rdpgen policy tier1-servers, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('3389')
+            RemoteAddress = @('Any')
+            Profile       = @('Private', 'Public')
+        }
+
+        Firewall rdpgen_tier1_servers_UDP_In_Block_Outside {
+            Name          = 'rdpgen-tier1-servers-UDP-In-Block-Outside'
+            DisplayName   = 'rdpgen-tier1-servers-UDP-In-Block-Outside'
+            Description   = 'Blocks Remote Desktop on UDP port 3389 from every address outside firewall.allowFrom of the rdpgen policy tier1-servers, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'UDP'
+            LocalPort     = @('3389')
+            RemoteAddress = @('0.0.0.0-10.19.255.255', '10.21.0.0-192.168.9.255', '192.168.11.0-255.255.255.255', '::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff')
+            Profile       = @('Any')
+        }
+
+        Firewall rdpgen_tier1_servers_UDP_In_Block_Profiles {
+            Name          = 'rdpgen-tier1-servers-UDP-In-Block-Profiles'
+            DisplayName   = 'rdpgen-tier1-servers-UDP-In-Block-Profiles'
+            Description   = 'Blocks Remote Desktop on UDP port 3389 on the profiles outside firewall.profiles of the rdpgen policy tier1-servers, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'UDP'
+            LocalPort     = @('3389')
+            RemoteAddress = @('Any')
+            Profile       = @('Private', 'Public')
         }
 
         # Grant NETWORK SERVICE (S-1-5-20) read on the certificate's private key file, and on
@@ -877,6 +937,26 @@ Configuration RdpPostureRollback {
 
         Firewall rdpgen_tier1_servers_UDP_In {
             Name          = 'rdpgen-tier1-servers-UDP-In'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_tier1_servers_TCP_In_Block_Outside {
+            Name          = 'rdpgen-tier1-servers-TCP-In-Block-Outside'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_tier1_servers_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-tier1-servers-TCP-In-Block-Profiles'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_tier1_servers_UDP_In_Block_Outside {
+            Name          = 'rdpgen-tier1-servers-UDP-In-Block-Outside'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_tier1_servers_UDP_In_Block_Profiles {
+            Name          = 'rdpgen-tier1-servers-UDP-In-Block-Profiles'
             Ensure        = 'Absent'
         }
     }
