@@ -260,6 +260,12 @@ pub fn audit(model: &Model, host: &HostState) -> HostReport {
     }
     for rule in &model.firewall {
         a.firewall_check(rule);
+        // A missing block rule widens the scope; it is not a reason RDP fails (C5).
+        if rule.action == FirewallAction::Block
+            && let Some(last) = a.checks.last_mut()
+        {
+            last.cause = None;
+        }
     }
     a.effective_firewall_check();
     a.certificate_checks();
@@ -435,7 +441,7 @@ impl Auditor<'_> {
                 f.desired,
                 f.actual,
                 ValueSource::Snapshot,
-                if f.pass { Outcome::Pass } else { Outcome::Fail },
+                f.outcome,
                 f.severity,
                 f.message,
             );
@@ -531,7 +537,7 @@ impl Auditor<'_> {
                 let actual = got.describe();
                 let verb = match rule.action {
                     FirewallAction::Allow => "allows",
-                    FirewallAction::Block => "blocks",
+                    FirewallAction::Block => "is",
                 };
                 let message = if ok {
                     format!("rule `{}` {verb} {actual}", rule.id)
@@ -942,7 +948,7 @@ impl RuleShape {
             if self.allow_inbound {
                 "inbound"
             } else if self.block_inbound {
-                "inbound block of"
+                "blocking inbound"
             } else {
                 "not an inbound allow or block rule:"
             },

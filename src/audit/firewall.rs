@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::compare::FindingSeverity;
+use super::compare::{FindingSeverity, Outcome};
 use super::snapshot::{FirewallInfo, HostState};
 use crate::catalog::keys;
 use crate::firewall_address::FirewallAddress;
@@ -35,7 +35,7 @@ pub struct Finding {
     pub location: String,
     pub desired: String,
     pub actual: String,
-    pub pass: bool,
+    pub outcome: Outcome,
     pub severity: FindingSeverity,
     /// The 0x904/0x7 cause, when the finding is one (RDP not admitted where the policy wants).
     pub cause: Option<&'static str>,
@@ -543,6 +543,9 @@ pub struct HostFirewall {
     pub profiles: [ProfileState; 3],
     /// The built-in rules were assumed, not seen.
     pub assumed_builtin: bool,
+    /// The host file shows the Group Policy store's rules (the policy `FirewallRules` key, or
+    /// the collector's rule list); without them nothing can be decided.
+    pub policy_rules_known: bool,
 }
 
 const POLICY_PROFILE_KEYS: [&str; 3] = ["DomainProfile", "PrivateProfile", "PublicProfile"];
@@ -656,6 +659,14 @@ pub fn host_firewall(host: &HostState) -> HostFirewall {
             rules.push(rule);
         }
     }
+    let policy_rules_known = host.firewall.is_some()
+        || host
+            .value(&super::snapshot::RegistryPath::new(
+                Hive::LocalMachine,
+                keys::FWPOL_RULES,
+                "",
+            ))
+            .is_ok();
     let assumed_builtin = !local_rules_known(host);
     if assumed_builtin {
         rules.extend(builtin_rules());
@@ -718,6 +729,7 @@ pub fn host_firewall(host: &HostState) -> HostFirewall {
         rules,
         profiles,
         assumed_builtin,
+        policy_rules_known,
     }
 }
 
@@ -726,9 +738,9 @@ pub fn host_firewall(host: &HostState) -> HostFirewall {
 
 /// Why a rule admits RDP where the scope does not.
 struct Widening {
-    profiles: Vec<&'static str>,
+    /// Per profile, the addresses admitted outside the scope.
+    profiles: Vec<(&'static str, AddressSet)>,
     protocols: BTreeSet<&'static str>,
-    addresses: AddressSet,
     /// Only because of the profile (the addresses are inside `allowFrom`).
     profile_only: bool,
 }
@@ -764,6 +776,19 @@ fn scope_text(scope: &FirewallScope) -> String {
 #[must_use]
 pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
     let desired = scope_text(scope);
+    if !fw.policy_rules_known {
+        return vec![Finding {
+            id: "firewall.effective".into(),
+            field: "firewall.allowFrom",
+            location: "effective inbound rules for the RDP port".into(),
+            desired,
+            actual: "not collected".into(),
+            outcome: Outcome::NotCollected,
+            severity: FindingSeverity::Warning,
+            cause: None,
+            message: "the host file holds neither the Group Policy firewall rules nor the collector's rule list, so what Windows Firewall admits cannot be decided".into(),
+        }];
+    }
     let allow_from = AddressSet::of_model(&scope.allow_from);
     let chosen = |i: usize| {
         scope.profiles.is_empty() || scope.profiles.iter().any(|p| profile_index(*p) == i)
@@ -794,7 +819,7 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
                     location: format!("{name} profile (EnableFirewall)"),
                     desired: desired.clone(),
                     actual: format!("firewall off on {name}: RDP from any address"),
-                    pass: false,
+                    outcome: Outcome::Fail,
                     severity: if advisory {
                         FindingSeverity::Warning
                     } else {
@@ -831,19 +856,18 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
                     !chosen(pi) && rule.remote.minus(&blocked).minus(&allow_from).is_empty();
                 match widening.iter_mut().find(|(i, _)| *i == ri) {
                     Some((_, w)) => {
-                        if !w.profiles.contains(&name) {
-                            w.profiles.push(name);
+                        match w.profiles.iter_mut().find(|(p, _)| *p == name) {
+                            Some((_, a)) => *a = a.union(&extra),
+                            None => w.profiles.push((name, extra)),
                         }
                         w.protocols.insert(protocol.as_str());
-                        w.addresses = w.addresses.union(&extra);
                         w.profile_only &= profile_only;
                     }
                     None => widening.push((
                         ri,
                         Widening {
-                            profiles: vec![name],
+                            profiles: vec![(name, extra)],
                             protocols: [protocol.as_str()].into_iter().collect(),
-                            addresses: extra,
                             profile_only,
                         },
                     )),
@@ -867,7 +891,7 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
                         location: format!("{name} profile (DefaultInboundAction)"),
                         desired: desired.clone(),
                         actual: format!("default inbound action Allow on {name}"),
-                        pass: false,
+                        outcome: Outcome::Fail,
                         severity: if advisory {
                             FindingSeverity::Warning
                         } else {
@@ -910,12 +934,24 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
         let store = rule.store.as_str();
         let protocols: Vec<&str> = w.protocols.iter().copied().collect();
         let assumed = rule.origin.starts_with("assumed");
+        // "from X on Domain; from any on Private,Public": profiles with the same addresses
+        // together.
+        let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+        for (profile, addresses) in &w.profiles {
+            let text = addresses.to_string();
+            match groups.iter_mut().find(|(t, _)| *t == text) {
+                Some((_, ps)) => ps.push(profile),
+                None => groups.push((text, vec![profile])),
+            }
+        }
+        let admitted = groups
+            .iter()
+            .map(|(a, ps)| format!("from {a} on {}", ps.join(",")))
+            .collect::<Vec<_>>()
+            .join("; ");
         let mut message = format!(
-            "rule `{}` ({store}, remote addresses {}) lets RDP in from {} on {}",
-            rule.name,
-            rule.remote,
-            w.addresses,
-            w.profiles.join(",")
+            "rule `{}` ({store}, remote addresses {}) lets RDP in {admitted}",
+            rule.name, rule.remote,
         );
         if w.profile_only {
             message.push_str(", a profile the policy does not choose");
@@ -939,16 +975,14 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
             } else {
                 "firewall.allowFrom"
             },
-            location: format!("{store} rule {} ({})", rule.name, rule.origin),
+            location: if assumed {
+                format!("{store} rule {} (assumed)", rule.name)
+            } else {
+                format!("{store} rule {} ({})", rule.name, rule.origin)
+            },
             desired: desired.clone(),
-            actual: format!(
-                "{} port {} from {} on {}",
-                protocols.join("+"),
-                scope.port,
-                w.addresses,
-                w.profiles.join(",")
-            ),
-            pass: false,
+            actual: format!("{} port {} {admitted}", protocols.join("+"), scope.port),
+            outcome: Outcome::Fail,
             severity: if advisory || (scope.unenforceable_addresses && !w.profile_only) {
                 FindingSeverity::Warning
             } else {
@@ -966,7 +1000,7 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
             location: format!("{name} profile"),
             desired: desired.clone(),
             actual: format!("RDP from {missing} dropped"),
-            pass: false,
+            outcome: Outcome::Fail,
             severity: FindingSeverity::Error,
             cause: Some("C5"),
             message: format!(
@@ -986,7 +1020,7 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
             location: "effective inbound rules for the RDP port".into(),
             desired: desired.clone(),
             actual: desired.clone(),
-            pass: true,
+            outcome: Outcome::Pass,
             severity: FindingSeverity::Error,
             cause: None,
             message: format!(

@@ -39,12 +39,12 @@ fn each_example_host_gives_its_exit_code_and_findings() {
         (
             "tier1-compliant.json",
             0,
-            &["compliant RDS-T1-01: 41 checks passed"][..],
+            &["compliant RDS-T1-01: 46 checks passed"][..],
         ),
         (
             "tier1-firewall-equal.json",
             0,
-            &["compliant RDS-T1-05: 41 checks passed"],
+            &["compliant RDS-T1-05: 46 checks passed"],
         ),
         (
             "tier1-export.reg",
@@ -60,6 +60,19 @@ fn each_example_host_gives_its_exit_code_and_findings() {
                 "error   consistency.tls12: TLS 1.2 is disabled on the server while the security layer needs TLS [0x904/0x7 cause C4]",
                 "error   firewall:rdpgen-tier1-servers-UDP-In: the allow rule `rdpgen-tier1-servers-UDP-In` is missing",
                 "warning consistency.networkCategory:Ethernet0: interface `Ethernet0` is categorised Public",
+            ],
+        ),
+        (
+            // What rdpgen wrote before it enforced the scope: allow rules only. Windows' own
+            // rules and a vendor rule admit RDP from outside allowFrom; Public drops local
+            // rules (AllowLocalPolicyMerge 0 in the policy), so it is not named there.
+            "tier1-builtin-widens.json",
+            1,
+            &[
+                "error   firewall.effective:local:RemoteDesktop-UserMode-In-TCP: rule `RemoteDesktop-UserMode-In-TCP` (local store, remote addresses any) lets RDP in from 0.0.0.0-10.19.255.255,10.21.0.0-192.168.9.255,192.168.11.0-255.255.255.255,any IPv6 on Domain; from any on Private, outside `firewall.allowFrom`",
+                "error   firewall.effective:local:RemoteDesktop-UserMode-In-UDP: rule `RemoteDesktop-UserMode-In-UDP` (local store, remote addresses any)",
+                "error   firewall.effective:local:{6F2A1B9E-0C1D-4E55-9A7B-3C2D1E0F9A88}: rule `{6F2A1B9E-0C1D-4E55-9A7B-3C2D1E0F9A88}` (local store, remote addresses 198.51.100.0/24,2001:db8:77::/48) lets RDP in from 198.51.100.0/24,2001:db8:77::/48 on Domain, outside `firewall.allowFrom`",
+                "error   firewall:rdpgen-tier1-servers-TCP-In-Block-Outside: the block rule `rdpgen-tier1-servers-TCP-In-Block-Outside` is missing: other allow rules can widen the policy's scope\n",
             ],
         ),
         (
@@ -122,14 +135,14 @@ fn golden_reports_in_every_format() {
 fn machine_formats_are_well_formed() {
     let (_, json, _) = diff(&["--format", "json", "examples/hosts"]);
     let v: Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["summary"]["hosts"], 6);
+    assert_eq!(v["summary"]["hosts"], 7);
     assert_eq!(v["summary"]["compliant"], 3);
-    assert_eq!(v["summary"]["drifted"], 3);
+    assert_eq!(v["summary"]["drifted"], 4);
     let (_, sarif, _) = diff(&["--format", "sarif", "examples/hosts"]);
     let v: Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(v["version"], "2.1.0");
     let results = v["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 12);
+    assert_eq!(results.len(), 19);
     let rules: Vec<&str> = v["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap()
@@ -154,7 +167,7 @@ fn machine_formats_are_well_formed() {
             _ => {}
         }
     }
-    assert_eq!((suites, failures), (6, 12));
+    assert_eq!((suites, failures), (7, 19));
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
