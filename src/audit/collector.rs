@@ -24,6 +24,20 @@ pub fn registry_keys() -> Vec<String> {
     out.extend(keys::tls_server_keys());
     out.push(keys::TERMINAL_SERVER.to_string());
     out.push(keys::FWPOL_RULES.to_string());
+    // The firewall's own settings, policy and local, for the effective-firewall evaluation.
+    out.push(keys::FWPOL.to_string());
+    for profile in ["DomainProfile", "PrivateProfile", "PublicProfile"] {
+        out.push(format!("{}\\{profile}", keys::FWPOL));
+    }
+    for profile in ["DomainProfile", "StandardProfile"] {
+        out.push(format!(
+            "{}\\{profile}\\Services\\RemoteDesktop",
+            keys::FWPOL
+        ));
+    }
+    for profile in ["DomainProfile", "StandardProfile", "PublicProfile"] {
+        out.push(format!("{}\\{profile}", keys::FWLOCAL));
+    }
     out.sort_by_key(|k| k.to_ascii_lowercase());
     out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     out

@@ -4,6 +4,7 @@ mod build;
 mod diff;
 mod dsc;
 mod explain;
+mod firewall;
 mod gpo;
 mod hardening;
 mod model;
