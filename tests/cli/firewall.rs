@@ -452,3 +452,151 @@ fn dsc3_rules_keep_the_scope_as_local_rules() {
     }
     check(&host, e, "rdp.dsc.yaml", false);
 }
+
+// ---------------------------------------------------------------------------------------
+// `rdpgen diff`: the effective firewall of a snapshot
+
+/// tier1-compliant.json with its firewall section and firewall registry values changed.
+fn host_with(edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let text = std::fs::read_to_string(repo().join("examples/hosts/tier1-compliant.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edit(&mut v);
+    let path = scratch("firewall-host").join("host.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    path
+}
+
+fn diff(policy: &Path, host: &Path) -> (i32, String) {
+    let (code, stdout, stderr) = run(rdpgen()
+        .args(["diff", "--color", "never"])
+        .arg(policy)
+        .arg(host));
+    (code, format!("{stdout}{stderr}"))
+}
+
+fn tier1() -> PathBuf {
+    repo().join("examples/tier1.yaml")
+}
+
+fn drop_registry(v: &mut serde_json::Value, name_contains: &str) {
+    v["registry"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| !r["name"].as_str().unwrap().contains(name_contains));
+}
+
+fn push_rule(v: &mut serde_json::Value, rule: serde_json::Value) {
+    v["firewall"]["rules"].as_array_mut().unwrap().push(rule);
+}
+
+#[test]
+fn diff_names_each_rule_that_widens_the_scope_and_not_the_neutralised_or_disabled_ones() {
+    // The block rules are in place: the built-in rules are neutralised, and a disabled rule
+    // from anywhere is no finding either.
+    let host = host_with(|v| {
+        push_rule(
+            v,
+            serde_json::json!({"name": "old-rdp", "enabled": false, "direction": "Inbound",
+                "action": "Allow", "protocol": "TCP", "localPorts": ["3389"],
+                "remoteAddresses": ["Any"], "profiles": ["Any"], "policyStore": "Local"}),
+        );
+    });
+    let (code, out) = diff(&tier1(), &host);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("compliant RDS-T1-01: 46 checks passed"),
+        "{out}"
+    );
+    // Without the block rules (what rdpgen wrote before), each widening rule is named with its
+    // store and remote addresses; Public is not named: the policy's AllowLocalPolicyMerge 0
+    // drops local rules there.
+    let host = host_with(|v| drop_registry(v, "-Block-"));
+    let (code, out) = diff(&tier1(), &host);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(
+        "error   firewall.effective:local:RemoteDesktop-UserMode-In-TCP: rule `RemoteDesktop-UserMode-In-TCP` (local store, remote addresses any) lets RDP in from 0.0.0.0-10.19.255.255,10.21.0.0-192.168.9.255,192.168.11.0-255.255.255.255,any IPv6 on Domain; from any on Private, outside `firewall.allowFrom`\n          at local store rule RemoteDesktop-UserMode-In-TCP (the collector's rule list); fix with `firewall.allowFrom`"
+    ), "{out}");
+    assert!(!out.contains("old-rdp"), "{out}");
+}
+
+#[test]
+fn diff_sees_profiles_merge_default_action_and_the_legacy_policy() {
+    // Local rules merged on Public too (no AllowLocalPolicyMerge 0), firewall off on Private,
+    // the legacy WF_RemoteDesktop policy for Domain with `*`.
+    let host = host_with(|v| {
+        drop_registry(v, "-Block-");
+        for p in v["firewall"]["profiles"].as_array_mut().unwrap() {
+            p["allowLocalPolicyMerge"] = serde_json::Value::Null;
+            // Off locally; the policy leaves it unconfigured, so the local value counts.
+            if p["profile"] == "Private" {
+                p["enableFirewall"] = if p["store"] == "PersistentStore" {
+                    false.into()
+                } else {
+                    serde_json::Value::Null
+                };
+            }
+        }
+        v["registry"].as_array_mut().unwrap().extend([
+            serde_json::json!({"key": r"HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall\DomainProfile\Services\RemoteDesktop", "name": "Enabled", "type": "REG_DWORD", "data": 1}),
+            serde_json::json!({"key": r"HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall\DomainProfile\Services\RemoteDesktop", "name": "RemoteAddresses", "type": "REG_SZ", "data": "*"}),
+        ]);
+        v["firewall"]["rules"] = serde_json::json!([]);
+    });
+    let (code, out) = diff(&tier1(), &host);
+    assert_eq!(code, 1, "{out}");
+    for needle in [
+        "error   firewall.effective:profile:Private: the firewall is off on the Private profile, so RDP is admitted from any address there (any outside the policy's scope); no rule can restrict it",
+        "error   firewall.effective:policy:WF_RemoteDesktop (DomainProfile): rule `WF_RemoteDesktop (DomainProfile)` (Group Policy store, remote addresses any) lets RDP in from 0.0.0.0-10.19.255.255,10.21.0.0-192.168.9.255,192.168.11.0-255.255.255.255,any IPv6 on Domain, outside `firewall.allowFrom`",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in\n{out}");
+    }
+    // Default inbound Allow on Public (in the policy key) admits everything no block rule stops.
+    let host = host_with(|v| {
+        drop_registry(v, "-Block-Profiles");
+        v["registry"].as_array_mut().unwrap().push(serde_json::json!({"key": r"HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall\PublicProfile", "name": "DefaultInboundAction", "type": "REG_DWORD", "data": 0}));
+    });
+    let (code, out) = diff(&tier1(), &host);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error   firewall.effective:default:Public: the Public profile admits unmatched inbound traffic (DefaultInboundAction = Allow), so RDP gets in from 10.20.0.0/16,192.168.10.0/24, outside the policy's scope"), "{out}");
+}
+
+#[test]
+fn diff_reports_rdp_dropped_on_a_chosen_profile_as_a_0x904_cause() {
+    // A block rule from elsewhere covers 10.0.0.0/8 on Domain: the admins are locked out.
+    let host = host_with(|v| {
+        push_rule(
+            v,
+            serde_json::json!({"name": "quarantine", "enabled": true, "direction": "Inbound",
+                "action": "Block", "protocol": "Any", "localPorts": ["Any"],
+                "remoteAddresses": ["10.0.0.0/255.0.0.0"], "profiles": ["Domain"],
+                "policyStore": "GroupPolicy"}),
+        );
+    });
+    let (code, out) = diff(&tier1(), &host);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error   firewall.effective:reachable:Domain: RDP from `firewall.allowFrom` does not get through on the Domain profile: 10.20.0.0/16 (a block rule drops it) [0x904/0x7 cause C5]"), "{out}");
+}
+
+#[test]
+fn diff_with_keep_warns_and_without_local_rules_assumes_windows_defaults() {
+    let keep = scratch_policy(
+        "rdpgen: 1\nname: keep\nfirewall:\n  profiles: [domain]\n  allowFrom: [10.20.0.0/16]\n  builtinRules: keep\n",
+    );
+    let host = host_with(|_| {});
+    let (_, out) = diff(&keep, &host);
+    assert!(out.contains("warning firewall.effective:local:RemoteDesktop-UserMode-In-TCP: rule `RemoteDesktop-UserMode-In-TCP` (local store, remote addresses any) lets RDP in"), "{out}");
+    // A Registry.pol alone: the GPO's rules are known, local rules are not; Windows' built-in
+    // rules are assumed, and the GPO's block rules neutralise them.
+    let out_dir = build(&tier1(), &["pol"]);
+    let pol = out_dir.join("tier1-servers/pol/Machine/Registry.pol");
+    let (_, out) = diff(&tier1(), &pol);
+    assert!(!out.contains("firewall.effective:"), "{out}");
+    let (_, out, _) = run(rdpgen()
+        .args(["diff", "--color", "never", "--verbose"])
+        .arg(tier1())
+        .arg(&pol));
+    assert!(
+        out.contains("Windows' built-in Remote Desktop rules assumed enabled"),
+        "{out}"
+    );
+}
