@@ -313,7 +313,10 @@ const EXAMPLES: [Expect; 4] = [
 ];
 
 fn check(host: &Host, e: &Expect, what: &str, outside_admitted_on_chosen: bool) {
-    for profile in 0..3 {
+    let names: Vec<&str> = host.rules.iter().map(|r| r.name.as_str()).collect();
+    let what = format!("{what} (rules {})", names.join(","));
+    let what = what.as_str();
+    for (profile, profile_name) in PROFILES.iter().enumerate() {
         let chosen = e.chosen.contains(&profile);
         for &protocol in e.protocols {
             for a in e.inside {
@@ -321,9 +324,8 @@ fn check(host: &Host, e: &Expect, what: &str, outside_admitted_on_chosen: bool) 
                 assert_eq!(
                     host.admits(profile, protocol, e.port, addr),
                     chosen,
-                    "{what} {}: {a} over {protocol} on {}",
+                    "{what} {}: {a} over {protocol} on {profile_name}",
                     e.name,
-                    PROFILES[profile]
                 );
             }
             for a in e.outside.iter().chain(&OUTSIDE_ALWAYS) {
@@ -331,9 +333,8 @@ fn check(host: &Host, e: &Expect, what: &str, outside_admitted_on_chosen: bool) 
                 assert_eq!(
                     host.admits(profile, protocol, e.port, addr),
                     chosen && outside_admitted_on_chosen,
-                    "{what} {}: {a} over {protocol} on {}",
+                    "{what} {}: {a} over {protocol} on {profile_name}",
                     e.name,
-                    PROFILES[profile]
                 );
             }
             // A protocol the policy does not use stays closed everywhere (no rule of rdpgen's
