@@ -546,6 +546,8 @@ pub struct HostFirewall {
     /// The host file shows the Group Policy store's rules (the policy `FirewallRules` key, or
     /// the collector's rule list); without them nothing can be decided.
     pub policy_rules_known: bool,
+    /// What the host's inputs cover, for the "not verified" reason.
+    pub evidence: String,
 }
 
 const POLICY_PROFILE_KEYS: [&str; 3] = ["DomainProfile", "PrivateProfile", "PublicProfile"];
@@ -591,14 +593,14 @@ pub fn builtin_rules() -> Vec<HostRule> {
 }
 
 fn local_rules_known(host: &HostState) -> bool {
-    if host.firewall.is_some() {
-        return true;
-    }
-    let key = keys::FWLOCAL_RULES.to_ascii_lowercase();
-    match &host.captured_keys {
-        Some(captured) => captured.contains(&(super::snapshot::HiveId::LocalMachine, key)),
-        None => host.registry.keys().any(|p| p.key == key),
-    }
+    // The collector's rule list covers every store; a `.reg` export of the local rules key
+    // shows that store. Nothing else reads local rules.
+    host.firewall.is_some()
+        || host.evidence.firewall
+        || host.evidence.keys.contains(&(
+            super::snapshot::HiveId::LocalMachine,
+            keys::FWLOCAL_RULES.to_ascii_lowercase(),
+        ))
 }
 
 /// Reads the host's firewall state from every source it holds.
@@ -730,6 +732,7 @@ pub fn host_firewall(host: &HostState) -> HostFirewall {
         profiles,
         assumed_builtin,
         policy_rules_known,
+        evidence: host.evidence.describe(),
     }
 }
 
@@ -783,10 +786,13 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
             location: "effective inbound rules for the RDP port".into(),
             desired,
             actual: "not collected".into(),
-            outcome: Outcome::NotCollected,
+            outcome: Outcome::NotVerified,
             severity: FindingSeverity::Warning,
             cause: None,
-            message: "the host file holds neither the Group Policy firewall rules nor the collector's rule list, so what Windows Firewall admits cannot be decided".into(),
+            message: format!(
+                "the inputs hold neither the Group Policy firewall rules nor the collector's rule list, so what Windows Firewall admits cannot be decided (they cover {})",
+                fw.evidence
+            ),
         }];
     }
     let allow_from = AddressSet::of_model(&scope.allow_from);

@@ -505,7 +505,7 @@ fn diff_names_each_rule_that_widens_the_scope_and_not_the_neutralised_or_disable
     let (code, out) = diff(&tier1(), &host);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("compliant RDS-T1-01: 46 checks passed"),
+        out.contains("compliant RDS-T1-01: 52 checks passed, all verified"),
         "{out}"
     );
     // Without the block rules (what rdpgen wrote before), each widening rule is named with its
@@ -515,7 +515,7 @@ fn diff_names_each_rule_that_widens_the_scope_and_not_the_neutralised_or_disable
     let (code, out) = diff(&tier1(), &host);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains(
-        "error   firewall.effective:local:RemoteDesktop-UserMode-In-TCP: rule `RemoteDesktop-UserMode-In-TCP` (local store, remote addresses any) lets RDP in from 0.0.0.0-10.19.255.255,10.21.0.0-192.168.9.255,192.168.11.0-255.255.255.255,any IPv6 on Domain; from any on Private, outside `firewall.allowFrom`\n          at local store rule RemoteDesktop-UserMode-In-TCP (the collector's rule list); fix with `firewall.allowFrom`"
+        "error   firewall.effective:local:RemoteDesktop-UserMode-In-TCP: rule `RemoteDesktop-UserMode-In-TCP` (local store, remote addresses any) lets RDP in from 0.0.0.0-10.19.255.255,10.21.0.0-192.168.9.255,192.168.11.0-255.255.255.255,any IPv6 on Domain; from any on Private, outside `firewall.allowFrom`\n          at local store rule RemoteDesktop-UserMode-In-TCP (the collector's rule list)\n          fix: deploy this policy's firewall rules (GPO, `reg/apply.reg` or DSC), or remove or narrow the rule named"
     ), "{out}");
     assert!(!out.contains("old-rdp"), "{out}");
 }
