@@ -198,8 +198,35 @@ fn gaps<T: Ord + Copy>(
     out
 }
 
-/// The IPv4 and IPv6 addresses that `addresses` does not cover, as ranges (a single address
-/// as a /32 or /128), IPv4 first. `None` when the complement cannot be written: the list holds
+/// The fewest aligned subnets that cover `[a, b]` exactly, in an address space `width` bits
+/// wide, none wider than half the space (a /0 is written as two /1s: every reader of rule
+/// strings knows a subnet, not all know a zero-length prefix).
+fn cidr_blocks(mut a: u128, b: u128, width: u32) -> Vec<(u128, u8)> {
+    let mut out = Vec::new();
+    loop {
+        let align = if a == 0 {
+            width
+        } else {
+            a.trailing_zeros().min(width)
+        };
+        let span = b - a;
+        let fit = match span.checked_add(1) {
+            Some(size) => 127 - size.leading_zeros(),
+            None => 128,
+        };
+        let bits = align.min(fit).min(width - 1);
+        out.push((a, u8::try_from(width - bits).unwrap_or(0)));
+        let end = a + ((1u128 << bits) - 1);
+        if end >= b {
+            break;
+        }
+        a = end + 1;
+    }
+    out
+}
+
+/// The IPv4 and IPv6 addresses that `addresses` does not cover, as the fewest subnets (a
+/// single address as a /32 or /128), IPv4 first, each family in address order. `None` when the complement cannot be written: the list holds
 /// `local-subnet`, whose extent only the host knows. Empty when the list covers everything
 /// (or holds `any`).
 #[must_use]
@@ -229,17 +256,12 @@ pub fn complement(addresses: &[FirewallAddress]) -> Option<Vec<FirewallAddress>>
         |x: u32| x.checked_add(1),
         |x: u32| x.checked_sub(1),
     ) {
-        out.push(if a == b {
-            FirewallAddress::V4 {
-                network: Ipv4Addr::from(a),
-                prefix: 32,
-            }
-        } else {
-            FirewallAddress::V4Range {
-                first: Ipv4Addr::from(a),
-                last: Ipv4Addr::from(b),
-            }
-        });
+        for (start, prefix) in cidr_blocks(u128::from(a), u128::from(b), 32) {
+            out.push(FirewallAddress::V4 {
+                network: Ipv4Addr::from(u32::try_from(start).unwrap_or(u32::MAX)),
+                prefix,
+            });
+        }
     }
     let v6_merged = merge(v6, |x: u128| x.checked_add(1));
     for (a, b) in gaps(
@@ -249,17 +271,12 @@ pub fn complement(addresses: &[FirewallAddress]) -> Option<Vec<FirewallAddress>>
         |x: u128| x.checked_add(1),
         |x: u128| x.checked_sub(1),
     ) {
-        out.push(if a == b {
-            FirewallAddress::V6 {
-                network: Ipv6Addr::from(a),
-                prefix: 128,
-            }
-        } else {
-            FirewallAddress::V6Range {
-                first: Ipv6Addr::from(a),
-                last: Ipv6Addr::from(b),
-            }
-        });
+        for (start, prefix) in cidr_blocks(a, b, 128) {
+            out.push(FirewallAddress::V6 {
+                network: Ipv6Addr::from(start),
+                prefix,
+            });
+        }
     }
     Some(out)
 }
@@ -284,28 +301,111 @@ mod tests {
         assert_eq!(
             texts(&c),
             [
-                "0.0.0.0-10.19.255.255",
-                "10.21.0.0-192.168.9.255",
-                "192.168.11.0-255.255.255.255",
-                "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+                "0.0.0.0/5",
+                "8.0.0.0/7",
+                "10.0.0.0/12",
+                "10.16.0.0/14",
+                "10.21.0.0/16",
+                "10.22.0.0/15",
+                "10.24.0.0/13",
+                "10.32.0.0/11",
+                "10.64.0.0/10",
+                "10.128.0.0/9",
+                "11.0.0.0/8",
+                "12.0.0.0/6",
+                "16.0.0.0/4",
+                "32.0.0.0/3",
+                "64.0.0.0/2",
+                "128.0.0.0/2",
+                "192.0.0.0/9",
+                "192.128.0.0/11",
+                "192.160.0.0/13",
+                "192.168.0.0/21",
+                "192.168.8.0/23",
+                "192.168.11.0/24",
+                "192.168.12.0/22",
+                "192.168.16.0/20",
+                "192.168.32.0/19",
+                "192.168.64.0/18",
+                "192.168.128.0/17",
+                "192.169.0.0/16",
+                "192.170.0.0/15",
+                "192.172.0.0/14",
+                "192.176.0.0/12",
+                "192.192.0.0/10",
+                "193.0.0.0/8",
+                "194.0.0.0/7",
+                "196.0.0.0/6",
+                "200.0.0.0/5",
+                "208.0.0.0/4",
+                "224.0.0.0/3",
+                "::/1",
+                "8000::/1",
             ]
         );
         // Adjacent and overlapping entries merge; the edges of the space have no gap.
         let c = complement(&addrs(&["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2", "::/0"])).unwrap();
         assert!(c.is_empty(), "{c:?}");
         let c = complement(&addrs(&["0.0.0.1", "255.255.255.254", "2001:db8::/32"])).unwrap();
-        assert_eq!(
-            texts(&c),
-            [
-                "0.0.0.0",
-                "0.0.0.2-255.255.255.253",
-                "255.255.255.255",
-                "::-2001:db7:ffff:ffff:ffff:ffff:ffff:ffff",
-                "2001:db9::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-            ]
-        );
+        assert_eq!(texts(&c).first().map(String::as_str), Some("0.0.0.0"));
+        assert!(texts(&c).contains(&"0.0.0.2/31".to_string()));
+        assert!(texts(&c).contains(&"255.255.255.255".to_string()));
+        assert!(texts(&c).contains(&"2001:db9::/32".to_string()));
+        assert!(!texts(&c).contains(&"2001:db8::/32".to_string()));
+        // An IPv6-only scope blocks all of IPv4, as two halves.
+        let c = complement(&addrs(&["fd00::/8"])).unwrap();
+        assert_eq!(texts(&c)[..2], ["0.0.0.0/1", "128.0.0.0/1"]);
         assert_eq!(complement(&addrs(&["any"])), Some(Vec::new()));
         assert_eq!(complement(&addrs(&["10.0.0.0/8", "local-subnet"])), None);
+    }
+
+    #[test]
+    fn the_complement_and_the_scope_partition_the_address_space() {
+        // Every probe is in exactly one of the scope and its complement.
+        let scope = addrs(&[
+            "10.20.0.0/16",
+            "192.168.10.0/24",
+            "203.0.113.7",
+            "2001:db8::/48",
+        ]);
+        let c = complement(&scope).unwrap();
+        let contains = |list: &[FirewallAddress], ip: std::net::IpAddr| {
+            list.iter()
+                .filter(|a| match (**a, ip) {
+                    (FirewallAddress::V4 { network, prefix }, std::net::IpAddr::V4(x)) => {
+                        let (lo, hi) = v4_bounds(network, prefix);
+                        (lo..=hi).contains(&u32::from(x))
+                    }
+                    (FirewallAddress::V6 { network, prefix }, std::net::IpAddr::V6(x)) => {
+                        let (lo, hi) = v6_bounds(network, prefix);
+                        (lo..=hi).contains(&u128::from(x))
+                    }
+                    _ => false,
+                })
+                .count()
+        };
+        for probe in [
+            "0.0.0.0",
+            "10.19.255.255",
+            "10.20.0.0",
+            "10.20.255.255",
+            "10.21.0.0",
+            "192.168.9.255",
+            "192.168.10.0",
+            "192.168.11.0",
+            "203.0.113.6",
+            "203.0.113.7",
+            "203.0.113.8",
+            "255.255.255.255",
+            "::",
+            "2001:db7:ffff::1",
+            "2001:db8::1",
+            "2001:db8:1::",
+            "ffff::1",
+        ] {
+            let ip: std::net::IpAddr = probe.parse().unwrap();
+            assert_eq!(contains(&scope, ip) + contains(&c, ip), 1, "{probe}");
+        }
     }
 
     fn norm(s: &str) -> (String, bool) {

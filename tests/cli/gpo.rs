@@ -505,10 +505,16 @@ fn firewall_rules_land_in_the_gpo_registry_pol() {
         "{allow}"
     );
     let outside = text("rdpgen-dmz-jump-TCP-In-Block-Outside");
-    assert!(
-        outside.contains("|Action=Block|Active=TRUE|Dir=In|Protocol=6|LPort=53389|RA4=0.0.0.0-203.0.113.9|RA4=203.0.113.12-255.255.255.255|RA6=::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff|Name=rdpgen-dmz-jump-TCP-In-Block-Outside|"),
-        "{outside}"
-    );
+    // Every other address as subnets in mask form: around .10 and .11 the /31 below and the
+    // /30 above; all of IPv6 as two halves.
+    for needle in [
+        "|Action=Block|Active=TRUE|Dir=In|Protocol=6|LPort=53389|RA4=0.0.0.0/128.0.0.0|RA4=128.0.0.0/192.0.0.0|",
+        "|RA4=203.0.113.8/255.255.255.254|RA4=203.0.113.12/255.255.255.252|",
+        "|RA4=224.0.0.0/224.0.0.0|RA6=::/1|RA6=8000::/1|Name=rdpgen-dmz-jump-TCP-In-Block-Outside|",
+    ] {
+        assert!(outside.contains(needle), "{needle} in {outside}");
+    }
+    assert!(!outside.contains("RA4=203.0.113.10"), "{outside}");
     let profiles = text("rdpgen-dmz-jump-TCP-In-Block-Profiles");
     assert!(
         profiles.contains(

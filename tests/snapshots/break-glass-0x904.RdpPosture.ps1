@@ -215,7 +215,7 @@ Configuration RdpPosture {
             Action        = 'Block'
             Protocol      = 'TCP'
             LocalPort     = @('3389')
-            RemoteAddress = @('0.0.0.0-9.255.255.255', '11.0.0.0-255.255.255.255', '::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff')
+            RemoteAddress = @('0.0.0.0/5', '8.0.0.0/7', '11.0.0.0/8', '12.0.0.0/6', '16.0.0.0/4', '32.0.0.0/3', '64.0.0.0/2', '128.0.0.0/1', '::/1', '8000::/1')
             Profile       = @('Any')
         }
 
