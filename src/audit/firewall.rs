@@ -374,6 +374,9 @@ impl Store {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostRule {
     pub name: String,
+    /// The display name, when it says something the name does not (not an `@dll,-id`
+    /// resource string, not the name again).
+    pub display_name: Option<String>,
     pub store: Store,
     pub enabled: bool,
     pub inbound: bool,
@@ -465,12 +468,25 @@ fn matches_rdp_program(program: Option<&str>, service: Option<&str>) -> bool {
     program_ok && service_ok
 }
 
+fn display(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty() && !t.starts_with('@')).then(|| t.to_string())
+}
+
 impl HostRule {
     /// A rule string of a `FirewallRules` key.
     #[must_use]
     pub fn of_rule_string(name: &str, store: Store, r: &RuleString, origin: String) -> Self {
+        // Registry value names reach the audit lower-cased; a `Name=` equal to the value name
+        // gives back its spelling (rdpgen's rules have Name = id).
+        let (name, display_name) = match r.name.as_deref() {
+            Some(d) if d.eq_ignore_ascii_case(name) => (d.to_string(), None),
+            Some(d) => (name.to_string(), display(d)),
+            None => (name.to_string(), None),
+        };
         Self {
-            name: name.to_string(),
+            name,
+            display_name,
             store,
             enabled: r.active.unwrap_or(true),
             inbound: r
@@ -499,6 +515,11 @@ impl HostRule {
         };
         Self {
             name: r.name.clone(),
+            display_name: r
+                .display_name
+                .as_deref()
+                .filter(|d| !d.eq_ignore_ascii_case(&r.name))
+                .and_then(display),
             store,
             enabled: r.enabled,
             inbound: r.direction.eq_ignore_ascii_case("Inbound"),
@@ -578,6 +599,7 @@ pub fn builtin_rules() -> Vec<HostRule> {
         .into_iter()
         .map(|(name, protocol)| HostRule {
             name: name.into(),
+            display_name: None,
             store: Store::Local,
             enabled: true,
             inbound: true,
@@ -640,6 +662,7 @@ pub fn host_firewall(host: &HostState) -> HostFirewall {
             let remote = string(host, &key, "RemoteAddresses").unwrap_or_else(|| "*".into());
             rules.push(HostRule {
                 name: format!("WF_RemoteDesktop ({profile_key})"),
+                display_name: None,
                 store: Store::GroupPolicy,
                 enabled: true,
                 inbound: true,
@@ -669,7 +692,10 @@ pub fn host_firewall(host: &HostState) -> HostFirewall {
                 "",
             ))
             .is_ok();
-    let assumed_builtin = !local_rules_known(host);
+    // Local rules seen in the registry (a `.reg` export or snapshot of the local rules key)
+    // count as knowledge of that store too.
+    let assumed_builtin =
+        !local_rules_known(host) && !rules.iter().any(|r| r.store == Store::Local);
     if assumed_builtin {
         rules.extend(builtin_rules());
     }
@@ -955,8 +981,13 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
             .map(|(a, ps)| format!("from {a} on {}", ps.join(",")))
             .collect::<Vec<_>>()
             .join("; ");
+        let shown = rule
+            .display_name
+            .as_deref()
+            .map(|d| format!("\"{d}\", "))
+            .unwrap_or_default();
         let mut message = format!(
-            "rule `{}` ({store}, remote addresses {}) lets RDP in {admitted}",
+            "rule `{}` ({shown}{store}, remote addresses {}) lets RDP in {admitted}",
             rule.name, rule.remote,
         );
         if w.profile_only {
@@ -1070,6 +1101,78 @@ mod tests {
         assert_eq!(
             set(&["203.0.113.10/255.255.255.255"]).to_string(),
             "203.0.113.10"
+        );
+    }
+
+    fn scope() -> FirewallScope {
+        FirewallScope {
+            profiles: vec![FirewallProfile::Domain],
+            allow_from: vec![FirewallAddress::parse("10.0.0.0/8").unwrap().address],
+            port: 3389,
+            protocols: vec![Protocol::Tcp],
+            enforced: true,
+            unenforceable_addresses: false,
+        }
+    }
+
+    fn host(values: &[(&str, &str, &str)]) -> HostState {
+        let mut h = HostState::default();
+        h.evidence.all_registry = true;
+        for (key, name, text) in values {
+            h.registry.insert(
+                super::super::snapshot::RegistryPath::new(Hive::LocalMachine, key, name),
+                RegistryValue::Sz((*text).to_string()),
+            );
+        }
+        h
+    }
+
+    const ALLOW: &str = "v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Domain|LPort=3389|RA4=10.0.0.0/255.0.0.0|";
+
+    #[test]
+    fn local_rules_in_the_registry_replace_the_assumed_built_ins() {
+        // No rule list and no local rules: Windows' built-ins are assumed, and they widen.
+        let fw = host_firewall(&host(&[(keys::FWPOL_RULES, "allow", ALLOW)]));
+        assert!(fw.assumed_builtin);
+        let ids: Vec<String> = evaluate(&scope(), &fw).into_iter().map(|f| f.id).collect();
+        assert_eq!(
+            ids,
+            ["firewall.effective:local:RemoteDesktop-UserMode-In-TCP",]
+        );
+        // The local store's own values say the built-in TCP rule is disabled: no finding.
+        let fw = host_firewall(&host(&[
+            (keys::FWPOL_RULES, "allow", ALLOW),
+            (
+                keys::FWLOCAL_RULES,
+                "RemoteDesktop-UserMode-In-TCP",
+                "v2.33|Action=Allow|Active=FALSE|Dir=In|Protocol=6|LPort=3389|App=%SystemRoot%\\system32\\svchost.exe|Svc=termservice|",
+            ),
+        ]));
+        assert!(!fw.assumed_builtin);
+        let findings = evaluate(&scope(), &fw);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].outcome, Outcome::Pass);
+        // A GPO rule from elsewhere that opens the port to the world is named, in its store.
+        let fw = host_firewall(&host(&[
+            (keys::FWPOL_RULES, "allow", ALLOW),
+            (
+                keys::FWPOL_RULES,
+                "OpenRDP",
+                "v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=3389|Name=Open RDP|",
+            ),
+            (
+                keys::FWLOCAL_RULES,
+                "x",
+                "v2.10|Action=Allow|Active=FALSE|Dir=In|",
+            ),
+        ]));
+        let f = evaluate(&scope(), &fw);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].id, "firewall.effective:policy:openrdp");
+        assert_eq!(f[0].outcome, Outcome::Fail);
+        assert_eq!(
+            f[0].message,
+            "rule `openrdp` (\"Open RDP\", Group Policy store, remote addresses any) lets RDP in from 0.0.0.0-9.255.255.255,11.0.0.0-255.255.255.255,any IPv6 on Domain; from any on Private,Public, outside `firewall.allowFrom`"
         );
     }
 

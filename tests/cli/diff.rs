@@ -81,9 +81,9 @@ fn each_example_host_gives_its_exit_code_and_findings() {
             "tier1-builtin-widens.json",
             1,
             &[
-                "error   firewall.effective:local:RemoteDesktop-UserMode-In-TCP: rule `RemoteDesktop-UserMode-In-TCP` (local store, remote addresses any) lets RDP in from 0.0.0.0-10.19.255.255,10.21.0.0-192.168.9.255,192.168.11.0-255.255.255.255,any IPv6 on Domain; from any on Private, outside `firewall.allowFrom`",
-                "error   firewall.effective:local:RemoteDesktop-UserMode-In-UDP: rule `RemoteDesktop-UserMode-In-UDP` (local store, remote addresses any)",
-                "error   firewall.effective:local:{6F2A1B9E-0C1D-4E55-9A7B-3C2D1E0F9A88}: rule `{6F2A1B9E-0C1D-4E55-9A7B-3C2D1E0F9A88}` (local store, remote addresses 198.51.100.0/24,2001:db8:77::/48) lets RDP in from 198.51.100.0/24,2001:db8:77::/48 on Domain, outside `firewall.allowFrom`",
+                "error   firewall.effective:local:RemoteDesktop-UserMode-In-TCP: rule `RemoteDesktop-UserMode-In-TCP` (\"Remote Desktop - User Mode (TCP-In)\", local store, remote addresses any) lets RDP in from 0.0.0.0-10.19.255.255,10.21.0.0-192.168.9.255,192.168.11.0-255.255.255.255,any IPv6 on Domain; from any on Private, outside `firewall.allowFrom`",
+                "error   firewall.effective:local:RemoteDesktop-UserMode-In-UDP: rule `RemoteDesktop-UserMode-In-UDP` (\"Remote Desktop - User Mode (UDP-In)\", local store, remote addresses any)",
+                "error   firewall.effective:local:{6F2A1B9E-0C1D-4E55-9A7B-3C2D1E0F9A88}: rule `{6F2A1B9E-0C1D-4E55-9A7B-3C2D1E0F9A88}` (\"Open RDP for vendor\", local store, remote addresses 198.51.100.0/24,2001:db8:77::/48) lets RDP in from 198.51.100.0/24,2001:db8:77::/48 on Domain, outside `firewall.allowFrom`",
                 "error   firewall:rdpgen-tier1-servers-TCP-In-Block-Outside: the block rule `rdpgen-tier1-servers-TCP-In-Block-Outside` is missing: other allow rules can widen the policy's scope\n",
             ],
         ),

@@ -515,7 +515,7 @@ fn diff_names_each_rule_that_widens_the_scope_and_not_the_neutralised_or_disable
     let (code, out) = diff(&tier1(), &host);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains(
-        "error   firewall.effective:local:RemoteDesktop-UserMode-In-TCP: rule `RemoteDesktop-UserMode-In-TCP` (local store, remote addresses any) lets RDP in from 0.0.0.0-10.19.255.255,10.21.0.0-192.168.9.255,192.168.11.0-255.255.255.255,any IPv6 on Domain; from any on Private, outside `firewall.allowFrom`\n          at local store rule RemoteDesktop-UserMode-In-TCP (the collector's rule list)\n          fix: deploy this policy's firewall rules (GPO, `reg/apply.reg` or DSC), or remove or narrow the rule named"
+        "error   firewall.effective:local:RemoteDesktop-UserMode-In-TCP: rule `RemoteDesktop-UserMode-In-TCP` (\"Remote Desktop - User Mode (TCP-In)\", local store, remote addresses any) lets RDP in from 0.0.0.0-10.19.255.255,10.21.0.0-192.168.9.255,192.168.11.0-255.255.255.255,any IPv6 on Domain; from any on Private, outside `firewall.allowFrom`\n          at local store rule RemoteDesktop-UserMode-In-TCP (the collector's rule list)\n          fix: deploy this policy's firewall rules (GPO, `reg/apply.reg` or DSC), or remove or narrow the rule named"
     ), "{out}");
     assert!(!out.contains("old-rdp"), "{out}");
 }
@@ -585,7 +585,7 @@ fn diff_with_keep_warns_and_without_local_rules_assumes_windows_defaults() {
     );
     let host = host_with(|_| {});
     let (_, out) = diff(&keep, &host);
-    assert!(out.contains("warning firewall.effective:local:RemoteDesktop-UserMode-In-TCP: rule `RemoteDesktop-UserMode-In-TCP` (local store, remote addresses any) lets RDP in"), "{out}");
+    assert!(out.contains("warning firewall.effective:local:RemoteDesktop-UserMode-In-TCP: rule `RemoteDesktop-UserMode-In-TCP` (\"Remote Desktop - User Mode (TCP-In)\", local store, remote addresses any) lets RDP in"), "{out}");
     // A Registry.pol alone: the GPO's rules are known, local rules are not; Windows' built-in
     // rules are assumed, and the GPO's block rules neutralise them.
     let out_dir = build(&tier1(), &["pol"]);
