@@ -192,6 +192,9 @@ pub struct HostReport {
     pub error: Option<String>,
     /// What the inputs were evidence of.
     pub evidence: String,
+    /// When the host's state was captured (collector snapshots), RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<String>,
     pub checks: Vec<Check>,
 }
 
@@ -204,6 +207,7 @@ impl HostReport {
             status: HostStatus::Unreadable,
             error: Some(error),
             evidence: "nothing".into(),
+            captured_at: None,
             checks: Vec::new(),
         }
     }
@@ -441,6 +445,7 @@ pub fn audit(model: &Model, host: &HostState) -> HostReport {
         status,
         error: None,
         evidence: host.evidence.describe(),
+        captured_at: host.captured_at.clone(),
         checks: a.checks,
     }
 }

@@ -9,6 +9,8 @@ pub mod report;
 pub mod snapshot;
 mod time;
 
+pub use time::format_rfc3339;
+
 pub use compare::{
     Area, Check, FindingSeverity, HostReport, HostStatus, Outcome, ValueSource, audit,
 };

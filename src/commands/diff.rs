@@ -9,7 +9,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 
 use rayon::prelude::*;
 
-use crate::audit::report::{Context, Html, Json, Junit, Report, Sarif, Summary, Text};
+use crate::audit::report::{Context, Csv, Html, Json, Junit, Report, Sarif, Summary, Text};
 use crate::audit::{HostInput, HostReport, HostState, HostStatus, audit, expand_inputs, read_host};
 use crate::cli::{DiffArgs, ReportFormat};
 use crate::diagnostic::render_text;
@@ -115,12 +115,15 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         ReportFormat::Sarif => Box::new(Sarif::default()),
         ReportFormat::Junit => Box::new(Junit),
         ReportFormat::Html => Box::new(Html::default()),
+        ReportFormat::Csv => Box::new(Csv),
     };
     let ctx = Context {
         policy_name: model.name.clone(),
+        policy_description: model.description.clone(),
         policy_file: args.policy.display().to_string(),
         policy_hash: model.policy_hash.clone(),
         version: env!("CARGO_PKG_VERSION"),
+        report_date: report_date(),
     };
     let progress = !args.no_progress && io::stderr().is_terminal();
     let total = inputs.len();
@@ -168,6 +171,19 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         eprintln!("{}", summary.line());
     }
     exit_status(&summary, args.allow_incomplete)
+}
+
+/// Now in UTC as RFC 3339, or `SOURCE_DATE_EPOCH` when set (reproducible reports).
+fn report_date() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+        });
+    crate::audit::format_rfc3339(secs)
 }
 
 /// The exit-status contract of `diff` (README, "Exit status").

@@ -8,6 +8,7 @@ mod firewall;
 mod gpo;
 mod hardening;
 mod model;
+mod reports;
 mod validate;
 mod verdicts;
 
