@@ -601,3 +601,46 @@ fn diff_with_keep_warns_and_without_local_rules_assumes_windows_defaults() {
         "{out}"
     );
 }
+
+#[test]
+fn policy_version_is_what_microsofts_baselines_write() {
+    // Every Server 2025 baseline GPO with firewall settings writes PolicyVersion 538 beside
+    // them, read here with rdpgen's Registry.pol reader; rdpgen writes the same.
+    let dir = repo().join("../shared/reference/baseline-gpos/Server2025");
+    if !dir.is_dir() {
+        eprintln!(
+            "\n!!!!!!!! SKIPPED policy_version_is_what_microsofts_baselines_write: {} is missing; \
+             clone the shared reference material beside the repository to run it !!!!!!!!\n",
+            dir.display()
+        );
+        return;
+    }
+    let mut versions = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let pol = entry
+            .unwrap()
+            .path()
+            .join("DomainSysvol/GPO/Machine/registry.pol");
+        let Ok(bytes) = std::fs::read(&pol) else {
+            continue;
+        };
+        for e in registry_pol::read(&bytes).unwrap() {
+            if e.key.eq_ignore_ascii_case(rdpgen::catalog::keys::FWPOL)
+                && e.value_name == "PolicyVersion"
+            {
+                versions.push(e.value);
+            }
+        }
+    }
+    assert_eq!(
+        versions,
+        vec![RegistryValue::Dword(rdpgen::model::FIREWALL_POLICY_VERSION); 2],
+        "the Member Server and Domain Controller baselines"
+    );
+    let out = build(&repo().join("examples/tier1.yaml"), &["pol"]);
+    assert!(pol_values(&out, "tier1-servers").contains(&(
+        rdpgen::catalog::keys::FWPOL.to_string(),
+        "PolicyVersion".to_string(),
+        RegistryValue::Dword(538)
+    )));
+}
