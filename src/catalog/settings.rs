@@ -455,7 +455,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         field: "firewall.profiles",
         title: "Firewall profiles of the RDP allow rules",
-        explanation: "The network profiles on which rdpgen's Group Policy allow rules apply. A host whose network is categorised Public while rules exist only for Domain loses RDP; so does a profile where local rules are not merged and the GPO carries no RDP rule.",
+        explanation: "The network profiles on which rdpgen's Group Policy allow rules apply; on the other profiles rdpgen's `-Block-Profiles` rules block the RDP port from every address, whatever other rules allow (see `firewall.allowFrom`). A host whose network is categorised Public while rules exist only for Domain loses RDP; so does a profile where local rules are not merged and the GPO carries no RDP rule.",
         values: "list of domain | private | public",
         mapping: Mapping::Special,
         policy: None,
