@@ -8,7 +8,7 @@ pub mod firewall;
 pub mod report;
 pub mod snapshot;
 mod time;
-
+pub mod waiver;
 pub use time::format_rfc3339;
 
 pub use compare::{

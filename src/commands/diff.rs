@@ -10,7 +10,9 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use rayon::prelude::*;
 
 use crate::audit::report::{Context, Csv, Html, Json, Junit, Report, Sarif, Summary, Text};
-use crate::audit::{HostInput, HostReport, HostState, HostStatus, audit, expand_inputs, read_host};
+use crate::audit::{
+    HostInput, HostReport, HostState, HostStatus, audit, expand_inputs, read_host, waiver,
+};
 use crate::cli::{DiffArgs, ReportFormat};
 use crate::diagnostic::render_text;
 use crate::exit_status::ExitStatus;
@@ -128,16 +130,26 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     let progress = !args.no_progress && io::stderr().is_terminal();
     let total = inputs.len();
     let mut summary = Summary::default();
+    let today = waiver::today();
+    let mut used = vec![false; model.waivers.len()];
     let result = (|| -> io::Result<()> {
         report.begin(&mut sink, &ctx)?;
         for (n, chunk) in inputs.chunks(CHUNK).enumerate() {
-            let hosts: Vec<HostReport> = match &local {
+            let mut hosts: Vec<HostReport> = match &local {
                 Some(state) => vec![audit(&model, state)],
                 None => chunk
                     .par_iter()
                     .map(|input| audit_one(&model, input))
                     .collect(),
             };
+            for host in &mut hosts {
+                for (u, hit) in used
+                    .iter_mut()
+                    .zip(waiver::apply(host, &model.waivers, today))
+                {
+                    *u |= hit;
+                }
+            }
             for host in &hosts {
                 summary.add(host);
                 report.host(&mut sink, host)?;
@@ -169,6 +181,19 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     }
     if args.output.is_some() || args.format != ReportFormat::Text {
         eprintln!("{}", summary.line());
+    }
+    for (w, hit) in model.waivers.iter().zip(&used) {
+        if waiver::parse_day(&w.expires).is_some_and(|d| d < today) {
+            eprintln!(
+                "warning: the waiver for `{}` expired on {}; it no longer hides drift",
+                w.field, w.expires
+            );
+        } else if !hit {
+            eprintln!(
+                "warning: the waiver for `{}` matched no failing check on any host",
+                w.field
+            );
+        }
     }
     exit_status(&summary, args.allow_incomplete)
 }

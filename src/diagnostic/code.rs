@@ -117,6 +117,12 @@ codes! {
         "rdpgen keeps `firewall.allowFrom` by blocking RDP from every address outside it (Windows Firewall: block beats allow). `local-subnet` is whatever the host's interfaces are on, so it has no complement to block: on the chosen profiles, any other enabled allow rule for the RDP port — Windows' own RemoteDesktop-UserMode-In-TCP/UDP allows any address on every profile — still admits RDP from outside `allowFrom`. The profiles not chosen are still blocked. List the subnets instead of `local-subnet`, or disable the built-in rules on the host.";
     ScopeAdvisory = "RDP050", Warning, "the firewall scope is advisory",
         "With `firewall.builtinRules: keep` rdpgen adds its allow rules and touches nothing else. Windows allows a packet when any enabled allow rule matches, so other rules — Windows' own RemoteDesktop-UserMode-In-TCP/UDP allows any address on every profile — still admit RDP from outside `firewall.allowFrom` and on other profiles; `rdpgen diff` reports them as warnings. Use it only where another tool manages the host firewall.";
+    WaiverExpired = "RDP090", Warning, "a waiver has expired",
+        "The waiver's `expires` day has passed: `rdpgen diff` no longer hides the drift it covered. Fix the hosts, or renew the waiver with a new reason and date.";
+    WaiverMatchesNothing = "RDP091", Warning, "a waiver names nothing this policy checks",
+        "A waiver's `field` must be a field the policy sets (`certificate.allowSelfSigned`) or a `diff` check id (`tls.minVersion:TLS 1.0:Enabled`, `certificate.expiry`, `consistency.tls12`). A waiver for anything else can never apply.";
+    BadWaiver = "RDP092", Error, "a waiver is not valid",
+        "A waiver needs a `field`, a non-empty `reason` and an `expires` day written `YYYY-MM-DD`; host globs use `*` and `?` and cannot be empty.";
 }
 
 impl std::fmt::Display for Code {

@@ -299,3 +299,139 @@ fn the_html_report_names_the_policy_and_shows_every_host_without_paths() {
         "an absolute path leaked"
     );
 }
+
+fn waiver_policy(dir: &std::path::Path, expires: &str, hosts: &str) -> std::path::PathBuf {
+    let p = dir.join("waived.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "rdpgen: 1\nname: tier1-servers\nextends: [./tier1.yaml]\nwaivers:\n  - field: security.layer\n    hosts: [{hosts}]\n    reason: \"legacy thin clients until the Q1 refresh\"\n    expires: \"{expires}\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::copy(
+        crate::repo().join("examples/tier1.yaml"),
+        dir.join("tier1.yaml"),
+    )
+    .unwrap();
+    p
+}
+
+/// `diff` on RDS-T1-04, whose only finding is `security.layer`, at 2026-11-24.
+fn waived_diff(policy: &std::path::Path, format: &str) -> (i32, String, String) {
+    run(rdpgen()
+        .env("SOURCE_DATE_EPOCH", "1795514400")
+        .args(["diff", "--color", "never", "--format", format])
+        .arg(policy)
+        .arg(crate::repo().join("examples/hosts/tier1-policy-vs-local.json")))
+}
+
+#[test]
+fn a_live_waiver_turns_drift_into_waived_in_every_format() {
+    let dir = scratch("waiver-live");
+    let p = waiver_policy(&dir, "2026-12-31", "\"RDS-T1-*\"");
+    let (code, text, err) = waived_diff(&p, "text");
+    assert_eq!(code, 0, "{text}{err}");
+    assert!(text.contains("compliant RDS-T1-04"), "{text}");
+    assert!(text.contains("waived  security.layer"), "{text}");
+    assert!(text.contains("waived until 2026-12-31: legacy thin clients until the Q1 refresh"));
+    let (_, json, _) = waived_diff(&p, "json");
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let c = v["hosts"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "security.layer")
+        .unwrap()
+        .clone();
+    assert_eq!(c["outcome"], "waived");
+    let (_, sarif, _) = waived_diff(&p, "sarif");
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    let r = &v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "security.layer")
+        .unwrap()
+        .clone();
+    assert_eq!(r["suppressions"][0]["kind"], "external");
+    assert!(
+        r["suppressions"][0]["justification"]
+            .as_str()
+            .unwrap()
+            .contains("legacy thin clients")
+    );
+    let (_, junit, _) = waived_diff(&p, "junit");
+    assert!(junit.contains("name=\"security.layer\">\n      <skipped message=\"waived until 2026-12-31: legacy thin clients"), "{junit}");
+    let (_, csv, _) = waived_diff(&p, "csv");
+    assert!(
+        csv.lines().any(|l| l.contains(",security.layer,waived,")),
+        "{csv}"
+    );
+    let (_, html, _) = waived_diff(&p, "html");
+    assert!(html.contains("<h2>Waived</h2>"));
+    // validate is silent about a live waiver.
+    let (code, out, _) = run(rdpgen()
+        .env("SOURCE_DATE_EPOCH", "1795514400")
+        .arg("validate")
+        .arg(&p));
+    assert_eq!(code, 0);
+    assert!(out.contains("valid (0 errors, 0 warnings)"), "{out}");
+}
+
+#[test]
+fn an_expired_waiver_hides_nothing_and_is_a_warning() {
+    let dir = scratch("waiver-expired");
+    let p = waiver_policy(&dir, "2026-11-23", "\"*\"");
+    let (code, text, err) = waived_diff(&p, "text");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("error   security.layer"), "{text}");
+    assert!(
+        text.contains("the waiver until 2026-11-23 has expired"),
+        "{text}"
+    );
+    assert!(
+        err.contains("warning: the waiver for `security.layer` expired on 2026-11-23"),
+        "{err}"
+    );
+    let (code, out, _) = run(rdpgen()
+        .env("SOURCE_DATE_EPOCH", "1795514400")
+        .args(["validate", "--deny-warnings"])
+        .arg(&p));
+    assert_eq!(code, 1);
+    assert!(out.contains("warning[RDP090]"), "{out}");
+    assert!(
+        out.contains("the waiver for `security.layer` expired on 2026-11-23"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_waiver_that_matches_nothing_is_a_warning() {
+    let dir = scratch("waiver-nothing");
+    // The host list matches no host of the run.
+    let p = waiver_policy(&dir, "2026-12-31", "\"WEB-*\"");
+    let (code, _, err) = waived_diff(&p, "text");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(
+            "warning: the waiver for `security.layer` matched no failing check on any host"
+        ),
+        "{err}"
+    );
+    // A field the policy does not set, and a bad day: validate says so.
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "rdpgen: 1\nname: bad\nwaivers:\n  - field: security.nla\n    reason: x\n    expires: \"2027-02-30\"\n  - field: tls.minVersion\n    reason: \"  \"\n    expires: \"2027-01-01\"\n").unwrap();
+    let (code, out, _) = run(rdpgen()
+        .env("SOURCE_DATE_EPOCH", "1795514400")
+        .arg("validate")
+        .arg(&bad));
+    assert_eq!(code, 1, "{out}");
+    for needle in [
+        "error[RDP092]: waiver `expires: 2027-02-30` is not a day written YYYY-MM-DD",
+        "warning[RDP091]: the waiver's `security.nla` is neither a field this policy sets nor a `diff` check id",
+        "error[RDP092]: the waiver for `tls.minVersion` gives no reason",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in {out}");
+    }
+}

@@ -40,6 +40,7 @@ fn cell_class(c: Cell) -> (&'static str, &'static str) {
         Cell::Warning => ("warn", "warning"),
         Cell::Error => ("bad", "drift"),
         Cell::NotVerified => ("warn", "not verified"),
+        Cell::Waived => ("na", "waived"),
         Cell::NotChecked => ("na", "–"),
     }
 }
@@ -180,12 +181,16 @@ impl Report for Html {
                     (Outcome::Fail, FindingSeverity::Error) => ("bad", "drift"),
                     (Outcome::Fail, FindingSeverity::Warning) => ("warn", "warning"),
                     (Outcome::NotVerified, _) => ("na", "not verified"),
+                    (Outcome::Waived, _) => ("na", "waived"),
                 };
                 writeln!(
                     out,
                     "<tr><td><code>{}</code><br>{}</td><td class=\"{class}\">{text}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     xml_text(&c.id),
-                    xml_text(&c.message),
+                    xml_text(&match &c.waiver {
+                        Some(w) => format!("{} ({w})", c.message),
+                        None => c.message.clone(),
+                    }),
                     xml_text(&c.desired),
                     xml_text(&c.actual),
                     xml_text(&benchmarks(&c.field)),
@@ -205,10 +210,11 @@ impl Report for Html {
             .map_or_else(|| "no check ran".to_string(), |p| format!("{p}%"));
         writeln!(
             out,
-            "<p id=\"score\"><b>Score: {score}</b> of all checks passed ({} passed, {} failed, {} not verified).{}</p>",
+            "<p id=\"score\"><b>Score: {score}</b> of all checks passed ({} passed, {} failed, {} not verified, {} waived).{}</p>",
             s.passed,
             s.failed_errors + s.failed_warnings,
             s.unverified,
+            s.waived,
             s.captured
                 .as_ref()
                 .map(|(lo, hi)| if lo == hi {
@@ -258,6 +264,10 @@ impl Report for Html {
             out.write_all(b"<p>No findings.</p>")?;
         } else {
             findings_table(out, &s.findings, true)?;
+        }
+        if !s.waived_checks.is_empty() {
+            out.write_all(b"<h2>Waived</h2><p>Failures the policy accepts until its waivers expire; each host's detail gives the reason.</p>")?;
+            findings_table(out, &s.waived_checks, false)?;
         }
         if !s.not_verified.is_empty() {
             out.write_all(b"<h2>Not verified</h2><p>The hosts' inputs held no evidence for these checks; collect a full snapshot (<code>rdpgen collector</code>) to verify them.</p>")?;

@@ -40,6 +40,8 @@ pub enum Cell {
     /// No check of the host belongs to the area.
     NotChecked,
     Pass,
+    /// A failure accepted by a waiver.
+    Waived,
     /// Nothing failed, but something in the area could not be verified.
     NotVerified,
     Warning,
@@ -65,6 +67,9 @@ pub struct Summary {
     pub failed_errors: usize,
     pub failed_warnings: usize,
     pub unverified: usize,
+    pub waived: usize,
+    /// Hosts per waived check id.
+    pub waived_checks: BTreeMap<String, FindingCount>,
     /// Earliest and latest capture time of the hosts (RFC 3339 compares as text).
     pub captured: Option<(String, String)>,
 }
@@ -100,6 +105,7 @@ impl Summary {
                 (Outcome::Fail, FindingSeverity::Error) => self.failed_errors += 1,
                 (Outcome::Fail, FindingSeverity::Warning) => self.failed_warnings += 1,
                 (Outcome::NotVerified, _) => self.unverified += 1,
+                (Outcome::Waived, _) => self.waived += 1,
             }
             let i = Area::ALL.iter().position(|a| *a == check.area).unwrap_or(0);
             let cell = match (check.outcome, check.severity) {
@@ -107,11 +113,13 @@ impl Summary {
                 (Outcome::Fail, FindingSeverity::Warning) => Cell::Warning,
                 (Outcome::Fail, FindingSeverity::Error) => Cell::Error,
                 (Outcome::NotVerified, _) => Cell::NotVerified,
+                (Outcome::Waived, _) => Cell::Waived,
             };
             cells[i] = cells[i].max(cell);
             let map = match check.outcome {
                 Outcome::Fail => &mut self.findings,
                 Outcome::NotVerified => &mut self.not_verified,
+                Outcome::Waived => &mut self.waived_checks,
                 Outcome::Pass => continue,
             };
             let entry = map.entry(check.id.clone()).or_default();
@@ -132,7 +140,8 @@ impl Summary {
     /// verified does not count as passed).
     #[must_use]
     pub fn score(&self) -> Option<u32> {
-        let all = self.passed + self.failed_errors + self.failed_warnings + self.unverified;
+        let all =
+            self.passed + self.failed_errors + self.failed_warnings + self.unverified + self.waived;
         (all > 0).then(|| u32::try_from(self.passed * 100 / all).unwrap_or(100))
     }
 
