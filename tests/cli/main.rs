@@ -2,6 +2,7 @@
 
 mod build;
 mod diff;
+mod docs;
 mod dsc;
 mod explain;
 mod firewall;
@@ -9,6 +10,7 @@ mod gpo;
 mod hardening;
 mod model;
 mod reports;
+mod rollback;
 mod validate;
 mod verdicts;
 
