@@ -291,7 +291,7 @@ pub struct Evidence {
     /// The Group Policy keys (`SOFTWARE\Policies\...`, `...\CurrentVersion\Policies\...`):
     /// Registry.pol files and GPOs, which hold everything a GPO sets there and nothing else.
     pub policy_keys: bool,
-    /// Keys (hive, lower-cased key) a `.reg` export holds.
+    /// Keys (hive, lower-cased key) a `.reg` export holds, each with its subtree.
     pub keys: BTreeSet<(HiveId, String)>,
     /// The certificate the listener uses (collector `certificate` section).
     pub certificate: bool,
@@ -314,10 +314,26 @@ pub fn is_policy_key(key: &str) -> bool {
 impl Evidence {
     /// Whether the registry key (hive, key) is inside the evidence.
     #[must_use]
+    /// An exported key covers its subtree: `reg export` and regedit write every subkey, so a
+    /// subkey missing from the export does not exist on the host.
     pub fn covers_key(&self, hive: HiveId, key: &str) -> bool {
-        self.all_registry
+        if self.all_registry
             || (self.policy_keys && hive == HiveId::LocalMachine && is_policy_key(key))
-            || self.keys.contains(&(hive, key.to_ascii_lowercase()))
+        {
+            return true;
+        }
+        let key = key.to_ascii_lowercase();
+        if self.keys.contains(&(hive, key.clone())) {
+            return true;
+        }
+        let mut at = key.as_str();
+        while let Some((parent, _)) = at.rsplit_once('\\') {
+            if self.keys.contains(&(hive, parent.to_string())) {
+                return true;
+            }
+            at = parent;
+        }
+        false
     }
 
     fn merge(&mut self, other: Evidence) {
