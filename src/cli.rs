@@ -44,6 +44,9 @@ pub enum Command {
     Build(BuildArgs),
     /// Audit host snapshots, .reg exports or Registry.pol files against a policy.
     Diff(DiffArgs),
+    /// Work with `diff` reports: merge the JSON reports of fleet shards into one report.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Print the JSON Schema of the policy language.
     Schema(SchemaArgs),
     /// Explain a policy field, registry value, diagnostic code or RDP error code (0x904/0x7).
@@ -143,6 +146,29 @@ pub struct DiffArgs {
     /// Never draw the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge JSON reports of one policy (shards of a fleet) into one report of any format,
+    /// with the summary and exit status computed over every host.
+    Merge(ReportMergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportMergeArgs {
+    /// JSON reports written by `rdpgen diff --format json`.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Format of the merged report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Exit 0 instead of 3 when no host drifted but some checks could not be verified.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 #[derive(Debug, clap::Args)]

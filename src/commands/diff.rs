@@ -98,7 +98,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     }
 
     let mut sink: Box<dyn Write> = match &args.output {
-        Some(path) => match fs::File::create(path) {
+        Some(path) => match create_output(path) {
             Ok(f) => Box::new(BufWriter::new(f)),
             Err(e) => {
                 eprintln!("error: cannot create `{}`: {e}", path.display());
@@ -220,8 +220,13 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     exit_status(&summary, args.allow_incomplete)
 }
 
+/// The file a report is written to.
+pub(crate) fn create_output(path: &std::path::Path) -> io::Result<fs::File> {
+    fs::File::create(path)
+}
+
 /// Now in UTC as RFC 3339, or `SOURCE_DATE_EPOCH` when set (reproducible reports).
-fn report_date() -> String {
+pub(crate) fn report_date() -> String {
     let secs = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|v| v.trim().parse::<i64>().ok())
@@ -234,7 +239,7 @@ fn report_date() -> String {
 }
 
 /// The exit-status contract of `diff` (README, "Exit status").
-fn exit_status(summary: &Summary, allow_incomplete: bool) -> ExitStatus {
+pub(crate) fn exit_status(summary: &Summary, allow_incomplete: bool) -> ExitStatus {
     if summary.drifted + summary.unreadable > 0 {
         ExitStatus::Problems
     } else if summary.incomplete > 0 && !allow_incomplete {

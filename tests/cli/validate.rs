@@ -989,6 +989,56 @@ fn rdp038_public_any() {
 }
 
 #[test]
+fn rdp049_local_subnet_and_rdp050_keep_say_what_still_gets_through() {
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}firewall:\n  profiles: [private]\n  allowFrom: [10.0.0.0/8, local-subnet]\n"
+    ));
+    assert_eq!(code, 0);
+    let d = only(&diags, "RDP049");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(
+        d["message"],
+        "`local-subnet` has no complement to block: on the chosen profiles, other allow rules such as Windows' RemoteDesktop-UserMode-In-TCP/UDP (any address) still admit RDP from outside `allowFrom`; other profiles stay blocked"
+    );
+    assert_eq!(at(d), (5, 27));
+    // With `keep`, RDP050 says the scope is advisory, and RDP049 is not repeated.
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}firewall:\n  allowFrom: [local-subnet]\n  builtinRules: keep\n"
+    ));
+    assert_eq!(code, 0);
+    assert!(!diags.iter().any(|d| d["code"] == "RDP049"), "{diags:#?}");
+    let d = only(&diags, "RDP050");
+    assert_eq!(
+        d["message"],
+        "with `builtinRules: keep` the firewall scope is advisory: other allow rules, such as Windows' RemoteDesktop-UserMode-In-TCP/UDP (any address, every profile), still admit RDP from outside `allowFrom` and on other profiles"
+    );
+    assert_eq!(at(d), (5, 17));
+    // `any` has nothing to block: no warning. `override` is the default, spelled out.
+    let (_, diags) = diagnose(&format!(
+        "{HEADER}firewall:\n  allowFrom: [any, local-subnet]\n  builtinRules: override\n"
+    ));
+    assert!(
+        !diags
+            .iter()
+            .any(|d| d["code"] == "RDP049" || d["code"] == "RDP050"),
+        "{diags:#?}"
+    );
+    // Warnings fail --deny-warnings.
+    let dir = scratch("rdp050");
+    let path = write(
+        &dir,
+        "p.yaml",
+        &format!("{HEADER}firewall:\n  builtinRules: keep\n"),
+    );
+    let (code, _, _) = run(rdpgen().args(["validate", "--deny-warnings"]).arg(&path));
+    assert_eq!(code, 1);
+    // A value that is neither is an error of the schema.
+    let (code, diags) = diagnose(&format!("{HEADER}firewall:\n  builtinRules: drop\n"));
+    assert_eq!(code, 1);
+    assert_eq!(only(&diags, "RDP013")["line"], 4);
+}
+
+#[test]
 fn rdp039_and_rdp040_ports() {
     for (port, col) in [("0", 9), ("65536", 9), ("-1", 9)] {
         let (code, diags) = diagnose(&format!("{HEADER}connection:\n  port: {port}\n"));
