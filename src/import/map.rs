@@ -364,12 +364,20 @@ impl Mapper<'_> {
         let mut allow: Vec<(usize, RuleString)> = Vec::new();
         let mut ours = false;
         let mut policy_version = None;
+        let mut blocks = 0;
         for (i, e) in self.entries.iter().enumerate() {
-            if e.hive != Hive::LocalMachine || !e.key.eq_ignore_ascii_case(keys::FWPOL_RULES) {
+            if e.hive != Hive::LocalMachine {
                 continue;
             }
-            if e.name.eq_ignore_ascii_case("PolicyVersion") {
+            // `PolicyVersion` sits on the firewall policy key (older rdpgen: beside the rules).
+            if e.name.eq_ignore_ascii_case("PolicyVersion")
+                && (e.key.eq_ignore_ascii_case(keys::FWPOL)
+                    || e.key.eq_ignore_ascii_case(keys::FWPOL_RULES))
+            {
                 policy_version = Some(i);
+                continue;
+            }
+            if !e.key.eq_ignore_ascii_case(keys::FWPOL_RULES) {
                 continue;
             }
             let Action::Set(RegistryValue::Sz(text)) = &e.action else {
@@ -394,6 +402,8 @@ impl Mapper<'_> {
                 .is_some_and(|a| a.eq_ignore_ascii_case("Allow"));
             if is_allow {
                 allow.push((i, rule));
+            } else {
+                blocks += 1;
             }
         }
         if ours && let Some(i) = policy_version {
@@ -444,6 +454,14 @@ impl Mapper<'_> {
         }
         if !addresses.is_empty() {
             self.push("firewall.allowFrom", json!(addresses), None);
+        }
+        // `override` (the default) writes block rules whenever there is something to block:
+        // other profiles, or addresses outside a scope that has a complement. Without them
+        // the rules were built with `builtinRules: keep`.
+        let blocks_expected = (!profiles.is_empty() && profiles.len() < 3)
+            || (!addresses.is_empty() && !addresses.iter().any(|a| a == "local-subnet"));
+        if blocks == 0 && blocks_expected {
+            self.push("firewall.builtinRules", json!("keep"), None);
         }
         if profiles.is_empty() && addresses.is_empty() {
             self.out.empty_sections.push("firewall");

@@ -53,6 +53,7 @@ fn generated(seeds: &[u32]) -> Value {
             ("tls.minVersion", _) => json!(["1.0", "1.1", "1.2", "1.3"][(s % 4) as usize]),
             ("firewall.profiles", _) => json!(pick(PROFILES, s)),
             ("firewall.allowFrom", _) => json!(pick(ADDRESSES, s)),
+            ("firewall.builtinRules", _) => json!(["override", "keep"][(s % 2) as usize]),
             ("logonRights.allow" | "logonRights.deny", _) => json!(pick(ACCOUNTS, s)),
             (_, Mapping::Bool { .. }) => json!(s % 2 == 0),
             (_, Mapping::Enum(table)) => json!(table[s as usize % table.len()].0),
