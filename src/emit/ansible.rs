@@ -45,7 +45,10 @@ fn s(text: &str) -> Result<String, EmitError> {
 }
 
 /// `type` and `data` of `win_regedit` for a value.
-fn regedit_data(op: &RegistryOp, value: &RegistryValue) -> Result<(&'static str, String), EmitError> {
+fn regedit_data(
+    op: &RegistryOp,
+    value: &RegistryValue,
+) -> Result<(&'static str, String), EmitError> {
     Ok(match value {
         RegistryValue::Sz(text) => ("string", s(text)?),
         RegistryValue::ExpandSz(text) => ("expandstring", s(text)?),
@@ -84,7 +87,10 @@ fn registry_tasks(model: &Model, rollback: bool, out: &mut String) -> Result<(),
         let _ = writeln!(
             out,
             "    - name: {}",
-            s(&format!("{} ({verb} {})", op.provenance.field, op.value_name))?
+            s(&format!(
+                "{} ({verb} {})",
+                op.provenance.field, op.value_name
+            ))?
         );
         out.push_str("      ansible.windows.win_regedit:\n");
         let _ = writeln!(out, "        path: {}", s(&path)?);
@@ -120,7 +126,11 @@ fn remote_ip(rule: &FirewallRule) -> String {
 fn firewall_tasks(model: &Model, rollback: bool, out: &mut String) -> Result<(), EmitError> {
     for rule in &model.firewall {
         let verb = if rollback { "remove" } else { "allow" };
-        let _ = writeln!(out, "    - name: {}", s(&format!("firewall ({verb} {})", rule.id))?);
+        let _ = writeln!(
+            out,
+            "    - name: {}",
+            s(&format!("firewall ({verb} {})", rule.id))?
+        );
         out.push_str("      community.windows.win_firewall_rule:\n");
         let _ = writeln!(out, "        name: {}", s(&rule.id)?);
         if rollback {
@@ -131,8 +141,16 @@ fn firewall_tasks(model: &Model, rollback: bool, out: &mut String) -> Result<(),
         let _ = writeln!(out, "        description: {}", s(&rule.description)?);
         let _ = writeln!(out, "        group: {}", s(&rule.group)?);
         out.push_str("        direction: in\n        action: allow\n        enabled: true\n");
-        let _ = writeln!(out, "        protocol: {}", rule.protocol.as_str().to_ascii_lowercase());
-        let _ = writeln!(out, "        localport: {}", s(&rule.local_port.to_string())?);
+        let _ = writeln!(
+            out,
+            "        protocol: {}",
+            rule.protocol.as_str().to_ascii_lowercase()
+        );
+        let _ = writeln!(
+            out,
+            "        localport: {}",
+            s(&rule.local_port.to_string())?
+        );
         let _ = writeln!(out, "        remoteip: {}", s(&remote_ip(rule))?);
         if rule.profiles.is_empty() {
             out.push_str("        profiles: [domain, private, public]\n");
@@ -217,7 +235,11 @@ fn host_action_tasks(model: &Model, out: &mut String) -> Result<(), EmitError> {
                     "    - name: !unsafe 'certificate (bind the RDP-Tcp listener)'\n      ansible.windows.win_powershell:\n",
                 );
                 block(BIND_SCRIPT, out);
-                let _ = writeln!(out, "        parameters:\n          Thumbprint: {}", s(thumbprint)?);
+                let _ = writeln!(
+                    out,
+                    "        parameters:\n          Thumbprint: {}",
+                    s(thumbprint)?
+                );
             }
             HostAction::RepairPrivateKeyPermissions { certificate } => {
                 let thumbprint = match certificate {
@@ -228,7 +250,11 @@ fn host_action_tasks(model: &Model, out: &mut String) -> Result<(), EmitError> {
                     "    - name: !unsafe 'certificate (grant NETWORK SERVICE read on the private key)'\n      ansible.windows.win_powershell:\n",
                 );
                 block(&repair_script(), out);
-                let _ = writeln!(out, "        parameters:\n          Thumbprint: {}", s(thumbprint)?);
+                let _ = writeln!(
+                    out,
+                    "        parameters:\n          Thumbprint: {}",
+                    s(thumbprint)?
+                );
             }
         }
     }

@@ -141,7 +141,10 @@ const REPAIR: &str = r"    if ($null -eq $keyFile) {
 
 /// Registry kind (RegistryValueKind name) and the values the check compares, as text: DWord
 /// and QWord as the signed decimal `[string]` gives for what `GetValue` returns, binary as hex.
-fn expected(op: &RegistryOp, value: &RegistryValue) -> Result<(&'static str, Vec<String>), EmitError> {
+fn expected(
+    op: &RegistryOp,
+    value: &RegistryValue,
+) -> Result<(&'static str, Vec<String>), EmitError> {
     Ok(match value {
         RegistryValue::Sz(s) => ("String", vec![s.clone()]),
         RegistryValue::ExpandSz(s) => ("ExpandString", vec![s.clone()]),
@@ -192,11 +195,19 @@ fn header(model: &Model, what: &str) -> String {
         env!("CARGO_PKG_VERSION"),
         comment_text(&model.name).as_str()
     );
-    let _ = writeln!(out, "# Policy hash: {}", comment_text(&model.policy_hash).as_str());
+    let _ = writeln!(
+        out,
+        "# Policy hash: {}",
+        comment_text(&model.policy_hash).as_str()
+    );
     if let Some(d) = &model.description {
         let _ = writeln!(out, "# {}", comment_text(d).as_str());
     }
-    let _ = writeln!(out, "# GPO: {}", comment_text(&model.gpo.display_name).as_str());
+    let _ = writeln!(
+        out,
+        "# GPO: {}",
+        comment_text(&model.gpo.display_name).as_str()
+    );
     out.push_str(
         "# Run as SYSTEM in 64-bit PowerShell (\"Run script in 64-bit PowerShell\": Yes), or\n\
          # HKLM\\SOFTWARE reads and writes land in WOW6432Node.\n",
@@ -355,7 +366,10 @@ pub fn render_remediate(model: &Model) -> Result<String, EmitError> {
     if let Some(t) = repair {
         let _ = writeln!(out, "    $KeyCertificateThumbprint = {}", literal(t));
         for line in KEY_FILE
-            .replace("$using:KeyCertificateThumbprint", "$KeyCertificateThumbprint")
+            .replace(
+                "$using:KeyCertificateThumbprint",
+                "$KeyCertificateThumbprint",
+            )
             .lines()
         {
             if line.is_empty() {
@@ -449,8 +463,8 @@ pub fn render_oma_uri(model: &Model) -> Result<String, EmitError> {
         ),
         "omaSettings": settings,
     });
-    let mut text = serde_json::to_string_pretty(&document)
-        .map_err(|e| error(format!("oma-uri.json: {e}")))?;
+    let mut text =
+        serde_json::to_string_pretty(&document).map_err(|e| error(format!("oma-uri.json: {e}")))?;
     text.push('\n');
     Ok(text)
 }

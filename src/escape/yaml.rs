@@ -102,7 +102,9 @@ mod tests {
     #[test]
     fn unsafe_scalars_are_tagged_and_single_quoted() {
         assert_eq!(
-            unsafe_scalar("{{ lookup('pipe', 'id') }}").unwrap().as_str(),
+            unsafe_scalar("{{ lookup('pipe', 'id') }}")
+                .unwrap()
+                .as_str(),
             "!unsafe '{{ lookup(''pipe'', ''id'') }}'"
         );
         assert_eq!(unsafe_scalar("").unwrap().as_str(), "!unsafe ''");

@@ -5,6 +5,7 @@ mod diff;
 mod docs;
 mod dsc;
 mod explain;
+mod fleets;
 mod gpo;
 mod hardening;
 mod model;
