@@ -315,3 +315,61 @@ pub fn emit(model: &Model) -> Result<Vec<Artifact>, EmitError> {
         },
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::Hive;
+    use crate::model::{Provenance, RegistryAction, Scope};
+
+    fn op() -> RegistryOp {
+        RegistryOp {
+            hive: Hive::LocalMachine,
+            key: "K".into(),
+            value_name: "V".into(),
+            action: RegistryAction::Delete,
+            scope: Scope::Local,
+            provenance: Provenance {
+                field: "f".into(),
+                admx: None,
+                state: None,
+            },
+            rollback: None,
+        }
+    }
+
+    #[test]
+    fn win_regedit_data_is_unsigned_and_every_string_unsafe() {
+        let d = |v: RegistryValue| regedit_data(&op(), &v).unwrap();
+        assert_eq!(
+            d(RegistryValue::Dword(u32::MAX)),
+            ("dword", "4294967295".into())
+        );
+        assert_eq!(
+            d(RegistryValue::Qword(u64::MAX)),
+            ("qword", u64::MAX.to_string())
+        );
+        assert_eq!(
+            d(RegistryValue::MultiSz(vec!["a'b".into(), "{{ x }}".into()])),
+            ("multistring", "[!unsafe 'a''b', !unsafe '{{ x }}']".into())
+        );
+        assert_eq!(
+            d(RegistryValue::Binary(vec![0, 255])),
+            ("binary", "[0, 255]".into())
+        );
+        assert_eq!(
+            regedit_data(&op(), &RegistryValue::DwordBigEndian(1))
+                .unwrap_err()
+                .to_string(),
+            "ansible: win_regedit cannot write `V` as REG_DWORD_BIG_ENDIAN 1"
+        );
+    }
+
+    #[test]
+    fn fixed_scripts_read_their_input_as_a_parameter() {
+        let repair = repair_script();
+        assert!(repair.starts_with("param([string]$Thumbprint)\n"));
+        assert!(!repair.contains("$using:"));
+        assert!(!BIND_SCRIPT.contains("$using:"));
+    }
+}

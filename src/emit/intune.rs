@@ -495,3 +495,60 @@ pub fn emit(model: &Model) -> Result<Vec<Artifact>, EmitError> {
         },
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::Hive;
+    use crate::model::{Provenance, RegistryAction, Scope};
+
+    fn op() -> RegistryOp {
+        RegistryOp {
+            hive: Hive::LocalMachine,
+            key: "K".into(),
+            value_name: "V".into(),
+            action: RegistryAction::Delete,
+            scope: Scope::Local,
+            provenance: Provenance {
+                field: "f".into(),
+                admx: None,
+                state: None,
+            },
+            rollback: None,
+        }
+    }
+
+    #[test]
+    fn checks_compare_what_get_value_returns_and_writes_cast_to_it() {
+        let e = |v: RegistryValue| expected(&op(), &v).unwrap();
+        // GetValue returns Int32/Int64: the same bits, signed.
+        assert_eq!(
+            e(RegistryValue::Dword(u32::MAX)),
+            ("DWord", vec!["-1".into()])
+        );
+        assert_eq!(
+            e(RegistryValue::Qword(u64::MAX)),
+            ("QWord", vec!["-1".into()])
+        );
+        assert_eq!(
+            e(RegistryValue::Binary(vec![0x9f, 0])),
+            ("Binary", vec!["9f00".into()])
+        );
+        let w = |v: RegistryValue| value_argument(&op(), &v).unwrap();
+        assert_eq!(
+            w(RegistryValue::Dword(0x8000_0000)),
+            "([int32]'-2147483648')"
+        );
+        assert_eq!(w(RegistryValue::Sz("a’b".into())), "'a’’b'");
+        assert_eq!(
+            w(RegistryValue::MultiSz(vec!["x".into(), "y".into()])),
+            "([string[]]@('x', 'y'))"
+        );
+        assert_eq!(
+            expected(&op(), &RegistryValue::None(vec![]))
+                .unwrap_err()
+                .to_string(),
+            "intune: a remediation script cannot write `V` as REG_NONE "
+        );
+    }
+}
