@@ -4,7 +4,9 @@
 
 pub mod collector;
 pub mod compare;
+pub mod firewall;
 pub mod report;
+pub mod rollback;
 pub mod snapshot;
 mod time;
 pub mod waiver;

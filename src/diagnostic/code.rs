@@ -113,6 +113,10 @@ codes! {
         "Policy names match `^[a-z0-9][a-z0-9-]{0,62}$`: they name output directories and seed the GPO GUID.";
     BadServerName = "RDP048", Error, "a license server name is not valid",
         "License servers are host names or IP addresses; they are joined with commas into the LicenseServers policy value, so a name cannot hold a comma, space or control character.";
+    ScopeLocalSubnet = "RDP049", Warning, "`local-subnet` cannot be enforced against other allow rules",
+        "rdpgen keeps `firewall.allowFrom` by blocking RDP from every address outside it (Windows Firewall: block beats allow). `local-subnet` is whatever the host's interfaces are on, so it has no complement to block: on the chosen profiles, any other enabled allow rule for the RDP port — Windows' own RemoteDesktop-UserMode-In-TCP/UDP allows any address on every profile — still admits RDP from outside `allowFrom`. The profiles not chosen are still blocked. List the subnets instead of `local-subnet`, or disable the built-in rules on the host.";
+    ScopeAdvisory = "RDP050", Warning, "the firewall scope is advisory",
+        "With `firewall.builtinRules: keep` rdpgen adds its allow rules and touches nothing else. Windows allows a packet when any enabled allow rule matches, so other rules — Windows' own RemoteDesktop-UserMode-In-TCP/UDP allows any address on every profile — still admit RDP from outside `firewall.allowFrom` and on other profiles; `rdpgen diff` reports them as warnings. Use it only where another tool manages the host firewall.";
     WaiverExpired = "RDP090", Warning, "a waiver has expired",
         "The waiver's `expires` day has passed: `rdpgen diff` no longer hides the drift it covered. Fix the hosts, or renew the waiver with a new reason and date.";
     WaiverMatchesNothing = "RDP091", Warning, "a waiver names nothing this policy checks",

@@ -20,7 +20,9 @@ use crate::escape::single_line;
 use crate::escape::yaml::unsafe_scalar;
 use crate::firewall_address::FirewallAddress;
 use crate::formats::RegistryValue;
-use crate::model::{CertificateSource, FirewallRule, HostAction, Model, RegistryOp};
+use crate::model::{
+    CertificateSource, FirewallAction, FirewallRule, HostAction, Model, RegistryOp,
+};
 
 /// Whether this back end is finished.
 pub const AVAILABLE: bool = true;
@@ -125,7 +127,14 @@ fn remote_ip(rule: &FirewallRule) -> String {
 
 fn firewall_tasks(model: &Model, rollback: bool, out: &mut String) -> Result<(), EmitError> {
     for rule in &model.firewall {
-        let verb = if rollback { "remove" } else { "allow" };
+        let verb = if rollback {
+            "remove"
+        } else {
+            match rule.action {
+                FirewallAction::Allow => "allow",
+                FirewallAction::Block => "block",
+            }
+        };
         let _ = writeln!(
             out,
             "    - name: {}",
@@ -140,7 +149,14 @@ fn firewall_tasks(model: &Model, rollback: bool, out: &mut String) -> Result<(),
         let gp = rule.to_rule_string();
         let _ = writeln!(out, "        description: {}", s(&rule.description)?);
         let _ = writeln!(out, "        group: {}", s(&rule.group)?);
-        out.push_str("        direction: in\n        action: allow\n        enabled: true\n");
+        let action = match rule.action {
+            FirewallAction::Allow => "allow",
+            FirewallAction::Block => "block",
+        };
+        let _ = writeln!(
+            out,
+            "        direction: in\n        action: {action}\n        enabled: true"
+        );
         let _ = writeln!(
             out,
             "        protocol: {}",

@@ -5,8 +5,16 @@
 //! the firewall rules excepted); the firewall rules become one
 //! `Microsoft.Windows/FirewallRuleList` instance. Property names follow the resource manifests
 //! of PowerShell/DSC; instance names match `^[a-zA-Z0-9 ]+$` and are unique. Every string
-//! reaches the document as a scalar made by [`crate::escape::yaml`]. Host actions (binding a
-//! certificate, key permissions) have no DSC v3 resource and are listed in a comment.
+//! reaches the document as a scalar made by [`crate::escape::yaml`].
+//!
+//! The listener certificate has one writer here too: the `Microsoft.Windows/Registry`
+//! instance for `RDP-Tcp\SSLCertificateSHA1Hash`, which `dependsOn` the instance
+//! `Listener certificate check` (the Windows PowerShell adapter running a
+//! PSDesiredStateConfiguration `Script` that fails unless the certificate, with its private
+//! key, is in `Cert:\LocalMachine\My`). DSC processes an instance only after its
+//! dependencies and stops a `set` at the first instance that fails, so the value is never
+//! written for a certificate the host does not have. The key-permission repair has no DSC v3
+//! resource and is listed in the header.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -15,12 +23,13 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 use super::dsc::names::{Namer, registry_words};
-use super::dsc::{profile_name, registry_ops};
+use super::dsc::{is_listener_certificate, profile_name, registry_ops};
 use super::{Artifact, EmitError, Target};
 use crate::escape::{single_line, yaml};
 use crate::firewall_address::FirewallAddress;
 use crate::formats::RegistryValue;
 use crate::model::{CertificateSource, FirewallRule, HostAction, Model, RegistryOp};
+use crate::policy::types::FirewallProfile;
 
 /// Whether this back end is finished.
 pub const AVAILABLE: bool = true;
@@ -54,9 +63,12 @@ struct Document {
     yaml_policy_hash: yaml::Scalar,
     role: yaml::Scalar,
     rollback: bool,
+    /// What the rollback document restores, one comment line each.
+    rollback_notes: Vec<String>,
     description: Option<yaml::Scalar>,
     host_actions: Vec<String>,
     logon_rights: bool,
+    certificate_check: Option<CertificateCheck>,
     registry: Vec<Registry>,
     firewall: Option<FirewallList>,
 }
@@ -69,6 +81,48 @@ struct Registry {
     /// `None`: `_exist: false`.
     value_kind: Option<&'static str>,
     value_data: Option<Yaml>,
+    /// `[resourceId(...)]` of the certificate check, for the certificate binding.
+    depends_on: Option<yaml::Scalar>,
+}
+
+/// The instance that fails unless the bound certificate, with its private key, is in
+/// LocalMachine\My.
+#[derive(Serialize)]
+struct CertificateCheck {
+    name: yaml::Scalar,
+    /// The thumbprint, for the header (40 hex digits).
+    thumbprint: String,
+    get_script: yaml::Scalar,
+    test_script: yaml::Scalar,
+    set_script: yaml::Scalar,
+}
+
+/// The adapter that runs PSDesiredStateConfiguration resources in Windows PowerShell (DSC 3.0
+/// to 3.2; later releases also call it `Microsoft.Adapter/WindowsPowerShell`).
+pub const POWERSHELL_ADAPTER: &str = "Microsoft.Windows/WindowsPowerShell";
+
+const CHECK_NAME: &str = "Listener certificate check";
+
+fn certificate_check(thumbprint: &str) -> Result<CertificateCheck, EmitError> {
+    // The thumbprint is validated hex; it still reaches PowerShell only as a literal.
+    let path =
+        crate::escape::powershell::literal(&format!("Cert:\\LocalMachine\\My\\{thumbprint}"));
+    let path = path.as_str();
+    let find = format!("$c = Get-Item -LiteralPath {path} -ErrorAction SilentlyContinue");
+    let has = "($null -ne $c -and $c.HasPrivateKey)";
+    let message = crate::escape::powershell::literal(&format!(
+        "rdpgen: certificate {thumbprint} with its private key is not in Cert:\\LocalMachine\\My; import it (with the key) first"
+    ));
+    Ok(CertificateCheck {
+        name: scalar(CHECK_NAME)?,
+        thumbprint: thumbprint.to_string(),
+        get_script: scalar(&format!("{find}; @{{ Result = [string]{has} }}"))?,
+        test_script: scalar(&format!("{find}; {has}"))?,
+        set_script: scalar(&format!(
+            "{find}; if (-not {has}) {{ throw {} }}",
+            message.as_str()
+        ))?,
+    })
 }
 
 #[derive(Serialize)]
@@ -82,8 +136,9 @@ struct Rule {
     name: yaml::Scalar,
     present: bool,
     description: yaml::Scalar,
-    application_name: yaml::Scalar,
-    service_name: yaml::Scalar,
+    application_name: Option<yaml::Scalar>,
+    service_name: Option<yaml::Scalar>,
+    action: &'static str,
     protocol: u8,
     local_ports: yaml::Scalar,
     remote_addresses: yaml::Scalar,
@@ -131,7 +186,20 @@ fn value_data(op: &RegistryOp, value: &RegistryValue) -> Result<(&'static str, Y
     })
 }
 
-fn registry(model: &Model, namer: &mut Namer, rollback: bool) -> Result<Vec<Registry>, EmitError> {
+fn registry(
+    model: &Model,
+    namer: &mut Namer,
+    rollback: bool,
+    check: Option<&CertificateCheck>,
+) -> Result<Vec<Registry>, EmitError> {
+    let depends_on = check
+        .map(|c| {
+            scalar(&format!(
+                "[resourceId('{POWERSHELL_ADAPTER}', '{}')]",
+                c.name.as_str().trim_matches('\'')
+            ))
+        })
+        .transpose()?;
     let ops = registry_ops(model);
     let names = registry_words(&ops);
     ops.iter()
@@ -149,6 +217,9 @@ fn registry(model: &Model, namer: &mut Namer, rollback: bool) -> Result<Vec<Regi
                 name: scalar(&namer.name(&words))?,
                 key_path: scalar(&format!("{}\\{}", op.hive.short_name(), op.key))?,
                 value_name: scalar(&op.value_name)?,
+                depends_on: (value_kind.is_some() && is_listener_certificate(op))
+                    .then(|| depends_on.clone())
+                    .flatten(),
                 value_kind,
                 value_data,
             })
@@ -156,20 +227,43 @@ fn registry(model: &Model, namer: &mut Namer, rollback: bool) -> Result<Vec<Regi
         .collect()
 }
 
-/// `remoteAddresses` as INetFwRule reads it: `*`, or a comma-separated list of CIDR subnets,
-/// addresses and `LocalSubnet`.
+/// `remoteAddresses` in the form `INetFwRule::RemoteAddresses` reads it back, which is what
+/// the resource's `get` returns and `dsc config test` compares: `*`, or a comma-separated list
+/// of `LocalSubnet`, IPv4 subnets and addresses with their dotted mask (a bare address reads
+/// back as `/255.255.255.255`), IPv6 subnets with their prefix length, and ranges.
 fn remote_addresses(rule: &FirewallRule) -> String {
     if rule.remote_addresses.is_empty() || rule.remote_addresses.contains(&FirewallAddress::Any) {
         return "*".into();
     }
     rule.remote_addresses
         .iter()
-        .map(|a| match a {
+        .map(|a| match *a {
             FirewallAddress::LocalSubnet => "LocalSubnet".to_string(),
+            FirewallAddress::V4 { network, prefix } => {
+                let mask = if prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - u32::from(prefix.min(32)))
+                };
+                format!("{network}/{}", std::net::Ipv4Addr::from(mask))
+            }
             other => other.to_string(),
         })
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// `profiles` as the resource reads them back: `profiles_from_mask` in PowerShell/DSC's
+/// `windows_firewall` resource reports the three profiles together as `[All]`.
+fn profiles(rule: &FirewallRule) -> Vec<String> {
+    if rule.profiles.is_empty() || rule.profiles.len() == FirewallProfile::ALL.len() {
+        vec!["All".into()]
+    } else {
+        rule.profiles
+            .iter()
+            .map(|p| profile_name(*p).to_string())
+            .collect()
+    }
 }
 
 fn firewall(
@@ -185,25 +279,19 @@ fn firewall(
         .iter()
         .map(|rule| {
             let gp = rule.to_rule_string();
-            let profiles: Vec<String> = if rule.profiles.is_empty() {
-                vec!["All".into()]
-            } else {
-                rule.profiles
-                    .iter()
-                    .map(|p| profile_name(*p).to_string())
-                    .collect()
-            };
             Ok(Rule {
-                // INetFwRule.Name, the name the firewall shows: the rule's display name.
+                // INetFwRule.Name, the name the firewall shows: the rule's display name, which
+                // rdpgen makes equal to its id, so every target names the rule alike.
                 name: scalar(&rule.display_name)?,
                 present,
                 description: scalar(&rule.description)?,
-                application_name: scalar(gp.app.as_deref().unwrap_or_default())?,
-                service_name: scalar(gp.svc.as_deref().unwrap_or_default())?,
+                application_name: gp.app.as_deref().map(scalar).transpose()?,
+                service_name: gp.svc.as_deref().map(scalar).transpose()?,
+                action: rule.action.as_str(),
                 protocol: rule.protocol.number(),
                 local_ports: scalar(&rule.local_port.to_string())?,
                 remote_addresses: scalar(&remote_addresses(rule))?,
-                profiles: Yaml(flow(profiles)),
+                profiles: Yaml(flow(profiles(rule))),
                 grouping: scalar(&rule.group)?,
             })
         })
@@ -215,10 +303,9 @@ fn host_actions(model: &Model) -> Vec<String> {
     model
         .host_actions
         .iter()
-        .map(|a| match a {
-            HostAction::BindListenerCertificate { thumbprint } => format!(
-                "bind the RDP-Tcp listener to certificate {thumbprint} (Win32_TSGeneralSetting)"
-            ),
+        .filter_map(|a| match a {
+            // Expressed: the SSLCertificateSHA1Hash instance after the certificate check.
+            HostAction::BindListenerCertificate { .. } => None,
             HostAction::RepairPrivateKeyPermissions { certificate } => {
                 let mut text = "grant NETWORK SERVICE read on the private key of ".to_string();
                 match certificate {
@@ -227,7 +314,7 @@ fn host_actions(model: &Model) -> Vec<String> {
                     }
                     _ => text.push_str("the listener's certificate"),
                 }
-                text
+                Some(text)
             }
         })
         .collect()
@@ -240,7 +327,27 @@ fn host_actions(model: &Model) -> Vec<String> {
 pub fn render(model: &Model, rollback: bool) -> Result<String, EmitError> {
     let mut namer = Namer::dsc3();
     let firewall_name = scalar(&namer.name(&["RDP".into(), "firewall".into(), "rules".into()]))?;
-    let registry = registry(model, &mut namer, rollback)?;
+    let check = match model.host_actions.iter().find_map(|a| match a {
+        HostAction::BindListenerCertificate { thumbprint } if !rollback => Some(thumbprint),
+        _ => None,
+    }) {
+        Some(thumbprint) => {
+            let name = namer.name(
+                &CHECK_NAME
+                    .split(' ')
+                    .map(str::to_string)
+                    .collect::<Vec<_>>(),
+            );
+            if name != CHECK_NAME {
+                return Err(error(format!(
+                    "instance name `{name}` instead of `{CHECK_NAME}` (a bug)"
+                )));
+            }
+            Some(certificate_check(thumbprint)?)
+        }
+        None => None,
+    };
+    let registry = registry(model, &mut namer, rollback, check.as_ref())?;
     let document = Document {
         schema: SCHEMA,
         file: if rollback {
@@ -256,6 +363,10 @@ pub fn render(model: &Model, rollback: bool) -> Result<String, EmitError> {
         yaml_policy_hash: scalar(&model.policy_hash)?,
         role: scalar(if rollback { "rollback" } else { "apply" })?,
         rollback,
+        rollback_notes: crate::model::rollback::summary(model, "rdp.dsc.yaml")
+            .iter()
+            .map(|line| single_line(line))
+            .collect(),
         description: model
             .description
             .as_deref()
@@ -263,6 +374,7 @@ pub fn render(model: &Model, rollback: bool) -> Result<String, EmitError> {
             .transpose()?,
         host_actions: host_actions(model),
         logon_rights: !model.logon_rights.is_empty(),
+        certificate_check: check,
         registry,
         firewall: firewall(model, firewall_name, !rollback)?,
     };
@@ -367,6 +479,7 @@ mod tests {
         let rule = |addresses: Vec<FirewallAddress>| FirewallRule {
             id: "r".into(),
             display_name: "r".into(),
+            action: crate::model::FirewallAction::Allow,
             description: "r".into(),
             group: "g".into(),
             protocol: Protocol::Udp,
@@ -380,6 +493,48 @@ mod tests {
         assert_eq!(
             remote_addresses(&rule(vec![FirewallAddress::LocalSubnet, v6])),
             "LocalSubnet,2001:db8::/32"
+        );
+        // IPv4 in mask form, a bare address with the all-ones mask, as Windows returns them.
+        let v4 = |s: &str| FirewallAddress::parse(s).unwrap().address;
+        assert_eq!(
+            remote_addresses(&rule(vec![
+                v4("10.0.0.0/8"),
+                v4("203.0.113.10"),
+                v4("0.0.0.0/0")
+            ])),
+            "10.0.0.0/255.0.0.0,203.0.113.10/255.255.255.255,0.0.0.0/0.0.0.0"
+        );
+        let range = FirewallAddress::V4Range {
+            first: "0.0.0.0".parse().unwrap(),
+            last: "9.255.255.255".parse().unwrap(),
+        };
+        assert_eq!(
+            remote_addresses(&rule(vec![range])),
+            "0.0.0.0-9.255.255.255"
+        );
+    }
+
+    #[test]
+    fn profiles_as_the_resource_reads_them_back() {
+        let rule = |profiles: Vec<FirewallProfile>| FirewallRule {
+            id: "r".into(),
+            display_name: "r".into(),
+            action: crate::model::FirewallAction::Block,
+            description: "r".into(),
+            group: "g".into(),
+            protocol: Protocol::Tcp,
+            local_port: 3389,
+            profiles,
+            remote_addresses: vec![],
+        };
+        assert_eq!(profiles(&rule(vec![])), ["All"]);
+        assert_eq!(profiles(&rule(FirewallProfile::ALL.to_vec())), ["All"]);
+        assert_eq!(
+            profiles(&rule(vec![
+                FirewallProfile::Private,
+                FirewallProfile::Public
+            ])),
+            ["Private", "Public"]
         );
     }
 }

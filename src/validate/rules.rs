@@ -4,7 +4,7 @@
 use crate::catalog;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::firewall_address::FirewallAddress;
-use crate::policy::types::{FirewallProfile, SecurityLayer, TlsVersion};
+use crate::policy::types::{BuiltinRules, FirewallProfile, SecurityLayer, TlsVersion};
 use crate::policy::{Policy, TreeNode};
 
 struct Rules<'a> {
@@ -254,11 +254,15 @@ fn connection_rules(p: &Policy, r: &mut Rules<'_>) {
 fn firewall_rules(p: &Policy, r: &mut Rules<'_>) {
     let Some(fw) = &p.firewall else { return };
     let mut has_any = false;
+    let mut local_subnet = None;
     for (i, entry) in fw.allow_from.iter().flatten().enumerate() {
         let pointer = format!("/firewall/allowFrom/{i}");
         match FirewallAddress::parse(entry) {
             Ok(parsed) => {
                 has_any |= parsed.address == FirewallAddress::Any;
+                if parsed.address == FirewallAddress::LocalSubnet && local_subnet.is_none() {
+                    local_subnet = Some(pointer.clone());
+                }
                 if parsed.had_host_bits {
                     let d = r.report(
                         Code::HostBitsSet,
@@ -298,6 +302,27 @@ fn firewall_rules(p: &Policy, r: &mut Rules<'_>) {
         );
         d.help = Some(
             "narrow `firewall.allowFrom`, or leave `public` out of `firewall.profiles`".into(),
+        );
+    }
+    if fw.builtin_rules == Some(BuiltinRules::Keep) {
+        let d = r.report(
+            Code::ScopeAdvisory,
+            "/firewall/builtinRules",
+            "with `builtinRules: keep` the firewall scope is advisory: other allow rules, such as Windows' RemoteDesktop-UserMode-In-TCP/UDP (any address, every profile), still admit RDP from outside `allowFrom` and on other profiles".into(),
+        );
+        d.help = Some(
+            "remove `builtinRules: keep` to let rdpgen block RDP outside the scope, unless another tool manages this firewall".into(),
+        );
+    } else if let Some(pointer) = local_subnet
+        && !has_any
+    {
+        let d = r.report(
+            Code::ScopeLocalSubnet,
+            &pointer,
+            "`local-subnet` has no complement to block: on the chosen profiles, other allow rules such as Windows' RemoteDesktop-UserMode-In-TCP/UDP (any address) still admit RDP from outside `allowFrom`; other profiles stay blocked".into(),
+        );
+        d.help = Some(
+            "list the subnets instead of `local-subnet`, or disable RemoteDesktop-UserMode-In-TCP/UDP on the host".into(),
         );
     }
 }

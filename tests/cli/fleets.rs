@@ -170,14 +170,8 @@ fn playbook_values(bin: &Path, playbook: &Path) -> Vec<Value3> {
     values
 }
 
-fn fwpol_key() -> String {
-    format!(
-        "hkey_local_machine\\{}",
-        keys::FWPOL_RULES.to_ascii_lowercase()
-    )
-}
-
-/// The values a `.reg` file leaves, without the Group Policy firewall rules.
+/// The values a `.reg` file leaves, without the firewall policy key (its rules and
+/// `PolicyVersion`), which the playbook expresses as `win_firewall_rule` tasks.
 fn reg_values(path: &Path) -> Vec<Value3> {
     let file = reg_file::read(&std::fs::read(path).unwrap()).unwrap();
     let mut out = Vec::new();
@@ -185,7 +179,8 @@ fn reg_values(path: &Path) -> Vec<Value3> {
         let RegSection::Key { path, values } = section else {
             panic!("rdpgen never deletes keys")
         };
-        if path.eq_ignore_ascii_case(&fwpol_key()) {
+        let below = path.get("HKEY_LOCAL_MACHINE\\".len()..).unwrap_or("");
+        if keys::is_firewall_policy_key(below) {
             continue;
         }
         for v in values {
@@ -260,7 +255,7 @@ fn playbooks_set_the_values_of_apply_reg_and_registry_pol_and_template_nothing()
             .unwrap();
         for entry in pol {
             let key = format!("hkey_local_machine\\{}", entry.key.to_ascii_lowercase());
-            if key == fwpol_key() || entry.value_name.is_empty() {
+            if keys::is_firewall_policy_key(&entry.key) || entry.value_name.is_empty() {
                 continue;
             }
             let expected = match entry.value_name.strip_prefix("**del.") {

@@ -5,11 +5,13 @@ mod diff;
 mod docs;
 mod dsc;
 mod explain;
+mod firewall;
 mod fleets;
 mod gpo;
 mod hardening;
 mod model;
 mod reports;
+mod rollback;
 mod validate;
 mod verdicts;
 

@@ -5,9 +5,17 @@
 # Description:      Time-boxed recovery for hosts failing with 0x904/0x7 (remove after the fix)
 # GPO display name: RDP - break-glass 0x904 recovery
 #
-# RdpPosture applies the policy; RdpPostureRollback undoes it: it restores the Windows default
-# of every value RdpPosture sets (or removes the value) and removes the firewall rules.
-# Certificate bindings and key permissions RdpPosture made are left as they are.
+# RdpPosture applies the policy; RdpPostureRollback undoes its registry values and removes its
+# firewall rules (key permissions RdpPosture granted are left as they are).
+# rdpgen rollback of RdpPosture: restores Windows defaults, not what this host had before: values with a Windows default get it back, every other value RdpPosture sets is deleted.
+# To restore a host's own values, build with `rdpgen build --rollback-from <snapshot>` (a collector snapshot or a .reg export of the host).
+# This weakens a host that was hardened before the policy: deleting these SCHANNEL switches returns each protocol the policy turns off to the operating system's default (TLS 1.0 and 1.1 are on by default before Windows Server 2025 and Windows 11 24H2):
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server\DisabledByDefault: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.1\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.1\Server\DisabledByDefault: deleted
+# These local values go back to the Windows default whatever the host had (a listener on another port moves back):
+#   HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp\PortNumber: set to REG_DWORD 3389
 #
 # Every value from the policy file is a single-quoted string literal; the Script resources get
 # theirs through $using: variables assigned from such literals.
@@ -189,7 +197,7 @@ Configuration RdpPosture {
 
         Firewall rdpgen_break_glass_0x904_TCP_In {
             Name          = 'rdpgen-break-glass-0x904-TCP-In'
-            DisplayName   = 'rdpgen break-glass-0x904 Remote Desktop (TCP-In)'
+            DisplayName   = 'rdpgen-break-glass-0x904-TCP-In'
             Description   = 'Inbound Remote Desktop on TCP port 3389, managed by the rdpgen policy break-glass-0x904'
             Group         = 'rdpgen'
             Ensure        = 'Present'
@@ -202,6 +210,36 @@ Configuration RdpPosture {
             Profile       = @('Domain', 'Private')
             Program       = '%SystemRoot%\system32\svchost.exe'
             Service       = 'termservice'
+        }
+
+        Firewall rdpgen_break_glass_0x904_TCP_In_Block_Outside {
+            Name          = 'rdpgen-break-glass-0x904-TCP-In-Block-Outside'
+            DisplayName   = 'rdpgen-break-glass-0x904-TCP-In-Block-Outside'
+            Description   = 'Blocks Remote Desktop on TCP port 3389 from every address outside firewall.allowFrom of the rdpgen policy break-glass-0x904, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('3389')
+            RemoteAddress = @('0.0.0.0/5', '8.0.0.0/7', '11.0.0.0/8', '12.0.0.0/6', '16.0.0.0/4', '32.0.0.0/3', '64.0.0.0/2', '128.0.0.0/1', '::/1', '8000::/1')
+            Profile       = @('Any')
+        }
+
+        Firewall rdpgen_break_glass_0x904_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-break-glass-0x904-TCP-In-Block-Profiles'
+            DisplayName   = 'rdpgen-break-glass-0x904-TCP-In-Block-Profiles'
+            Description   = 'Blocks Remote Desktop on TCP port 3389 on the profiles outside firewall.profiles of the rdpgen policy break-glass-0x904, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('3389')
+            RemoteAddress = @('Any')
+            Profile       = @('Public')
         }
 
         # Grant NETWORK SERVICE (S-1-5-20) read on the certificate's private key file, and on
@@ -493,6 +531,16 @@ Configuration RdpPostureRollback {
 
         Firewall rdpgen_break_glass_0x904_TCP_In {
             Name          = 'rdpgen-break-glass-0x904-TCP-In'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_break_glass_0x904_TCP_In_Block_Outside {
+            Name          = 'rdpgen-break-glass-0x904-TCP-In-Block-Outside'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_break_glass_0x904_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-break-glass-0x904-TCP-In-Block-Profiles'
             Ensure        = 'Absent'
         }
     }

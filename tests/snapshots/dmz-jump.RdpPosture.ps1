@@ -5,9 +5,17 @@
 # Description:      Jump host in the DMZ, reachable from the bastion pair only
 # GPO display name: RDP - DMZ jump host
 #
-# RdpPosture applies the policy; RdpPostureRollback undoes it: it restores the Windows default
-# of every value RdpPosture sets (or removes the value) and removes the firewall rules.
-# Certificate bindings and key permissions RdpPosture made are left as they are.
+# RdpPosture applies the policy; RdpPostureRollback undoes its registry values and removes its
+# firewall rules (key permissions RdpPosture granted are left as they are).
+# rdpgen rollback of RdpPosture: restores Windows defaults, not what this host had before: values with a Windows default get it back, every other value RdpPosture sets is deleted.
+# To restore a host's own values, build with `rdpgen build --rollback-from <snapshot>` (a collector snapshot or a .reg export of the host).
+# This weakens a host that was hardened before the policy: deleting these SCHANNEL switches returns each protocol the policy turns off to the operating system's default (TLS 1.0 and 1.1 are on by default before Windows Server 2025 and Windows 11 24H2):
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server\DisabledByDefault: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.1\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.1\Server\DisabledByDefault: deleted
+# These local values go back to the Windows default whatever the host had (a listener on another port moves back):
+#   HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp\PortNumber: set to REG_DWORD 3389
 # The policy's logon rights (logonRights) are user rights, not registry values: these
 # configurations do not set them.
 #
@@ -132,17 +140,6 @@ Configuration RdpPosture {
             ValueName = 'DisablePasswordSaving'
             ValueType = 'Dword'
             ValueData = '1'
-            Hex       = $false
-            Force     = $true
-            Ensure    = 'Present'
-        }
-
-        # certificate.thumbprint
-        Registry certificate_thumbprint_SSLCertificateSHA1Hash {
-            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp'
-            ValueName = 'SSLCertificateSHA1Hash'
-            ValueType = 'Binary'
-            ValueData = '9f2b4c11d07e35a864c219fb0e835d2a77b1c440'
             Hex       = $false
             Force     = $true
             Ensure    = 'Present'
@@ -392,7 +389,7 @@ Configuration RdpPosture {
 
         Firewall rdpgen_dmz_jump_TCP_In {
             Name          = 'rdpgen-dmz-jump-TCP-In'
-            DisplayName   = 'rdpgen dmz-jump Remote Desktop (TCP-In)'
+            DisplayName   = 'rdpgen-dmz-jump-TCP-In'
             Description   = 'Inbound Remote Desktop on TCP port 53389, managed by the rdpgen policy dmz-jump'
             Group         = 'rdpgen'
             Ensure        = 'Present'
@@ -407,7 +404,58 @@ Configuration RdpPosture {
             Service       = 'termservice'
         }
 
-        # Bind the RDP-Tcp listener to the certificate through Win32_TSGeneralSetting.
+        Firewall rdpgen_dmz_jump_TCP_In_Block_Outside {
+            Name          = 'rdpgen-dmz-jump-TCP-In-Block-Outside'
+            DisplayName   = 'rdpgen-dmz-jump-TCP-In-Block-Outside'
+            Description   = 'Blocks Remote Desktop on TCP port 53389 from every address outside firewall.allowFrom of the rdpgen policy dmz-jump, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('53389')
+            RemoteAddress = @('0.0.0.0/1', '128.0.0.0/2', '192.0.0.0/5', '200.0.0.0/7', '202.0.0.0/8', '203.0.0.0/18', '203.0.64.0/19', '203.0.96.0/20', '203.0.112.0/24', '203.0.113.0/29', '203.0.113.8/31', '203.0.113.12/30', '203.0.113.16/28', '203.0.113.32/27', '203.0.113.64/26', '203.0.113.128/25', '203.0.114.0/23', '203.0.116.0/22', '203.0.120.0/21', '203.0.128.0/17', '203.1.0.0/16', '203.2.0.0/15', '203.4.0.0/14', '203.8.0.0/13', '203.16.0.0/12', '203.32.0.0/11', '203.64.0.0/10', '203.128.0.0/9', '204.0.0.0/6', '208.0.0.0/4', '224.0.0.0/3', '::/1', '8000::/1')
+            Profile       = @('Any')
+        }
+
+        Firewall rdpgen_dmz_jump_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-dmz-jump-TCP-In-Block-Profiles'
+            DisplayName   = 'rdpgen-dmz-jump-TCP-In-Block-Profiles'
+            Description   = 'Blocks Remote Desktop on TCP port 53389 on the profiles outside firewall.profiles of the rdpgen policy dmz-jump, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('53389')
+            RemoteAddress = @('Any')
+            Profile       = @('Domain')
+        }
+
+        # The certificate must be in LocalMachine\My with its private key before anything binds
+        # it: this fails (and DSC skips what depends on it) when it is not.
+        Script ListenerCertificateCheck {
+            GetScript  = {
+                $certificate = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + [string]$using:ListenerThumbprint) -ErrorAction SilentlyContinue
+                @{ Result = [string]($null -ne $certificate -and $certificate.HasPrivateKey) }
+            }
+            TestScript = {
+                $certificate = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + [string]$using:ListenerThumbprint) -ErrorAction SilentlyContinue
+                $null -ne $certificate -and $certificate.HasPrivateKey
+            }
+            SetScript  = {
+                $thumbprint = [string]$using:ListenerThumbprint
+                $certificate = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + $thumbprint) -ErrorAction SilentlyContinue
+                if (-not ($null -ne $certificate -and $certificate.HasPrivateKey)) {
+                    throw ('rdpgen: certificate ' + $thumbprint + ' with its private key is not in Cert:\LocalMachine\My; import it (with the key) first')
+                }
+            }
+        }
+
+        # Bind the RDP-Tcp listener to the certificate through Win32_TSGeneralSetting: the one
+        # writer of SSLCertificateSHA1Hash in this configuration.
         Script BindListenerCertificate {
             GetScript  = {
                 $setting = Get-CimInstance -Namespace 'root\cimv2\TerminalServices' -ClassName 'Win32_TSGeneralSetting' -Filter 'TerminalName=''RDP-Tcp'''
@@ -425,6 +473,7 @@ Configuration RdpPosture {
                 $setting = Get-CimInstance -Namespace 'root\cimv2\TerminalServices' -ClassName 'Win32_TSGeneralSetting' -Filter 'TerminalName=''RDP-Tcp'''
                 Set-CimInstance -InputObject $setting -Property @{ SSLCertificateSHA1Hash = $thumbprint }
             }
+            DependsOn  = '[Script]ListenerCertificateCheck'
         }
 
         # Grant NETWORK SERVICE (S-1-5-20) read on the certificate's private key file, and on
@@ -843,6 +892,16 @@ Configuration RdpPostureRollback {
 
         Firewall rdpgen_dmz_jump_TCP_In {
             Name          = 'rdpgen-dmz-jump-TCP-In'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_dmz_jump_TCP_In_Block_Outside {
+            Name          = 'rdpgen-dmz-jump-TCP-In-Block-Outside'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_dmz_jump_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-dmz-jump-TCP-In-Block-Profiles'
             Ensure        = 'Absent'
         }
     }
