@@ -1,5 +1,5 @@
-//! `rdpgen build --target ansible,intune`: the playbooks pass `ansible-playbook --syntax-check`
-//! and, read back with PyYAML, set exactly the values of `reg/apply.reg` and Registry.pol
+//! `rdpgen build --target ansible,intune`: the playbooks pass `ansible-playbook --syntax-check`,
+//! their module arguments are options `ansible-doc` documents (type and choices), and, read back with PyYAML, set exactly the values of `reg/apply.reg` and Registry.pol
 //! (rollback: `reg/rollback.reg`), with every Jinja-looking string `!unsafe`; the Intune scripts
 //! parse with tree-sitter-powershell, detect.ps1 is proven read-only by `.ci/check-readonly.py`,
 //! and the DSC injection corpus stays inside literals and comments
@@ -227,6 +227,50 @@ fn playbooks_pass_ansible_syntax_check() {
     }
     assert_eq!(checked, names.len() * 2);
     assert!(checked >= 20, "{checked}");
+    // Module arguments against the modules' own documented options, types and choices.
+    let playbooks: Vec<PathBuf> = names
+        .iter()
+        .flat_map(|n| ["apply.yml", "rollback.yml"].map(|f| out.join(n).join("ansible").join(f)))
+        .collect();
+    let (code, text) = module_args(&bin, &playbooks);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("ok   ")).count(),
+        checked
+    );
+    // The check can fail: a misspelt choice and an unknown option.
+    let apply = std::fs::read_to_string(&playbooks[0]).unwrap();
+    let tampered = out.join("tampered.yml");
+    std::fs::write(
+        &tampered,
+        apply.replacen("type: dword", "type: dwrd", 1).replacen(
+            "state: present",
+            "state: present\n        force: true",
+            1,
+        ),
+    )
+    .unwrap();
+    let (code, text) = module_args(&bin, &[tampered]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("type='dwrd' not in"), "{text}");
+    assert!(text.contains("unknown option force"), "{text}");
+}
+
+fn module_args(bin: &Path, playbooks: &[PathBuf]) -> (Option<i32>, String) {
+    let out = Command::new(bin.join("python"))
+        .arg(repo().join("tests/fixtures/fleets/fleet_checks.py"))
+        .arg("args")
+        .args(playbooks)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 #[test]
