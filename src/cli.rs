@@ -91,7 +91,8 @@ pub struct BuildArgs {
     /// Output directory; each policy goes to `<out>/<name>/`.
     #[arg(long)]
     pub out: PathBuf,
-    /// Targets to build (comma-separated): reg, pol, lgpo, gpo, admx, dsc, dsc3. Default: all.
+    /// Targets to build (comma-separated): reg, pol, lgpo, gpo, admx, dsc, dsc3, ansible,
+    /// intune. Default: all.
     #[arg(long, value_delimiter = ',')]
     pub target: Vec<String>,
     /// Make every rollback artifact restore what this host had (deleting only what it did not

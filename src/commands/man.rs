@@ -27,7 +27,7 @@ diff only: no host drifted or was unreadable, but at least one is incomplete: so
 a policy (language version 1); built\-in baselines: \fBcis\-level1\fR, \fBstig\fR, \fBbreak\-glass\fR.
 .TP
 \fIout\fR\fB/\fR\fIname\fR\fB/\fR
-what \fBbuild\fR writes: reg/, pol/Machine/Registry.pol, lgpo/, gpo/ (a GPMC backup), admx/, dsc/, dsc3/.
+what \fBbuild\fR writes: reg/, pol/Machine/Registry.pol, lgpo/, gpo/ (a GPMC backup), admx/, dsc/, dsc3/, ansible/, intune/.
 .TP
 host inputs of \fBdiff\fR
 collector snapshots (.json), .reg exports, Registry.pol files, GPO folders (GPMC backups, SYSVOL GPOs), and directories of them.

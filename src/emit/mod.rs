@@ -3,9 +3,11 @@
 //! `commands`.
 
 mod admx;
+mod ansible;
 mod dsc;
 mod dsc3;
 mod gpo_backup;
+mod intune;
 mod lgpo;
 mod pol;
 mod reg;
@@ -34,10 +36,12 @@ pub enum Target {
     Admx,
     Dsc,
     Dsc3,
+    Ansible,
+    Intune,
 }
 
 impl Target {
-    pub const ALL: [Target; 7] = [
+    pub const ALL: [Target; 9] = [
         Self::Reg,
         Self::Pol,
         Self::Lgpo,
@@ -45,6 +49,8 @@ impl Target {
         Self::Admx,
         Self::Dsc,
         Self::Dsc3,
+        Self::Ansible,
+        Self::Intune,
     ];
 
     #[must_use]
@@ -57,6 +63,8 @@ impl Target {
             Self::Admx => "admx",
             Self::Dsc => "dsc",
             Self::Dsc3 => "dsc3",
+            Self::Ansible => "ansible",
+            Self::Intune => "intune",
         }
     }
 
@@ -69,6 +77,8 @@ impl Target {
             Self::Admx => admx::AVAILABLE,
             Self::Dsc => dsc::AVAILABLE,
             Self::Dsc3 => dsc3::AVAILABLE,
+            Self::Ansible => ansible::AVAILABLE,
+            Self::Intune => intune::AVAILABLE,
         }
     }
 
@@ -96,7 +106,7 @@ impl FromStr for Target {
             .into_iter()
             .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                format!("unknown target `{s}`; targets: reg, pol, lgpo, gpo, admx, dsc, dsc3")
+                format!("unknown target `{s}`; targets: reg, pol, lgpo, gpo, admx, dsc, dsc3, ansible, intune")
             })
     }
 }
@@ -179,6 +189,8 @@ pub fn emit(
             Target::Admx => out.extend(admx::emit(model)?),
             Target::Dsc => out.extend(dsc::emit(model)?),
             Target::Dsc3 => out.extend(dsc3::emit(model)?),
+            Target::Ansible => out.extend(ansible::emit(model)?),
+            Target::Intune => out.extend(intune::emit(model)?),
         }
     }
     Ok(out)

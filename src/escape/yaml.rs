@@ -50,6 +50,18 @@ pub fn scalar(text: &str) -> Result<Scalar, Unrepresentable> {
     Ok(Scalar(format!("'{}'", text.replace('\'', "''"))))
 }
 
+/// `text` as a scalar tagged `!unsafe`: Ansible reads it as the string `text` and never
+/// templates it, so `{{`, `{%` and `{#` in policy text stay text. Always single-quoted.
+///
+/// # Errors
+/// As [`scalar`].
+pub fn unsafe_scalar(text: &str) -> Result<Scalar, Unrepresentable> {
+    if let Some(c) = text.chars().find(|&c| super::breaks_line(c)) {
+        return Err(Unrepresentable(c));
+    }
+    Ok(Scalar(format!("!unsafe '{}'", text.replace('\'', "''"))))
+}
+
 fn is_plain_safe(text: &str) -> bool {
     let starts_with_letter = text.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
     starts_with_letter
@@ -85,6 +97,18 @@ mod tests {
         }
         assert_eq!(s("it's"), "'it''s'");
         assert_eq!(s("’‘"), "'’‘'");
+    }
+
+    #[test]
+    fn unsafe_scalars_are_tagged_and_single_quoted() {
+        assert_eq!(
+            unsafe_scalar("{{ lookup('pipe', 'id') }}")
+                .unwrap()
+                .as_str(),
+            "!unsafe '{{ lookup(''pipe'', ''id'') }}'"
+        );
+        assert_eq!(unsafe_scalar("").unwrap().as_str(), "!unsafe ''");
+        assert!(unsafe_scalar("a\nb").is_err());
     }
 
     #[test]

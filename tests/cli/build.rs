@@ -44,6 +44,11 @@ fn every_example_builds_to_every_finished_target() {
             "reg/rollback.reg",
             "pol/Machine/Registry.pol",
             "lgpo/machine.txt",
+            "ansible/apply.yml",
+            "ansible/rollback.yml",
+            "intune/detect.ps1",
+            "intune/remediate.ps1",
+            "intune/oma-uri.json",
         ] {
             let path = out.join(&name).join(file);
             assert!(

@@ -6,6 +6,7 @@ mod docs;
 mod dsc;
 mod explain;
 mod firewall;
+mod fleets;
 mod gpo;
 mod hardening;
 mod import;
