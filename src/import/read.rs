@@ -625,3 +625,23 @@ fn lgpo(bytes: &[u8], shown: &str) -> Result<Input, String> {
     }
     Ok(input)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::lgpo_unescape;
+
+    #[test]
+    fn lgpo_text_unescapes_as_the_writer_escapes() {
+        // The writer doubles a backslash only before an escape letter or the separator.
+        assert_eq!(lgpo_unescape(r"C:\Temp\Files", false), [r"C:\Temp\Files"]);
+        assert_eq!(lgpo_unescape(r"C:\Temp\\new", false), [r"C:\Temp\new"]);
+        assert_eq!(lgpo_unescape(r"a\\nb", false), [r"a\nb"]);
+        assert_eq!(lgpo_unescape(r"a\nb", false), ["a\nb"]);
+        assert_eq!(
+            lgpo_unescape(r"one\0two\\\0three", true),
+            ["one", r"two\", "three"]
+        );
+        assert_eq!(lgpo_unescape(r"x\0y", false), [r"x\0y"]);
+        assert_eq!(lgpo_unescape("", true), [""]);
+    }
+}
