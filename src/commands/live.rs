@@ -64,5 +64,6 @@ pub fn local_host() -> Result<Vec<crate::audit::HostInput>, String> {
     Ok(vec![crate::audit::HostInput {
         name: host,
         files: vec![path],
+        problem: None,
     }])
 }

@@ -191,7 +191,7 @@ fn unreadable_hosts_are_reported_and_the_rest_go_on() {
         "UNREADABLE b-broken: invalid JSON at line 1, column",
         "UNREADABLE c-future: unsupported snapshot version 9; this rdpgen reads version 1",
         "UNREADABLE d-huge: a string is longer than 65536 characters",
-        "UNREADABLE e-trunc: .reg line 1, column 1: expected the header",
+        "UNREADABLE e-trunc: .reg line 1, column 1: not a registry export: the first line is not the header",
         "UNREADABLE f-lying: Registry.pol offset 28 (0x1c): the size field says 65535 bytes but only 0 bytes remain",
         "6 hosts: 1 compliant, 0 drifted, 5 unreadable",
     ] {
