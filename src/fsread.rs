@@ -81,6 +81,40 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadRefused> {
     Ok(bytes)
 }
 
+/// Creates (or truncates) a file for writing without following a symbolic link at `path`, so
+/// `--output report.html` cannot be made to overwrite whatever a planted link points at.
+///
+/// # Errors
+/// `path` is a symbolic link, or cannot be created.
+pub fn create_no_follow(path: &Path) -> std::io::Result<fs::File> {
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(std::io::Error::other(
+            "it is a symbolic link; rdpgen does not write through it",
+        ));
+    }
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "x86", target_arch = "riscv64")
+    ))]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(0o400_000); // O_NOFOLLOW
+    }
+    #[cfg(all(target_os = "linux", any(target_arch = "aarch64", target_arch = "arm")))]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(0o100_000); // O_NOFOLLOW
+    }
+    #[cfg(target_os = "macos")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(0x0100); // O_NOFOLLOW
+    }
+    options.open(path)
+}
+
 /// `path` with symbolic links resolved, or `None` when it cannot be resolved.
 #[must_use]
 pub fn resolve(path: &Path) -> Option<PathBuf> {

@@ -145,7 +145,9 @@ pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
     }
     if let Err(e) = write_all(&args.out, &outputs) {
         eprintln!("error: {e}");
-        eprintln!("nothing was changed in `{}`", args.out.display());
+        if e.unchanged {
+            eprintln!("nothing was changed in `{}`", args.out.display());
+        }
         return ExitStatus::Failure;
     }
     for output in &outputs {

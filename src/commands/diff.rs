@@ -3,7 +3,6 @@
 //! terminal. Exit 0 when every host is compliant, 1 on drift or an unreadable host, 2 when rdpgen
 //! could not run.
 
-use std::fs;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
 use rayon::prelude::*;
@@ -87,7 +86,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     }
 
     let mut sink: Box<dyn Write> = match &args.output {
-        Some(path) => match fs::File::create(path) {
+        Some(path) => match crate::fsread::create_no_follow(path) {
             Ok(f) => Box::new(BufWriter::new(f)),
             Err(e) => {
                 eprintln!("error: cannot create `{}`: {e}", path.display());

@@ -98,8 +98,11 @@ fn error(message: String) -> EmitError {
     }
 }
 
+/// Every string of the document: a DSC v3 literal (never an expression, see
+/// [`crate::escape::dsc_literal`]) as a YAML scalar.
 fn scalar(text: &str) -> Result<yaml::Scalar, EmitError> {
-    yaml::scalar(text).map_err(|e| error(format!("`{}`: {e}", text.escape_debug())))
+    yaml::scalar(&crate::escape::dsc_literal(text))
+        .map_err(|e| error(format!("`{}`: {e}", text.escape_debug())))
 }
 
 fn flow<I: IntoIterator<Item = String>>(items: I) -> String {
@@ -381,5 +384,65 @@ mod tests {
             remote_addresses(&rule(vec![FirewallAddress::LocalSubnet, v6])),
             "LocalSubnet,2001:db8::/32"
         );
+    }
+
+    /// Every string of the v3 document, with a hostile value that starts with `[` in every
+    /// field a policy or the model can reach: none is an expression, and each reads back.
+    #[test]
+    fn every_string_of_the_document_is_a_literal_for_dsc() {
+        use crate::policy::yaml::{Node, NodeValue, parse};
+        let hostile = "[concat(envvar('SECRET'))]";
+        let policy: crate::policy::Policy = serde_json::from_value(serde_json::json!({
+            "rdpgen": 1,
+            "name": "dsc-hostile",
+            "description": hostile,
+            "security": {"layer": "tls"},
+            "certificate": {"template": hostile},
+            "firewall": {"profiles": ["domain"], "allowFrom": ["10.0.0.0/8"]},
+        }))
+        .unwrap();
+        let mut model = crate::lower::lower(&policy).unwrap();
+        let mut extra = op();
+        extra.value_name = "[v]".into();
+        extra.action = RegistryAction::Set(RegistryValue::Sz("[sz]".into()));
+        model.registry.push(extra.clone());
+        extra.action = RegistryAction::Set(RegistryValue::ExpandSz("[x]".into()));
+        model.registry.push(extra.clone());
+        extra.action = RegistryAction::Set(RegistryValue::MultiSz(vec!["[m]".into(), "[[n".into()]));
+        model.registry.push(extra);
+        for rule in &mut model.firewall {
+            rule.display_name = "[dn]".into();
+            rule.description = "[desc]".into();
+            rule.group = "[group]".into();
+        }
+        assert!(!model.firewall.is_empty());
+        fn strings(node: &Node, out: &mut Vec<String>) {
+            match &node.value {
+                NodeValue::Str { text, .. } => out.push(text.clone()),
+                NodeValue::Seq(items) => items.iter().for_each(|i| strings(i, out)),
+                NodeValue::Map(entries) => entries.iter().for_each(|(_, v)| strings(v, out)),
+                _ => {}
+            }
+        }
+        for rollback in [false, true] {
+            let text = render(&model, rollback).unwrap();
+            let mut found = Vec::new();
+            strings(&parse(&text).unwrap(), &mut found);
+            for s in &found {
+                assert!(
+                    crate::escape::dsc_read(s).is_some(),
+                    "{s:?} would be evaluated by DSC in\n{text}"
+                );
+            }
+            let read: Vec<&str> = found.iter().filter_map(|s| crate::escape::dsc_read(s)).collect();
+            for expected in [hostile, "[desc]", "[group]"] {
+                assert!(read.contains(&expected), "{expected} reads back in\n{text}");
+            }
+            if !rollback {
+                for expected in ["[v]", "[sz]", "[x]", "[m]", "[[n"] {
+                    assert!(read.contains(&expected), "{expected} reads back in\n{text}");
+                }
+            }
+        }
     }
 }

@@ -266,9 +266,23 @@ fn hostile_policy_text_reads_back_exactly_from_dsc3_and_as_one_literal_in_the_sc
         let dir = out.join(&model.name);
         let doc = yaml_json(&dir.join("dsc3/rdp.dsc.yaml"));
         let script = script_text(&dir.join("dsc/RdpPosture.ps1"));
+        fn no_expressions(v: &Value, stem: &str) {
+            match v {
+                Value::String(s) => assert!(
+                    rdpgen::escape::dsc_read(s).is_some(),
+                    "{stem}: DSC would evaluate {s:?}"
+                ),
+                Value::Array(items) => items.iter().for_each(|i| no_expressions(i, stem)),
+                Value::Object(map) => map.values().for_each(|i| no_expressions(i, stem)),
+                _ => {}
+            }
+        }
+        no_expressions(&doc, stem);
         if let Some(description) = &model.description {
             assert_eq!(
-                doc["metadata"]["rdpgen"]["description"].as_str(),
+                doc["metadata"]["rdpgen"]["description"]
+                    .as_str()
+                    .and_then(rdpgen::escape::dsc_read),
                 Some(single_line(description).as_str()),
                 "{stem}"
             );
@@ -294,7 +308,12 @@ fn hostile_policy_text_reads_back_exactly_from_dsc3_and_as_one_literal_in_the_sc
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|r| r["properties"]["valueData"]["String"].as_str() == Some(template));
+                .any(|r| {
+                    r["properties"]["valueData"]["String"]
+                        .as_str()
+                        .and_then(rdpgen::escape::dsc_read)
+                        == Some(template)
+                });
             assert!(
                 found,
                 "{stem}: {template:?} reads back from the v3 document"

@@ -22,11 +22,10 @@ impl Text {
     }
 }
 
-/// Host names and messages come from snapshots: never let them carry terminal escapes.
+/// Host names, check ids and messages come from snapshots: never let them carry terminal
+/// escapes or bidi controls (see [`crate::escape::terminal`]).
 fn plain(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect()
+    crate::escape::terminal::sanitize(s).into_owned()
 }
 
 impl Report for Text {
@@ -34,7 +33,7 @@ impl Report for Text {
         writeln!(
             out,
             "rdpgen diff: policy {} ({}, sha256:{})\n",
-            ctx.policy_name,
+            plain(&ctx.policy_name),
             plain(&ctx.policy_file),
             &ctx.policy_hash[..12.min(ctx.policy_hash.len())]
         )
@@ -92,7 +91,7 @@ impl Report for Text {
             writeln!(
                 out,
                 "  {tag} {}: {}{cause}",
-                check.id,
+                plain(&check.id),
                 plain(&check.message)
             )?;
             if check.outcome == Outcome::Fail {
@@ -100,7 +99,7 @@ impl Report for Text {
                     out,
                     "          at {}; fix with `{}`",
                     plain(&check.location),
-                    check.field
+                    plain(&check.field)
                 )?;
             }
         }
@@ -117,7 +116,7 @@ impl Report for Text {
             writeln!(out, "findings by check (hosts):")?;
             for (id, count) in &s.findings {
                 let cause = count.cause.map(|c| format!(" [{c}]")).unwrap_or_default();
-                writeln!(out, "  {:>6}  {id}{cause}", count.hosts)?;
+                writeln!(out, "  {:>6}  {}{cause}", count.hosts, plain(id))?;
             }
         }
         Ok(())
