@@ -348,7 +348,7 @@ mod tests {
     #[test]
     fn names_are_admx_item_names_and_unique() {
         let policies = policies();
-        assert_eq!(policies.len(), 5);
+        assert_eq!(policies.len(), 7);
         let mut ids: Vec<String> = policies.iter().map(|p| p.name.clone()).collect();
         ids.extend(policies.iter().map(CustomPolicy::explain_id));
         ids.extend(CATEGORIES.iter().map(|c| c.name.to_string()));

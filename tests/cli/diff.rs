@@ -39,12 +39,12 @@ fn each_example_host_gives_its_exit_code_and_findings() {
         (
             "tier1-compliant.json",
             0,
-            &["compliant RDS-T1-01: 41 checks passed"][..],
+            &["compliant RDS-T1-01: 43 checks passed"][..],
         ),
         (
             "tier1-firewall-equal.json",
             0,
-            &["compliant RDS-T1-05: 41 checks passed"],
+            &["compliant RDS-T1-05: 43 checks passed"],
         ),
         (
             "tier1-export.reg",

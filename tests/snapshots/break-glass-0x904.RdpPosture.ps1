@@ -100,6 +100,50 @@ Configuration RdpPosture {
         }
 
         # tls.minVersion
+        Registry tls_minVersion_SSL_2_0_Enabled {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server'
+            ValueName = 'Enabled'
+            ValueType = 'Dword'
+            ValueData = '0'
+            Hex       = $false
+            Force     = $true
+            Ensure    = 'Present'
+        }
+
+        # tls.minVersion
+        Registry tls_minVersion_SSL_2_0_DisabledByDefault {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server'
+            ValueName = 'DisabledByDefault'
+            ValueType = 'Dword'
+            ValueData = '1'
+            Hex       = $false
+            Force     = $true
+            Ensure    = 'Present'
+        }
+
+        # tls.minVersion
+        Registry tls_minVersion_SSL_3_0_Enabled {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server'
+            ValueName = 'Enabled'
+            ValueType = 'Dword'
+            ValueData = '0'
+            Hex       = $false
+            Force     = $true
+            Ensure    = 'Present'
+        }
+
+        # tls.minVersion
+        Registry tls_minVersion_SSL_3_0_DisabledByDefault {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server'
+            ValueName = 'DisabledByDefault'
+            ValueType = 'Dword'
+            ValueData = '1'
+            Hex       = $false
+            Force     = $true
+            Ensure    = 'Present'
+        }
+
+        # tls.minVersion
         Registry tls_minVersion_TLS_1_0_Enabled {
             Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server'
             ValueName = 'Enabled'
@@ -157,28 +201,6 @@ Configuration RdpPosture {
         # tls.minVersion
         Registry tls_minVersion_TLS_1_2_DisabledByDefault {
             Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server'
-            ValueName = 'DisabledByDefault'
-            ValueType = 'Dword'
-            ValueData = '0'
-            Hex       = $false
-            Force     = $true
-            Ensure    = 'Present'
-        }
-
-        # tls.minVersion
-        Registry tls_minVersion_TLS_1_3_Enabled {
-            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.3\Server'
-            ValueName = 'Enabled'
-            ValueType = 'Dword'
-            ValueData = '1'
-            Hex       = $false
-            Force     = $true
-            Ensure    = 'Present'
-        }
-
-        # tls.minVersion
-        Registry tls_minVersion_TLS_1_3_DisabledByDefault {
-            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.3\Server'
             ValueName = 'DisabledByDefault'
             ValueType = 'Dword'
             ValueData = '0'
@@ -436,6 +458,34 @@ Configuration RdpPostureRollback {
         }
 
         # tls.minVersion
+        Registry tls_minVersion_SSL_2_0_Enabled {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server'
+            ValueName = 'Enabled'
+            Ensure    = 'Absent'
+        }
+
+        # tls.minVersion
+        Registry tls_minVersion_SSL_2_0_DisabledByDefault {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server'
+            ValueName = 'DisabledByDefault'
+            Ensure    = 'Absent'
+        }
+
+        # tls.minVersion
+        Registry tls_minVersion_SSL_3_0_Enabled {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server'
+            ValueName = 'Enabled'
+            Ensure    = 'Absent'
+        }
+
+        # tls.minVersion
+        Registry tls_minVersion_SSL_3_0_DisabledByDefault {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server'
+            ValueName = 'DisabledByDefault'
+            Ensure    = 'Absent'
+        }
+
+        # tls.minVersion
         Registry tls_minVersion_TLS_1_0_Enabled {
             Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server'
             ValueName = 'Enabled'
@@ -473,20 +523,6 @@ Configuration RdpPostureRollback {
         # tls.minVersion
         Registry tls_minVersion_TLS_1_2_DisabledByDefault {
             Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server'
-            ValueName = 'DisabledByDefault'
-            Ensure    = 'Absent'
-        }
-
-        # tls.minVersion
-        Registry tls_minVersion_TLS_1_3_Enabled {
-            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.3\Server'
-            ValueName = 'Enabled'
-            Ensure    = 'Absent'
-        }
-
-        # tls.minVersion
-        Registry tls_minVersion_TLS_1_3_DisabledByDefault {
-            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.3\Server'
             ValueName = 'DisabledByDefault'
             Ensure    = 'Absent'
         }
