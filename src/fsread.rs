@@ -148,7 +148,11 @@ mod tests {
             read_regular(&dir, 100),
             Err(ReadRefused::Directory)
         ));
-        assert!(read_regular(&dir.join("missing"), 100).unwrap_err().is_not_found());
+        assert!(
+            read_regular(&dir.join("missing"), 100)
+                .unwrap_err()
+                .is_not_found()
+        );
         #[cfg(unix)]
         {
             let fifo = dir.join("fifo");

@@ -581,9 +581,13 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
         entries.sort();
         for entry in entries {
             let entry_name = |stem: bool| {
-                if stem { entry.file_stem() } else { entry.file_name() }
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
+                if stem {
+                    entry.file_stem()
+                } else {
+                    entry.file_name()
+                }
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
             };
             if let Some(problem) = escapes(&entry, arg) {
                 out.push(HostInput {
@@ -599,7 +603,10 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
                         for e in list {
                             match e {
                                 Ok(e) => files.push(e.path()),
-                                Err(e) => problem = Some(format!("cannot list `{}`: {e}", entry.display())),
+                                Err(e) => {
+                                    problem =
+                                        Some(format!("cannot list `{}`: {e}", entry.display()))
+                                }
                             }
                         }
                         if problem.is_none() {
@@ -609,7 +616,10 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
                         files.sort();
                         (files, problem)
                     }
-                    Err(e) => (Vec::new(), Some(format!("cannot list `{}`: {e}", entry.display()))),
+                    Err(e) => (
+                        Vec::new(),
+                        Some(format!("cannot list `{}`: {e}", entry.display())),
+                    ),
                 };
                 out.push(HostInput {
                     name: entry_name(false),

@@ -285,7 +285,9 @@ pub fn policies() -> Vec<CustomPolicy> {
             let (enabled, disabled) = (list(true), list(false));
             let v = &protocol;
             let rule = match version {
-                None => "rdpgen disables SSL 2.0 and SSL 3.0 whenever the policy sets tls.minVersion.",
+                None => {
+                    "rdpgen disables SSL 2.0 and SSL 3.0 whenever the policy sets tls.minVersion."
+                }
                 Some(TlsVersion::Tls13) => {
                     "rdpgen enables every version at or above the policy's tls.minVersion \
                      and disables every version below it. It writes TLS 1.3 only when \
@@ -298,7 +300,10 @@ pub fn policies() -> Vec<CustomPolicy> {
                 }
             };
             out.push(CustomPolicy {
-                name: format!("SCHANNEL_Server_{}", protocol.replace(' ', "").replace('.', "_")),
+                name: format!(
+                    "SCHANNEL_Server_{}",
+                    protocol.replace(' ', "").replace('.', "_")
+                ),
                 field: "tls.minVersion",
                 display_name: format!("{v} for SCHANNEL servers"),
                 explain: explain(

@@ -78,8 +78,7 @@ fn check_no_symlink(out: &Path) -> Result<(), WriteError> {
     let mut prefix = PathBuf::new();
     for component in out.components() {
         prefix.push(component.as_os_str());
-        if matches!(component, Component::Normal(_) | Component::ParentDir) && is_symlink(&prefix)
-        {
+        if matches!(component, Component::Normal(_) | Component::ParentDir) && is_symlink(&prefix) {
             return Err(refuse(
                 "refusing to write through the symbolic link",
                 &prefix,

@@ -408,7 +408,8 @@ mod tests {
         model.registry.push(extra.clone());
         extra.action = RegistryAction::Set(RegistryValue::ExpandSz("[x]".into()));
         model.registry.push(extra.clone());
-        extra.action = RegistryAction::Set(RegistryValue::MultiSz(vec!["[m]".into(), "[[n".into()]));
+        extra.action =
+            RegistryAction::Set(RegistryValue::MultiSz(vec!["[m]".into(), "[[n".into()]));
         model.registry.push(extra);
         for rule in &mut model.firewall {
             rule.display_name = "[dn]".into();
@@ -434,7 +435,10 @@ mod tests {
                     "{s:?} would be evaluated by DSC in\n{text}"
                 );
             }
-            let read: Vec<&str> = found.iter().filter_map(|s| crate::escape::dsc_read(s)).collect();
+            let read: Vec<&str> = found
+                .iter()
+                .filter_map(|s| crate::escape::dsc_read(s))
+                .collect();
             assert!(read.contains(&hostile), "{hostile} reads back in\n{text}");
             if !rollback {
                 for expected in ["[desc]", "[group]", "[v]", "[sz]", "[x]", "[m]", "[[n"] {

@@ -423,7 +423,9 @@ pub enum RegReadProblem {
     /// The first line is not a known header.
     /// The first line is not quoted: a file that is not a registry export (a secret, a key) must
     /// not have its content printed in messages and CI logs.
-    #[error("not a registry export: the first line is not the header `Windows Registry Editor Version 5.00` or `REGEDIT4`")]
+    #[error(
+        "not a registry export: the first line is not the header `Windows Registry Editor Version 5.00` or `REGEDIT4`"
+    )]
     MissingHeader {
         /// The start of the first line.
         found: String,

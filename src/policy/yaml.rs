@@ -198,7 +198,11 @@ fn tag_before(text: &str, start: usize) -> Option<Span> {
         }
         // Anchors (`&a`), block indicators (`|`, `>-`) and `---` may sit between; anything
         // else means the node has no properties here.
-        if !(word.starts_with('&') || word.starts_with('|') || word.starts_with('>') || word == "---") {
+        if !(word.starts_with('&')
+            || word.starts_with('|')
+            || word.starts_with('>')
+            || word == "---")
+        {
             return None;
         }
         end = word_start;

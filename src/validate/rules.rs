@@ -471,8 +471,8 @@ fn covers_the_internet(address: FirewallAddress) -> bool {
 /// created, opened or deleted with ordinary tools.
 const WINDOWS_RESERVED: &[&str] = &[
     "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7",
-    "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8",
-    "lpt9", "conin", "conout", "clock",
+    "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    "conin", "conout", "clock",
 ];
 
 /// Whether `name` is a device name Windows reserves (the pattern already refuses dots, so
@@ -550,7 +550,10 @@ fn is_domain_group(entry: &str) -> bool {
     if DOMAIN_GROUPS.iter().any(|g| g.eq_ignore_ascii_case(entry)) {
         return true;
     }
-    let bare = entry.strip_prefix('*').unwrap_or(entry).to_ascii_uppercase();
+    let bare = entry
+        .strip_prefix('*')
+        .unwrap_or(entry)
+        .to_ascii_uppercase();
     if let Some(rest) = bare.strip_prefix("S-1-5-21-") {
         let parts: Vec<&str> = rest.split('-').collect();
         if parts.len() == 4
@@ -615,9 +618,9 @@ fn logon_rules(p: &Policy, r: &mut Rules<'_>) {
             .iter()
             .map(|(_, e)| entry_sid(e).unwrap_or_else(|| e.to_ascii_uppercase()))
             .collect();
-        let all_denied = allow.iter().all(|(_, e)| {
-            denied.contains(&entry_sid(e).unwrap_or_else(|| e.to_ascii_uppercase()))
-        });
+        let all_denied = allow
+            .iter()
+            .all(|(_, e)| denied.contains(&entry_sid(e).unwrap_or_else(|| e.to_ascii_uppercase())));
         if all_denied {
             locked_out = true;
             let d = r.report(
@@ -630,12 +633,12 @@ fn logon_rules(p: &Policy, r: &mut Rules<'_>) {
         }
     }
     if !locked_out && role != Some(Role::DomainController) {
-        let local_deny = deny.iter().find(|(_, e)| {
-            entry_sid(e).is_some_and(|s| LOCAL_ACCOUNT_SIDS.contains(&s.as_str()))
-        });
-        let local_allow = allow.iter().find(|(_, e)| {
-            entry_sid(e).is_some_and(|s| s.starts_with(LOCAL_GROUP_PREFIX))
-        });
+        let local_deny = deny
+            .iter()
+            .find(|(_, e)| entry_sid(e).is_some_and(|s| LOCAL_ACCOUNT_SIDS.contains(&s.as_str())));
+        let local_allow = allow
+            .iter()
+            .find(|(_, e)| entry_sid(e).is_some_and(|s| s.starts_with(LOCAL_GROUP_PREFIX)));
         if let (Some((i, denied)), Some((_, allowed))) = (local_deny, local_allow) {
             let d = r.report(
                 Code::LocalAccountDenied,
@@ -646,7 +649,8 @@ fn logon_rules(p: &Policy, r: &mut Rules<'_>) {
             );
             d.label = Some("deny beats allow".into());
             d.help = Some(if role == Some(Role::MemberServer) {
-                "make sure a domain account in the allowed group can log on before applying this".into()
+                "make sure a domain account in the allowed group can log on before applying this"
+                    .into()
             } else {
                 "on a domain member, say `role: member-server` and keep a domain account allowed; on a workgroup host, remove `Local account` from `deny`".into()
             });
@@ -697,7 +701,11 @@ fn invisible_rules(tree: &TreeNode, r: &mut Rules<'_>) {
             }
             TreeValue::Map(map) => {
                 for (k, v) in map {
-                    walk(v, format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                    walk(
+                        v,
+                        format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        out,
+                    );
                 }
             }
             _ => {}

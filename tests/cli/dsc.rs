@@ -304,16 +304,12 @@ fn hostile_policy_text_reads_back_exactly_from_dsc3_and_as_one_literal_in_the_sc
             else {
                 panic!("{stem}: CertTemplateName is a string")
             };
-            let found = doc["resources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|r| {
-                    r["properties"]["valueData"]["String"]
-                        .as_str()
-                        .and_then(rdpgen::escape::dsc_read)
-                        == Some(template)
-                });
+            let found = doc["resources"].as_array().unwrap().iter().any(|r| {
+                r["properties"]["valueData"]["String"]
+                    .as_str()
+                    .and_then(rdpgen::escape::dsc_read)
+                    == Some(template)
+            });
             assert!(
                 found,
                 "{stem}: {template:?} reads back from the v3 document"

@@ -7,6 +7,7 @@ mod explain;
 mod gpo;
 mod hardening;
 mod model;
+mod safety;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -713,7 +713,12 @@ fn rdp038_public_any() {
     );
     assert_eq!(at(d), (5, 14));
     // The whole internet spelled as subnets is the same exposure.
-    for wide in ["[0.0.0.0/0]", "[\"::/0\"]", "[0.0.0.0/1, 128.0.0.0/1]", "[\"2000::/3\"]"] {
+    for wide in [
+        "[0.0.0.0/0]",
+        "[\"::/0\"]",
+        "[0.0.0.0/1, 128.0.0.0/1]",
+        "[\"2000::/3\"]",
+    ] {
         let (code, diags) = diagnose(&format!(
             "{HEADER}firewall:\n  profiles: [public]\n  allowFrom: {wide}\n"
         ));
@@ -816,7 +821,9 @@ fn rdp052_legacy_tls_is_machine_wide() {
         assert_eq!(d["severity"], "warning");
         assert_eq!(
             d["message"],
-            format!("`tls.minVersion: \"{v}\"` enables {what} for every SCHANNEL server on the host (IIS, WinRM, LDAPS), not only for Remote Desktop")
+            format!(
+                "`tls.minVersion: \"{v}\"` enables {what} for every SCHANNEL server on the host (IIS, WinRM, LDAPS), not only for Remote Desktop"
+            )
         );
         assert_eq!(at(d), (4, 15));
     }
@@ -826,7 +833,12 @@ fn rdp052_legacy_tls_is_machine_wide() {
 
 #[test]
 fn rdp053_tls13_minimum_on_a_release_without_tls13() {
-    for os in ["windows-server-2019", "windows-server-2016", "windows-server-2012-r2", "windows-10"] {
+    for os in [
+        "windows-server-2019",
+        "windows-server-2016",
+        "windows-server-2012-r2",
+        "windows-10",
+    ] {
         let (code, diags) = diagnose(&format!(
             "{HEADER}tls:\n  minVersion: \"1.3\"\n  minimumOs: {os}\n"
         ));
@@ -834,7 +846,9 @@ fn rdp053_tls13_minimum_on_a_release_without_tls13() {
         let d = only(&diags, "RDP053");
         assert_eq!(
             d["message"],
-            format!("`tls.minVersion: \"1.3\"` on `{os}`, which has no TLS 1.3 server: disabling TLS 1.2 leaves it with no TLS server protocol (RDP, WinRM over HTTPS, IIS)")
+            format!(
+                "`tls.minVersion: \"1.3\"` on `{os}`, which has no TLS 1.3 server: disabling TLS 1.2 leaves it with no TLS server protocol (RDP, WinRM over HTTPS, IIS)"
+            )
         );
         assert_eq!(at(d), (4, 15));
     }
@@ -853,9 +867,7 @@ fn rdp053_tls13_minimum_on_a_release_without_tls13() {
 #[test]
 fn rdp049_lockouts_are_errors() {
     // The original dmz-jump: a workgroup host that inherits `deny: [Guests, Local account]`.
-    let (code, diags) = diagnose(&format!(
-        "{HEADER}extends: [cis-level1]\nrole: workgroup\n"
-    ));
+    let (code, diags) = diagnose(&format!("{HEADER}extends: [cis-level1]\nrole: workgroup\n"));
     assert_eq!(code, 1);
     let d = only(&diags, "RDP049");
     assert_eq!(
@@ -864,7 +876,11 @@ fn rdp049_lockouts_are_errors() {
     );
     assert_eq!(d["file"], "builtin:cis-level1");
     assert_eq!(at(d), (31, 18));
-    for (deny, col) in [("S-1-5-113", 10), ("\"Local account and member of Administrators group\"", 10), ("S-1-5-114", 10)] {
+    for (deny, col) in [
+        ("S-1-5-113", 10),
+        ("\"Local account and member of Administrators group\"", 10),
+        ("S-1-5-114", 10),
+    ] {
         let (code, diags) = diagnose(&format!(
             "{HEADER}role: workgroup\nlogonRights:\n  deny: [{deny}]\n"
         ));
@@ -875,7 +891,13 @@ fn rdp049_lockouts_are_errors() {
         let (code, diags) = diagnose(&format!("{HEADER}logonRights:\n  deny: [Guests, {deny}]\n"));
         assert_eq!(code, 1, "{deny}");
         let d = only(&diags, "RDP049");
-        assert!(d["message"].as_str().unwrap().contains("nobody can log on over RDP"), "{d:#?}");
+        assert!(
+            d["message"]
+                .as_str()
+                .unwrap()
+                .contains("nobody can log on over RDP"),
+            "{d:#?}"
+        );
         assert_eq!(at(d), (4, 18), "{deny}");
     }
     let (code, diags) = diagnose(&format!(
@@ -946,7 +968,9 @@ fn rdp047_windows_reserved_names() {
         let d = only(&diags, "RDP047");
         assert_eq!(
             d["message"],
-            format!("`name: {name}` is a device name Windows reserves; its output folder could not be opened or deleted on Windows")
+            format!(
+                "`name: {name}` is a device name Windows reserves; its output folder could not be opened or deleted on Windows"
+            )
         );
         assert_eq!(at(d), (2, 7));
     }
@@ -969,7 +993,10 @@ fn rdp054_bidi_controls_are_refused_in_every_string() {
         assert_eq!(code, 1, "{field}");
         let d = only(&diags, "RDP054");
         assert!(
-            d["message"].as_str().unwrap().contains("holds the bidirectional control character U+20"),
+            d["message"]
+                .as_str()
+                .unwrap()
+                .contains("holds the bidirectional control character U+20"),
             "{d:#?}"
         );
         assert_eq!(at(d), (line, col), "{field}");
@@ -987,7 +1014,10 @@ fn rdp009_explicit_tags_are_refused() {
         assert_eq!(code, 1, "{text}");
         let d = only(&diags, "RDP009");
         assert!(
-            d["message"].as_str().unwrap().starts_with("the explicit YAML tag `!"),
+            d["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("the explicit YAML tag `!"),
             "{d:#?}"
         );
         let line = if text.starts_with("cert") { 4 } else { 3 };
