@@ -92,14 +92,21 @@ fn check_no_symlink(out: &Path) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// Test hook: `RDPGEN_TEST_PAUSE_AT=<step>` makes the build stop at that step of the swap
+/// Test hooks: `RDPGEN_TEST_PAUSE_AT=<step>` makes the build stop at that step of the swap
 /// (`commit` before the journal is committed, `swap-<n>` before the n-th rename), create
-/// `<out>/.rdpgen.txn/paused` and sleep, so a test can kill it exactly there.
-fn pause_point(txn: &Path, step: &str) {
+/// `<out>/.rdpgen.txn/paused` and sleep, so a test can kill it exactly there;
+/// `RDPGEN_TEST_FAIL_AT=<step>` makes that step fail as a rename would.
+fn pause_point(txn: &Path, step: &str) -> std::io::Result<()> {
     if std::env::var("RDPGEN_TEST_PAUSE_AT").is_ok_and(|s| s == step) {
         let _ = fs::write(txn.join("paused"), step);
         std::thread::sleep(std::time::Duration::from_secs(120));
     }
+    if std::env::var("RDPGEN_TEST_FAIL_AT").is_ok_and(|s| s == step) {
+        return Err(std::io::Error::other(
+            "injected failure (RDPGEN_TEST_FAIL_AT)",
+        ));
+    }
+    Ok(())
 }
 
 /// Writes every policy's artifacts, replacing each `<out>/<name>/` as a whole, all or none.
@@ -319,8 +326,9 @@ fn commit(out: &Path, txn: &Path, outputs: &[PolicyOutput]) -> Result<(), WriteE
     };
     write().map_err(io("cannot write", &tmp))?;
     sync_dir(&txn.join("new"));
-    pause_point(txn, "commit");
-    fs::rename(&tmp, txn.join(JOURNAL)).map_err(io("cannot write", &txn.join(JOURNAL)))?;
+    pause_point(txn, "commit")
+        .and_then(|()| fs::rename(&tmp, txn.join(JOURNAL)))
+        .map_err(io("cannot write", &txn.join(JOURNAL)))?;
     sync_dir(txn);
     // Committed: from here on the build is finished by this run or the next one.
     let mut step = 0;
@@ -365,13 +373,17 @@ fn roll_forward(
                     "it appeared while the build ran".into(),
                 ));
             }
-            pause_point(txn, &format!("swap-{step}"));
+            let here = format!("swap-{step}");
             *step += 1;
-            fs::rename(&target, &old).map_err(io("cannot move aside", &target))?;
+            pause_point(txn, &here)
+                .and_then(|()| fs::rename(&target, &old))
+                .map_err(io("cannot move aside", &target))?;
         }
-        pause_point(txn, &format!("swap-{step}"));
+        let here = format!("swap-{step}");
         *step += 1;
-        fs::rename(&new, &target).map_err(io("cannot move into place", &target))?;
+        pause_point(txn, &here)
+            .and_then(|()| fs::rename(&new, &target))
+            .map_err(io("cannot move into place", &target))?;
     }
     Ok(())
 }

@@ -152,6 +152,40 @@ fn sigkill_at_every_step_of_the_swap_leaves_all_old_or_all_new() {
 }
 
 #[test]
+fn a_failed_rename_mid_swap_rolls_back_and_says_so_honestly() {
+    for step in ["swap-0", "swap-1", "swap-2", "swap-3", "swap-4"] {
+        let dir = scratch("swap-fail");
+        let out = dir.join("out");
+        let (a, b) = (policy(&dir, "a", 3390), policy(&dir, "b", 3390));
+        let (code, _, _) = run(rdpgen()
+            .arg("build")
+            .args([&a, &b])
+            .args(["--target", "reg", "--out"])
+            .arg(&out));
+        assert_eq!(code, 0);
+        let before = tree(&out);
+        let files = ["a", "b", "c"].map(|n| policy(&dir, n, 3391));
+        let (code, stdout, stderr) = run(rdpgen()
+            .arg("build")
+            .args(&files)
+            .args(["--target", "reg", "--out"])
+            .arg(&out)
+            .env("RDPGEN_TEST_FAIL_AT", step));
+        assert_eq!(code, 2, "{step}: {stderr}");
+        assert!(
+            stdout.is_empty(),
+            "{step}: no artifact is listed as written"
+        );
+        assert!(stderr.contains("injected failure"), "{stderr}");
+        assert!(
+            stderr.contains("nothing was changed in"),
+            "{step}: {stderr}"
+        );
+        assert_eq!(tree(&out), before, "{step}: every policy is as it was");
+    }
+}
+
+#[test]
 fn user_files_and_directories_rdpgen_did_not_make_are_never_deleted() {
     // A policy named `src` built with `--out .` must not replace the project's src/.
     let dir = scratch("userfiles");
