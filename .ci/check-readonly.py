@@ -6,7 +6,10 @@ usage: check-readonly.py SCRIPT.ps1
 Parses the script with tree-sitter-powershell (the validators' venv) and fails when it calls a
 command outside a list of read-only cmdlets, invokes anything through `&` or `.` (external
 programs, script blocks from strings), calls a .NET method outside a list of read-only methods,
-or redirects output to a file. Exit 0 = read-only, 1 = not proven, 2 = usage or setup problem.
+or redirects output to a file. Two commands are allowed only in one exact spelling each
+(SCOPED): `secedit.exe /export /areas USER_RIGHTS` into `$rightsFile`, and the `Remove-Item` of
+that same file; `$rightsFile` must be assigned once, from a new GUID under GetTempPath().
+Exit 0 = read-only, 1 = not proven, 2 = usage or setup problem.
 """
 import os
 import sys
@@ -25,11 +28,19 @@ READ_ONLY_COMMANDS = {
     "get-item", "get-childitem", "get-ciminstance", "get-acl", "get-netconnectionprofile",
     "get-netfirewallrule", "get-netfirewallportfilter", "get-netfirewalladdressfilter",
     "get-nettcpconnection", "get-date", "convertto-json", "write-output", "where-object",
-    "foreach-object", "select-object", "test-path", "join-path",
+    "foreach-object", "select-object", "test-path", "join-path", "get-content",
 }
+# Commands allowed only as exactly this text (whitespace-normalised).
+SCOPED = {
+    "secedit.exe": "secedit.exe /export /areas USER_RIGHTS /cfg $rightsFile /quiet",
+    "remove-item": "Remove-Item -LiteralPath $rightsFile -Force -ErrorAction SilentlyContinue",
+}
+RIGHTS_FILE = ("$rightsFile = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath "
+               "('rdpgen-rights-' + [guid]::NewGuid().ToString() + '.inf')")
 READ_ONLY_METHODS = {
     "getvaluenames", "getvaluekind", "getvalue", "tostring", "touniversaltime", "toupperinvariant",
-    "isnullorempty", "getrsapublickey", "getrsaprivatekey", "split", "trim",
+    "isnullorempty", "getrsapublickey", "getrsaprivatekey", "split", "trim", "gettemppath",
+    "newguid",
 }
 FORBIDDEN_NODES = {"file_redirection_operator", "merging_redirection_operator", "command_invokation_operator"}
 
@@ -73,7 +84,10 @@ def main():
             for n in names:
                 name = text(n).lower()
                 commands.add(name)
-                if name not in READ_ONLY_COMMANDS and name not in defined:
+                if name in SCOPED:
+                    if " ".join(text(node).split()) != SCOPED[name]:
+                        problems.append(f"line {line}: `{text(node)[:80]}` is not the one allowed use of {name}")
+                elif name not in READ_ONLY_COMMANDS and name not in defined:
                     problems.append(f"line {line}: command `{text(n)}` is not on the read-only list")
         if node.type == "invokation_expression":
             for c in node.children:
@@ -86,6 +100,12 @@ def main():
             walk(child)
 
     walk(tree.root_node)
+    # The one file the scoped commands touch: assigned once, a new name in the temp folder.
+    if any(name in commands for name in SCOPED):
+        src = source.decode("utf-8", "replace")
+        assigned = [l.strip() for l in src.splitlines() if l.strip().startswith("$rightsFile =")]
+        if assigned != [RIGHTS_FILE]:
+            problems.append(f"$rightsFile must be assigned exactly once, as `{RIGHTS_FILE}`; found {assigned}")
     print(f"commands: {', '.join(sorted(commands))}")
     print(f"methods: {', '.join(sorted(methods))}")
     if problems:

@@ -97,8 +97,9 @@ pub enum ReportFormat {
 pub struct DiffArgs {
     /// The policy hosts are compared with.
     pub policy: PathBuf,
-    /// Host files: collector JSON, .reg exports, Registry.pol files, or directories (each file
-    /// one host, each subdirectory one host whose files are merged).
+    /// Host files: collector JSON, .reg exports, Registry.pol files, GPO folders (a GPMC backup
+    /// or a SYSVOL GPO), or directories (each file one host, each subdirectory one host whose
+    /// files are merged).
     #[arg(required_unless_present = "local")]
     pub hosts: Vec<PathBuf>,
     /// Report format.
@@ -110,7 +111,10 @@ pub struct DiffArgs {
     /// Audit this machine's live registry (Windows only).
     #[arg(long)]
     pub local: bool,
-    /// List passing and skipped checks too (text format).
+    /// Exit 0 instead of 3 when no host drifted but some checks could not be verified.
+    #[arg(long)]
+    pub allow_incomplete: bool,
+    /// List passing checks too (text format); failing and unverified ones are always listed.
     #[arg(long, short)]
     pub verbose: bool,
     /// Never draw the progress bar.

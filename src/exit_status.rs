@@ -9,6 +9,8 @@ pub enum ExitStatus {
     Problems = 1,
     /// rdpgen could not run: unreadable file, bad arguments, unfinished command.
     Failure = 2,
+    /// `diff`: no host drifted, but at least one could not be verified in full.
+    Incomplete = 3,
 }
 
 impl ExitStatus {

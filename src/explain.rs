@@ -27,6 +27,151 @@ pub enum Topic {
         causes: Vec<&'static Cause>,
     },
     Cause(&'static Cause),
+    /// Found by search: an alias (event id, key name, keyword) or words of cause titles.
+    Matches {
+        query: String,
+        /// Why each cause matched, and the cause.
+        causes: Vec<(String, &'static Cause)>,
+    },
+}
+
+/// Words people search for, each with the causes it belongs to and what it is.
+pub const ALIASES: &[(&str, &[&str], &str)] = &[
+    (
+        "1054",
+        &["C1"],
+        "TermService event 1054: the certificate lacks a usable EKU or cannot be used for server authentication",
+    ),
+    (
+        "1055",
+        &["C2"],
+        "TermService event 1055: the listener could not use the certificate's private key",
+    ),
+    (
+        "1057",
+        &["C1"],
+        "TermService event 1057: a new self-signed certificate could not be created",
+    ),
+    (
+        "1058",
+        &["C1", "C2"],
+        "TermService event 1058: the expired self-signed certificate could not be replaced",
+    ),
+    (
+        "36870",
+        &["C2"],
+        "Schannel event 36870: the TLS server credential's private key could not be accessed",
+    ),
+    (
+        "36871",
+        &["C2", "C4"],
+        "Schannel event 36871: the TLS server credential could not be created",
+    ),
+    (
+        "36874",
+        &["C4"],
+        "Schannel event 36874: no protocol or cipher suite in common with the client",
+    ),
+    (
+        "36888",
+        &["C4"],
+        "Schannel event 36888: a fatal alert was generated during the handshake",
+    ),
+    (
+        "MSLicensing",
+        &["C8"],
+        "the client's license cache key HKLM\\SOFTWARE\\Microsoft\\MSLicensing",
+    ),
+    (
+        "MachineKeys",
+        &["C2"],
+        "%ProgramData%\\Microsoft\\Crypto\\RSA\\MachineKeys, where the listener certificate's private key lives",
+    ),
+    (
+        "NETWORK SERVICE",
+        &["C2"],
+        "the account TermService runs as, which must read the private key",
+    ),
+    (
+        "VPN",
+        &["C11"],
+        "VPNs and middleboxes that drop or mangle RDP's UDP transport",
+    ),
+    ("UDP", &["C11"], "RDP's UDP transport (SelectTransport)"),
+    (
+        "SCHANNEL",
+        &["C4"],
+        "the Windows TLS provider whose protocol keys enable TLS versions",
+    ),
+    ("CredSSP", &["C10"], "the NLA authentication protocol"),
+    (
+        "self-signed",
+        &["C1"],
+        "the listener's own certificate in Cert:\\LocalMachine\\Remote Desktop",
+    ),
+    ("fEnableWinStation", &["C6"], "the RDP-Tcp listener switch"),
+    ("TSServerDrainMode", &["C6"], "`change logon /drain`"),
+    ("WinStationsDisabled", &["C6"], "`change logon /disable`"),
+    (
+        "drain",
+        &["C6"],
+        "`change logon /drain`: new logons refused",
+    ),
+    (
+        "license",
+        &["C8", "C9"],
+        "RDS licensing, server and client side",
+    ),
+];
+
+/// Exact topics failed: aliases first, then the words of cause titles.
+fn search(t: &str) -> Option<Topic> {
+    let lower = t.to_ascii_lowercase();
+    if lower == "0x7" || lower == "7" {
+        return Some(Topic::ErrorCode {
+            code: "0x904/0x7".into(),
+            causes: catalog::CAUSES.iter().collect(),
+        });
+    }
+    let mut causes: Vec<(String, &'static Cause)> = Vec::new();
+    fn add(causes: &mut Vec<(String, &'static Cause)>, why: String, c: &'static Cause) {
+        if !causes.iter().any(|(_, x)| x.id == c.id) {
+            causes.push((why, c));
+        }
+    }
+    for (alias, ids, what) in ALIASES {
+        if alias.eq_ignore_ascii_case(t) {
+            for id in *ids {
+                if let Some(c) = catalog::cause(id) {
+                    add(&mut causes, (*what).to_string(), c);
+                }
+            }
+        }
+    }
+    if causes.is_empty() {
+        let words: Vec<String> = lower
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .filter(|w| w.len() >= 3)
+            .map(str::to_string)
+            .collect();
+        for c in catalog::CAUSES {
+            let title = c.title.to_ascii_lowercase();
+            let title_words: Vec<&str> = title
+                .split(|ch: char| !ch.is_alphanumeric() && ch != '-')
+                .collect();
+            let hits: Vec<&String> = words
+                .iter()
+                .filter(|w| title_words.iter().any(|tw| tw.starts_with(w.as_str())))
+                .collect();
+            if !words.is_empty() && hits.len() == words.len() {
+                add(&mut causes, format!("title matches `{t}`"), c);
+            }
+        }
+    }
+    (!causes.is_empty()).then(|| Topic::Matches {
+        query: t.to_string(),
+        causes,
+    })
 }
 
 /// Resolves a topic, or returns the closest topics when nothing matches.
@@ -73,6 +218,9 @@ pub fn resolve(topic: &str) -> Result<Topic, Vec<String>> {
         .find(|s| s.field.eq_ignore_ascii_case(t))
     {
         return Ok(Topic::Field(s));
+    }
+    if let Some(found) = search(t) {
+        return Ok(found);
     }
     let mut candidates: Vec<&str> = catalog::SETTINGS.iter().map(|s| s.field).collect();
     candidates.extend(
@@ -300,6 +448,19 @@ pub fn render_text(topic: &Topic) -> String {
             }
         }
         Topic::Cause(c) => cause_text(c, &mut out),
+        Topic::Matches { query, causes } => {
+            let _ = writeln!(
+                out,
+                "`{query}` matches {} cause{} of RDP error 0x904/0x7:\n",
+                causes.len(),
+                if causes.len() == 1 { "" } else { "s" }
+            );
+            for (why, c) in causes {
+                let _ = writeln!(out, "{why}");
+                cause_text(c, &mut out);
+                out.push('\n');
+            }
+        }
     }
     out
 }
@@ -352,5 +513,9 @@ pub fn render_json(topic: &Topic) -> Value {
             json!({"kind": "errorCode", "code": code, "causes": causes.iter().map(|c| cause_json(c)).collect::<Vec<_>>()})
         }
         Topic::Cause(c) => json!({"kind": "cause", "cause": cause_json(c)}),
+        Topic::Matches { query, causes } => json!({
+            "kind": "search", "query": query,
+            "matches": causes.iter().map(|(why, c)| json!({"why": why, "cause": cause_json(c)})).collect::<Vec<_>>(),
+        }),
     }
 }

@@ -1,5 +1,6 @@
-//! The collector script: the template plus the registry keys the catalog knows, so the
-//! collector reads exactly what `diff` compares.
+//! The collector script: the template plus the registry values the catalog knows, so the
+//! collector reads exactly what `diff` compares and nothing else (the RDP-Tcp key can hold
+//! secrets such as `Password`; only named values are read).
 
 use serde_json::json;
 
@@ -7,26 +8,73 @@ use crate::catalog::{SETTINGS, keys};
 
 const TEMPLATE: &str = include_str!("../../templates/collector/collector.ps1.hbs");
 
-/// Every key below HKLM the audit reads, sorted.
+/// Values read by the audit outside the catalog's settings: the listener and logon flags of
+/// the 0x904/0x7 cause C6.
+pub const LISTENER_FLAGS: &[(&str, &str)] = &[
+    (keys::RDP_TCP, "fEnableWinStation"),
+    (keys::TERMINAL_SERVER, "WinStationsDisabled"),
+    (keys::TERMINAL_SERVER, "TSServerDrainMode"),
+];
+
+/// A key below HKLM and the value names the audit reads there; `None` reads every value
+/// (the Group Policy firewall rules key, whose value names are rule ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub key: String,
+    pub names: Option<Vec<String>>,
+}
+
+/// Every registry location the audit reads, sorted by key, names sorted and unique.
 #[must_use]
-pub fn registry_keys() -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+pub fn registry_locations() -> Vec<Location> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
     for s in SETTINGS {
         if let Some(p) = s.policy {
-            out.push(p.key.to_string());
+            pairs.push((p.key.to_string(), p.value_name.to_string()));
         }
         for l in s.local {
             if l.key != keys::SCHANNEL_PROTOCOLS {
-                out.push(l.key.to_string());
+                pairs.push((l.key.to_string(), l.value_name.to_string()));
             }
         }
     }
-    out.extend(keys::tls_server_keys());
-    out.push(keys::TERMINAL_SERVER.to_string());
-    out.push(keys::FWPOL_RULES.to_string());
-    out.sort_by_key(|k| k.to_ascii_lowercase());
-    out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    for key in keys::tls_server_keys() {
+        pairs.push((key.clone(), "Enabled".into()));
+        pairs.push((key, "DisabledByDefault".into()));
+    }
+    for (key, name) in LISTENER_FLAGS {
+        pairs.push(((*key).to_string(), (*name).to_string()));
+    }
+    // The firewall rules key is read whole (below); the catalog names no value there.
+    pairs.retain(|(k, _)| !k.eq_ignore_ascii_case(keys::FWPOL_RULES));
+    pairs.sort_by_key(|(k, n)| (k.to_ascii_lowercase(), n.to_ascii_lowercase()));
+    pairs.dedup_by(|a, b| a.0.eq_ignore_ascii_case(&b.0) && a.1.eq_ignore_ascii_case(&b.1));
+    let mut out: Vec<Location> = Vec::new();
+    for (key, name) in pairs {
+        match out.last_mut() {
+            Some(last) if last.key.eq_ignore_ascii_case(&key) => {
+                if let Some(names) = &mut last.names {
+                    names.push(name);
+                }
+            }
+            _ => out.push(Location {
+                key,
+                names: Some(vec![name]),
+            }),
+        }
+    }
+    out.push(Location {
+        key: keys::FWPOL_RULES.to_string(),
+        names: None,
+    });
+    out.sort_by_key(|l| l.key.to_ascii_lowercase());
     out
+}
+
+/// Every key below HKLM the audit reads, sorted.
+#[must_use]
+pub fn registry_keys() -> Vec<String> {
+    registry_locations().into_iter().map(|l| l.key).collect()
 }
 
 /// The collector script.
@@ -34,31 +82,63 @@ pub fn registry_keys() -> Vec<String> {
 /// # Errors
 /// A template error (a bug).
 pub fn render() -> Result<String, handlebars::RenderError> {
-    let keys = registry_keys();
-    // The keys are catalog constants and become single-quoted PowerShell literals.
-    debug_assert!(keys.iter().all(|k| !k.contains('\'')));
+    let locations: Vec<_> = registry_locations()
+        .into_iter()
+        .map(|l| json!({"key": l.key, "names": l.names}))
+        .collect();
     let mut hb = handlebars::Handlebars::new();
     hb.set_strict_mode(true);
     hb.register_escape_fn(handlebars::no_escape);
     let data = json!({
         "version": env!("CARGO_PKG_VERSION"),
         "snapshot_version": super::snapshot::SNAPSHOT_VERSION,
-        "keys": keys,
-        "rdp_tcp": keys::RDP_TCP,
+        "locations": locations,
+        // Whole, so the template never writes `\{{` (which Handlebars reads as an escape).
+        "rdp_tcp_key": format!("HKLM\\{}", keys::RDP_TCP),
     });
     hb.render_template(TEMPLATE, &data)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn safe(s: &str) -> bool {
+        !s.contains(['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'])
+            && !s.chars().any(char::is_control)
+    }
+
     #[test]
-    fn keys_are_safe_single_quoted_literals() {
-        for k in super::registry_keys() {
-            assert!(
-                !k.contains(['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'])
-                    && !k.chars().any(char::is_control),
-                "{k}"
-            );
+    fn locations_are_safe_single_quoted_literals() {
+        for l in registry_locations() {
+            assert!(safe(&l.key), "{}", l.key);
+            for n in l.names.iter().flatten() {
+                assert!(safe(n), "{n}");
+            }
         }
+    }
+
+    #[test]
+    fn the_script_has_no_unrendered_token_and_names_the_listener_key() {
+        let script = render().unwrap();
+        assert!(!script.contains("{{") && !script.contains("}}"), "{script}");
+        assert!(script.contains(&format!("'HKLM\\{}'", keys::RDP_TCP)));
+        // Only named values of the listener key are read: never `Password`.
+        assert!(!script.contains("'Password'"));
+        let rdp = registry_locations()
+            .into_iter()
+            .find(|l| l.key == keys::RDP_TCP)
+            .unwrap();
+        let names = rdp.names.unwrap();
+        assert!(names.iter().any(|n| n == "PortNumber"));
+        assert!(names.iter().any(|n| n == "fEnableWinStation"));
+        assert!(!names.iter().any(|n| n.eq_ignore_ascii_case("Password")));
+        let all = registry_locations();
+        let fw: Vec<_> = all
+            .iter()
+            .filter(|l| l.key.eq_ignore_ascii_case(keys::FWPOL_RULES))
+            .collect();
+        assert_eq!(fw.len(), 1);
+        assert_eq!(fw[0].names, None);
     }
 }

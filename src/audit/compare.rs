@@ -1,6 +1,11 @@
 //! Comparing one host with the model: every registry operation (by effective value, as Windows
-//! resolves policy over local), every firewall rule (by meaning, not spelling), the listener
-//! certificate, and the consistency checks behind the 0x904/0x7 causes.
+//! resolves policy over local, and as Windows reads the value's type), every firewall rule (by
+//! meaning, not spelling), the listener certificate, the Remote Desktop logon rights, and the
+//! consistency checks behind the 0x904/0x7 causes.
+//!
+//! Every check has one of three outcomes: pass, fail, or not verified (the host's inputs hold
+//! no evidence for it, with the reason). A host is compliant only when every check of every
+//! model item was verified and passed (the evidence rules: README, "Evidence").
 
 use std::collections::BTreeSet;
 
@@ -13,7 +18,10 @@ use crate::firewall_address::FirewallAddress;
 use crate::formats::firewall_rule::RuleString;
 use crate::formats::{Hive, RegistryValue};
 use crate::model::describe::value_text;
-use crate::model::{CertificateSource, FirewallRule, Model, RegistryAction, RegistryOp};
+use crate::model::{
+    Account, CertificateSource, FirewallRule, LogonRight, Model, RegistryAction, RegistryOp, Scope,
+    UserRight,
+};
 
 /// The part of the posture a check belongs to (the columns of the HTML grid).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -28,10 +36,11 @@ pub enum Area {
     Sessions,
     Redirection,
     Credentials,
+    LogonRights,
 }
 
 impl Area {
-    pub const ALL: [Area; 9] = [
+    pub const ALL: [Area; 10] = [
         Self::Connection,
         Self::Security,
         Self::Tls,
@@ -41,6 +50,7 @@ impl Area {
         Self::Sessions,
         Self::Redirection,
         Self::Credentials,
+        Self::LogonRights,
     ];
 
     #[must_use]
@@ -54,6 +64,7 @@ impl Area {
             "sessions" => Self::Sessions,
             "redirection" => Self::Redirection,
             "credentials" => Self::Credentials,
+            "logonRights" => Self::LogonRights,
             _ => Self::Security,
         }
     }
@@ -70,6 +81,7 @@ impl Area {
             Self::Sessions => "sessions",
             Self::Redirection => "redirection",
             Self::Credentials => "credentials",
+            Self::LogonRights => "logonRights",
         }
     }
 }
@@ -84,17 +96,31 @@ pub enum ValueSource {
     Local,
     /// Neither exists.
     Absent,
-    /// A fact the collector reported (certificate, listener, network).
+    /// A fact the collector reported (certificate, listener, network, logon rights).
     Snapshot,
+    /// Nothing: the inputs hold no evidence for the check.
+    None,
 }
 
+/// The result of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
     Pass,
     Fail,
-    /// The host file did not capture this location.
-    NotCollected,
+    /// The host's inputs hold no evidence for this check; the message says which.
+    NotVerified,
+}
+
+impl Outcome {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::NotVerified => "not verified",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -122,15 +148,37 @@ pub struct Check {
     pub severity: FindingSeverity,
     /// The 0x904/0x7 cause this relates to.
     pub cause: Option<&'static str>,
+    /// What happened; for a check that is not verified, which evidence is missing.
     pub message: String,
+    /// The change that repairs the host, for a failing check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }
 
+/// The verdict on one host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum HostStatus {
+    /// Every check was verified and passed.
     Compliant,
+    /// At least one check failed.
     Drifted,
+    /// Nothing failed, but at least one check could not be verified.
+    Incomplete,
+    /// The host's files could not be read.
     Unreadable,
+}
+
+impl HostStatus {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Compliant => "compliant",
+            Self::Drifted => "drifted",
+            Self::Incomplete => "incomplete",
+            Self::Unreadable => "unreadable",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -142,6 +190,8 @@ pub struct HostReport {
     /// Why the host could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the inputs were evidence of.
+    pub evidence: String,
     pub checks: Vec<Check>,
 }
 
@@ -153,12 +203,19 @@ impl HostReport {
             sources,
             status: HostStatus::Unreadable,
             error: Some(error),
+            evidence: "nothing".into(),
             checks: Vec::new(),
         }
     }
 
     pub fn failures(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| c.outcome == Outcome::Fail)
+    }
+
+    pub fn not_verified(&self) -> impl Iterator<Item = &Check> {
+        self.checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::NotVerified)
     }
 }
 
@@ -172,12 +229,11 @@ fn path_text(hive: Hive, key: &str, name: &str) -> String {
 pub fn meaning(setting: Option<&Setting>, value: &RegistryValue) -> String {
     let raw = value_text(value);
     let Some(s) = setting else { return raw };
-    let number = match value {
-        RegistryValue::Dword(v) => Some(*v),
-        RegistryValue::Sz(t) => t.trim().parse().ok(),
-        _ => None,
+    // Only a value of the type Windows reads carries the field's meaning.
+    let RegistryValue::Dword(n) = value else {
+        return raw;
     };
-    let Some(n) = number else { return raw };
+    let n = *n;
     let name = match s.mapping {
         Mapping::Enum(table) => table
             .iter()
@@ -207,18 +263,43 @@ pub fn meaning(setting: Option<&Setting>, value: &RegistryValue) -> String {
     }
 }
 
-/// Equal as Windows treats them: same type and data, or a DWORD and a string holding the same
-/// decimal number; some fields compare case-insensitively or as sets.
-fn equivalent(field: &str, want: &RegistryValue, got: &RegistryValue) -> bool {
+fn type_name(v: &RegistryValue) -> &'static str {
+    match v {
+        RegistryValue::Dword(_) => "REG_DWORD",
+        RegistryValue::Qword(_) => "REG_QWORD",
+        RegistryValue::DwordBigEndian(_) => "REG_DWORD_BIG_ENDIAN",
+        RegistryValue::Sz(_) => "REG_SZ",
+        RegistryValue::ExpandSz(_) => "REG_EXPAND_SZ",
+        RegistryValue::MultiSz(_) => "REG_MULTI_SZ",
+        RegistryValue::Binary(_) => "REG_BINARY",
+        RegistryValue::None(_) => "REG_NONE",
+        RegistryValue::Other { .. } => "another type",
+    }
+}
+
+/// SCHANNEL reads `Enabled` and `DisabledByDefault` of a protocol key as booleans: any
+/// non-zero DWORD is on (much TLS guidance writes `0xffffffff`).
+fn is_schannel_flag(op: &RegistryOp) -> bool {
+    op.key
+        .to_ascii_lowercase()
+        .starts_with(&keys::SCHANNEL_PROTOCOLS.to_ascii_lowercase())
+        && (op.value_name.eq_ignore_ascii_case("Enabled")
+            || op.value_name.eq_ignore_ascii_case("DisabledByDefault"))
+}
+
+/// Equal as Windows reads them. The types must match (Windows ignores a REG_SZ where it reads
+/// a REG_DWORD); SCHANNEL flags compare as booleans; some strings compare case-insensitively
+/// or as sets.
+fn equivalent(op: &RegistryOp, want: &RegistryValue, got: &RegistryValue) -> bool {
     if want == got {
         return true;
     }
+    let field = op.provenance.field.as_str();
     match (want, got) {
-        (RegistryValue::Dword(a), RegistryValue::Sz(s))
-        | (RegistryValue::Dword(a), RegistryValue::ExpandSz(s)) => {
-            s.trim().parse::<u32>().ok() == Some(*a)
+        (RegistryValue::Dword(a), RegistryValue::Dword(b)) if is_schannel_flag(op) => {
+            (*a != 0) == (*b != 0)
         }
-        (RegistryValue::Sz(a), RegistryValue::Sz(b) | RegistryValue::ExpandSz(b)) => match field {
+        (RegistryValue::Sz(a), RegistryValue::Sz(b)) => match field {
             "licensing.servers" => {
                 let set = |s: &str| -> BTreeSet<String> {
                     s.split(',')
@@ -232,6 +313,86 @@ fn equivalent(field: &str, want: &RegistryValue, got: &RegistryValue) -> bool {
             _ => false,
         },
         _ => false,
+    }
+}
+
+/// The change that repairs a host whose registry value differs from the policy.
+fn registry_fix(op: &RegistryOp, desired: &str) -> String {
+    let target = match op.scope {
+        Scope::Policy => "its GPO, `reg/apply.reg` or DSC",
+        Scope::Local => "`reg/apply.reg`, DSC or its GPO",
+    };
+    match &op.action {
+        RegistryAction::Set(_) => format!(
+            "deploy this policy ({target}): it sets {} to {desired}",
+            op.value_name
+        ),
+        RegistryAction::Delete => format!(
+            "deploy this policy ({target}): it deletes {}",
+            op.value_name
+        ),
+    }
+}
+
+/// A check being described; `pass`, `fail` or `not_verified` records it.
+struct Draft<'a, 'm> {
+    auditor: &'a mut Auditor<'m>,
+    check: Check,
+}
+
+impl Draft<'_, '_> {
+    fn at(mut self, location: impl Into<String>) -> Self {
+        self.check.location = location.into();
+        self
+    }
+    fn want(mut self, desired: impl Into<String>) -> Self {
+        self.check.desired = desired.into();
+        self
+    }
+    fn got(mut self, actual: impl Into<String>, source: ValueSource) -> Self {
+        self.check.actual = actual.into();
+        self.check.source = source;
+        self
+    }
+    fn warning(mut self) -> Self {
+        self.check.severity = FindingSeverity::Warning;
+        self
+    }
+    fn cause(mut self, cause: &'static str) -> Self {
+        self.check.cause = Some(cause);
+        self
+    }
+    fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.check.fix = Some(fix.into());
+        self
+    }
+    fn outcome(mut self, outcome: Outcome, message: impl Into<String>) {
+        self.check.outcome = outcome;
+        self.check.message = message.into();
+        if outcome != Outcome::Fail {
+            self.check.fix = None;
+        }
+        if outcome == Outcome::NotVerified {
+            self.check.actual = "not verified".into();
+            self.check.source = ValueSource::None;
+        }
+        self.auditor.checks.push(self.check);
+    }
+    fn pass(self, message: impl Into<String>) {
+        self.outcome(Outcome::Pass, message);
+    }
+    fn fail(self, message: impl Into<String>) {
+        self.outcome(Outcome::Fail, message);
+    }
+    fn result(self, ok: bool, pass: impl Into<String>, fail: impl Into<String>) {
+        if ok {
+            self.pass(pass);
+        } else {
+            self.fail(fail);
+        }
+    }
+    fn not_verified(self, reason: impl Into<String>) {
+        self.outcome(Outcome::NotVerified, reason);
     }
 }
 
@@ -259,9 +420,16 @@ pub fn audit(model: &Model, host: &HostState) -> HostReport {
         a.firewall_check(rule);
     }
     a.certificate_checks();
+    for right in &model.logon_rights {
+        a.logon_right_check(right);
+    }
     a.consistency_checks();
     let status = if a.checks.iter().any(|c| c.outcome == Outcome::Fail) {
         HostStatus::Drifted
+    } else if a.checks.iter().any(|c| c.outcome == Outcome::NotVerified)
+        || !a.checks.iter().any(|c| c.outcome == Outcome::Pass)
+    {
+        HostStatus::Incomplete
     } else {
         HostStatus::Compliant
     };
@@ -270,61 +438,53 @@ pub fn audit(model: &Model, host: &HostState) -> HostReport {
         sources: host.sources.clone(),
         status,
         error: None,
+        evidence: host.evidence.describe(),
         checks: a.checks,
     }
 }
 
-impl Auditor<'_> {
-    #[allow(clippy::too_many_arguments)] // a check is a record; naming every part is clearer
-    fn push(
-        &mut self,
-        id: String,
-        field: &str,
-        location: String,
-        desired: String,
-        actual: String,
-        source: ValueSource,
-        outcome: Outcome,
-        severity: FindingSeverity,
-        message: String,
-    ) {
+impl<'m> Auditor<'m> {
+    /// Starts a check of `field`; its cause is the field's first 0x904/0x7 cause.
+    fn check(&mut self, id: impl Into<String>, field: &str) -> Draft<'_, 'm> {
         let cause = catalog::setting(field).and_then(|s| s.causes.first().copied());
-        self.checks.push(Check {
-            id,
-            field: field.to_string(),
-            area: Area::of_field(field),
-            location,
-            desired,
-            actual,
-            source,
-            outcome,
-            severity,
-            cause,
-            message,
-        });
+        Draft {
+            check: Check {
+                id: id.into(),
+                field: field.to_string(),
+                area: Area::of_field(field),
+                location: String::new(),
+                desired: String::new(),
+                actual: String::new(),
+                source: ValueSource::Absent,
+                outcome: Outcome::NotVerified,
+                severity: FindingSeverity::Error,
+                cause,
+                message: String::new(),
+                fix: None,
+            },
+            auditor: self,
+        }
     }
 
-    /// The effective value of a policy-scope operation: the policy value while present, else
-    /// the local value the catalog names for the same setting.
+    /// The effective value of an operation: the policy value while present, else the local
+    /// value the catalog names for the same setting.
     fn effective(
         &self,
         op: &RegistryOp,
         setting: Option<&Setting>,
-    ) -> Result<(Option<RegistryValue>, ValueSource, String), NotCaptured> {
+    ) -> Result<(Option<RegistryValue>, ValueSource, String), String> {
         let policy_path = RegistryPath::new(op.hive, &op.key, &op.value_name);
         let here = path_text(op.hive, &op.key, &op.value_name);
-        let local = setting
-            .filter(|_| op.scope == crate::model::Scope::Policy)
-            .and_then(|s| {
-                s.local
-                    .iter()
-                    .find(|l| l.value_name.eq_ignore_ascii_case(&op.value_name))
-            });
+        let local = setting.filter(|_| op.scope == Scope::Policy).and_then(|s| {
+            s.local
+                .iter()
+                .find(|l| l.value_name.eq_ignore_ascii_case(&op.value_name))
+        });
         let policy_value = self.host.value(&policy_path);
         match (policy_value, local) {
             (Ok(Some(v)), _) => Ok((
                 Some(v.clone()),
-                if op.scope == crate::model::Scope::Policy {
+                if op.scope == Scope::Policy {
                     ValueSource::Policy
                 } else {
                     ValueSource::Local
@@ -334,14 +494,16 @@ impl Auditor<'_> {
             (policy, Some(l)) => {
                 let local_path = RegistryPath::new(Hive::LocalMachine, l.key, l.value_name);
                 let local_text = path_text(Hive::LocalMachine, l.key, l.value_name);
-                match self.host.value(&local_path) {
-                    Ok(Some(v)) => Ok((Some(v.clone()), ValueSource::Local, local_text)),
-                    Ok(None) => Ok((None, ValueSource::Absent, here)),
-                    Err(NotCaptured) => policy.map(|_| (None, ValueSource::Absent, here)),
+                match (self.host.value(&local_path), policy) {
+                    (Ok(Some(v)), _) => Ok((Some(v.clone()), ValueSource::Local, local_text)),
+                    (_, Err(NotCaptured)) => Err(missing_registry(self.host, &op.key)),
+                    // The policy key is evidence and does not set the value; when the local
+                    // value was not seen either, this policy's setting is still not enforced.
+                    _ => Ok((None, ValueSource::Absent, here)),
                 }
             }
             (Ok(None), None) => Ok((None, ValueSource::Absent, here)),
-            (Err(e), None) => Err(e),
+            (Err(NotCaptured), None) => Err(missing_registry(self.host, &op.key)),
         }
     }
 
@@ -360,24 +522,14 @@ impl Auditor<'_> {
             RegistryAction::Delete => (None, "absent".to_string()),
         };
         let here = path_text(op.hive, &op.key, &op.value_name);
+        let fix = registry_fix(op, &desired);
         match self.effective(op, setting) {
-            Err(NotCaptured) => self.push(
-                id,
-                &field,
-                here,
-                desired,
-                "not collected".into(),
-                ValueSource::Absent,
-                Outcome::NotCollected,
-                FindingSeverity::Warning,
-                format!("the host file holds no `{}` key", op.key),
-            ),
+            Err(reason) => self
+                .check(id, &field)
+                .at(here)
+                .want(desired)
+                .not_verified(reason),
             Ok((actual, source, location)) => {
-                let ok = match (desired_value, &actual) {
-                    (Some(want), Some(got)) => equivalent(&field, want, got),
-                    (None, None) => true,
-                    _ => false,
-                };
                 let actual_text = actual
                     .as_ref()
                     .map_or_else(|| "absent".to_string(), |v| meaning(setting, v));
@@ -385,33 +537,42 @@ impl Auditor<'_> {
                     ValueSource::Policy => {
                         format!("{} is {actual_text} in the policy key", op.value_name)
                     }
-                    ValueSource::Local if op.scope == crate::model::Scope::Local => {
+                    ValueSource::Local if op.scope == Scope::Local => {
                         format!("{} is {actual_text}", op.value_name)
                     }
                     ValueSource::Local => format!(
                         "{} is {actual_text} locally, with no policy value",
                         op.value_name
                     ),
-                    ValueSource::Absent | ValueSource::Snapshot => {
+                    ValueSource::Absent | ValueSource::Snapshot | ValueSource::None => {
                         format!("{} is not set", op.value_name)
                     }
                 };
-                let message = if ok {
-                    found
-                } else {
-                    format!("{found}; the policy wants {desired}")
+                let (ok, message) = match (desired_value, &actual) {
+                    (Some(want), Some(got)) if type_name(want) != type_name(got) => (
+                        false,
+                        format!(
+                            "{found}: Windows reads {} as {} and ignores a {}; the policy wants {desired}",
+                            op.value_name,
+                            type_name(want),
+                            type_name(got)
+                        ),
+                    ),
+                    (Some(want), Some(got)) if equivalent(op, want, got) => (true, found),
+                    (None, None) => (true, found),
+                    _ => (false, format!("{found}; the policy wants {desired}")),
                 };
-                self.push(
-                    id,
-                    &field,
-                    location,
-                    desired,
-                    actual_text,
-                    source,
-                    if ok { Outcome::Pass } else { Outcome::Fail },
-                    FindingSeverity::Error,
-                    message,
-                );
+                let draft = self
+                    .check(id, &field)
+                    .at(location)
+                    .want(desired)
+                    .got(actual_text, source)
+                    .fix(fix);
+                if ok {
+                    draft.pass(message);
+                } else {
+                    draft.fail(message);
+                }
             }
         }
     }
@@ -446,211 +607,186 @@ impl Auditor<'_> {
                 .find(|r| r.name.eq_ignore_ascii_case(&rule.id))
                 .map(RuleShape::of_snapshot)
         });
-        let found = match (from_registry, from_snapshot) {
-            (Some(Ok(Ok(shape))), _) | (_, Some(shape)) => Some(Ok(shape)),
-            (Some(Ok(Err(e))), None) => Some(Err(e.to_string())),
-            (Some(Err(())), None) => None,
-            (None, None) => {
-                self.push(
-                    id,
-                    field,
-                    location,
-                    desired,
-                    "not collected".into(),
-                    ValueSource::Absent,
-                    Outcome::NotCollected,
-                    FindingSeverity::Warning,
-                    "the host file holds no firewall rules".into(),
-                );
-                return;
-            }
-        };
-        match found {
-            None => self.push(
-                id,
-                field,
-                location,
-                desired,
-                "absent".into(),
-                ValueSource::Absent,
-                Outcome::Fail,
-                FindingSeverity::Error,
-                format!(
-                    "the allow rule `{}` is missing: RDP is not allowed by this policy's rule",
-                    rule.id
-                ),
-            ),
-            Some(Err(e)) => self.push(
-                id,
-                field,
-                location,
-                desired,
-                "unreadable rule".into(),
-                ValueSource::Policy,
-                Outcome::Fail,
-                FindingSeverity::Error,
-                format!("the rule `{}` cannot be parsed: {e}", rule.id),
-            ),
-            Some(Ok(got)) => {
-                let ok = got == want;
+        let host = self.host;
+        let draft = self
+            .check(id, field)
+            .at(location)
+            .want(desired.clone())
+            .fix("deploy this policy's GPO (or DSC) firewall rules");
+        match (from_registry, from_snapshot) {
+            (Some(Ok(Ok(got))), _) | (_, Some(got)) => {
                 let actual = got.describe();
-                let message = if ok {
-                    format!("rule `{}` allows {actual}", rule.id)
-                } else {
+                let ok = got == want;
+                draft.got(actual.clone(), ValueSource::Policy).result(
+                    ok,
+                    format!("rule `{}` allows {actual}", rule.id),
                     format!(
                         "rule `{}` allows {actual}; the policy wants {desired}",
                         rule.id
-                    )
-                };
-                self.push(
-                    id,
-                    field,
-                    location,
-                    desired,
-                    actual,
-                    ValueSource::Policy,
-                    if ok { Outcome::Pass } else { Outcome::Fail },
-                    FindingSeverity::Error,
-                    message,
+                    ),
                 );
             }
+            (Some(Ok(Err(e))), None) => draft
+                .got("unreadable rule", ValueSource::Policy)
+                .fail(format!("the rule `{}` cannot be parsed: {e}", rule.id)),
+            (Some(Err(())), None) => draft.got("absent", ValueSource::Absent).fail(format!(
+                "the allow rule `{}` is missing: RDP is not allowed by this policy's rule",
+                rule.id
+            )),
+            (None, None) => draft.not_verified(format!(
+                "the inputs hold no firewall rules (they cover {})",
+                host.evidence.describe()
+            )),
         }
     }
 
-    fn certificate_checks(&mut self) {
+    /// The certificate fields the policy sets, each with the id of its check.
+    fn certificate_fields(&self) -> Vec<(&'static str, &'static str)> {
         let req = &self.model.certificate;
-        let Some(cert) = self.host.certificate.clone() else {
-            let wants_checks = req.expiry_warning_days.is_some()
-                || req.min_key_size.is_some()
-                || req.allow_self_signed.is_some()
-                || req.source != CertificateSource::Unmanaged;
-            if wants_checks && self.host.kinds.contains("collector") {
-                self.push(
-                    "certificate.inUse".into(),
-                    "certificate.thumbprint",
-                    "RDP-Tcp listener certificate".into(),
-                    "a certificate".into(),
-                    "none reported".into(),
-                    ValueSource::Snapshot,
-                    Outcome::Fail,
-                    FindingSeverity::Error,
-                    "the collector found no certificate for the RDP-Tcp listener".into(),
-                );
+        let mut out = Vec::new();
+        if req.expiry_warning_days.is_some() || req.source != CertificateSource::Unmanaged {
+            out.push(("certificate.expiry", "certificate.expiryWarningDays"));
+        }
+        if req.allow_self_signed == Some(false) {
+            out.push(("certificate.selfSigned", "certificate.allowSelfSigned"));
+        }
+        if req.min_key_size.is_some() {
+            out.push(("certificate.keySize", "certificate.minKeySize"));
+        }
+        if self.model.host_actions.iter().any(|a| {
+            matches!(
+                a,
+                crate::model::HostAction::RepairPrivateKeyPermissions { .. }
+            )
+        }) {
+            out.push(("certificate.privateKey", "certificate.repairKeyPermissions"));
+        }
+        if let CertificateSource::Thumbprint(_) = &req.source {
+            out.push(("certificate.binding", "certificate.thumbprint"));
+        }
+        out
+    }
+
+    fn certificate_checks(&mut self) {
+        let fields = self.certificate_fields();
+        if fields.is_empty() {
+            return;
+        }
+        if !self.host.evidence.certificate {
+            let reason = format!(
+                "the inputs hold no listener certificate (a collector snapshot's `certificate` section; they cover {})",
+                self.host.evidence.describe()
+            );
+            for (id, field) in fields {
+                self.check(id, field)
+                    .at("RDP-Tcp listener certificate")
+                    .not_verified(reason.clone());
             }
+            return;
+        }
+        let req = self.model.certificate.clone();
+        let Some(cert) = self.host.certificate.clone() else {
+            self.check("certificate.inUse", "certificate.thumbprint")
+                .at("RDP-Tcp listener certificate")
+                .want("a certificate")
+                .got("none reported", ValueSource::Snapshot)
+                .fix(bind_fix())
+                .fail("the collector found no certificate for the RDP-Tcp listener");
             return;
         };
         let location = format!("certificate {} ({})", cert.thumbprint, cert.subject);
         let now = self.host.captured_at.as_deref().and_then(parse_rfc3339);
         let not_after = parse_rfc3339(&cert.not_after);
         let not_before = parse_rfc3339(&cert.not_before);
+        let warn_days = req.expiry_warning_days.map(i64::from);
+        let desired = warn_days.map_or_else(
+            || "not expired".to_string(),
+            |w| format!("valid for at least {w} more days"),
+        );
         if let (Some(now), Some(end)) = (now, not_after) {
             let days_left = (end - now).div_euclid(86_400);
-            let expired = end <= now;
-            let warn_days = req.expiry_warning_days.map(i64::from);
-            let (outcome, severity, message) = if expired {
-                (
-                    Outcome::Fail,
-                    FindingSeverity::Error,
-                    format!("the listener certificate expired on {}", cert.not_after),
-                )
-            } else if warn_days.is_some_and(|w| days_left < w) {
-                (
-                    Outcome::Fail,
-                    FindingSeverity::Warning,
+            let draft = self
+                .check("certificate.expiry", "certificate.expiryWarningDays")
+                .at(location.clone())
+                .want(desired)
+                .got(
                     format!(
-                        "the listener certificate expires in {days_left} days, on {}",
+                        "expires {} ({days_left} days after capture)",
                         cert.not_after
                     ),
+                    ValueSource::Snapshot,
                 )
-            } else if not_before.is_some_and(|b| b > now) {
-                (
-                    Outcome::Fail,
-                    FindingSeverity::Error,
-                    format!(
-                        "the listener certificate is not valid before {}",
-                        cert.not_before
-                    ),
-                )
-            } else {
-                (
-                    Outcome::Pass,
-                    FindingSeverity::Error,
-                    format!("the listener certificate is valid for {days_left} more days"),
-                )
-            };
-            let desired = warn_days.map_or_else(
-                || "not expired".to_string(),
-                |w| format!("valid for at least {w} more days"),
-            );
-            self.push(
-                "certificate.expiry".into(),
-                "certificate.expiryWarningDays",
-                location.clone(),
-                desired,
-                format!(
-                    "expires {} ({days_left} days after capture)",
+                .fix(if cert.self_signed {
+                    "bind a CA-issued certificate (`certificate.template` for auto-enrolment, or `certificate.thumbprint`); to recover now, delete the self-signed certificate from Cert:\\LocalMachine\\Remote Desktop and restart SessionEnv".to_string()
+                } else {
+                    "renew the listener certificate: auto-enrolment from `certificate.template`, or bind the renewed one with `certificate.thumbprint`".to_string()
+                });
+            if end <= now {
+                draft.fail(format!(
+                    "the listener certificate expired on {}",
                     cert.not_after
-                ),
-                ValueSource::Snapshot,
-                outcome,
-                severity,
-                message,
-            );
+                ));
+            } else if warn_days.is_some_and(|w| days_left < w) {
+                draft.warning().fail(format!(
+                    "the listener certificate expires in {days_left} days, on {}",
+                    cert.not_after
+                ));
+            } else if not_before.is_some_and(|b| b > now) {
+                draft.fail(format!(
+                    "the listener certificate is not valid before {}",
+                    cert.not_before
+                ));
+            } else {
+                draft.pass(format!(
+                    "the listener certificate is valid for {days_left} more days"
+                ));
+            }
+        } else if fields.iter().any(|(id, _)| *id == "certificate.expiry") {
+            self.check("certificate.expiry", "certificate.expiryWarningDays")
+                .at(location.clone())
+                .want(desired)
+                .not_verified(if now.is_none() {
+                    "the snapshot has no usable capture time (`capturedAt`)"
+                } else {
+                    "the certificate's NotAfter is not an RFC 3339 time"
+                });
         }
         if req.allow_self_signed == Some(false) {
-            let ok = !cert.self_signed;
-            self.push(
-                "certificate.selfSigned".into(),
-                "certificate.allowSelfSigned",
-                location.clone(),
-                "issued by a CA".into(),
-                if cert.self_signed {
-                    "self-signed".into()
-                } else {
-                    format!("issued by {}", cert.issuer)
-                },
-                ValueSource::Snapshot,
-                if ok { Outcome::Pass } else { Outcome::Fail },
-                FindingSeverity::Error,
-                if ok {
-                    "the listener certificate is CA-issued".into()
-                } else {
-                    "the listener uses a self-signed certificate, which the policy does not allow"
-                        .into()
-                },
-            );
+            self.check("certificate.selfSigned", "certificate.allowSelfSigned")
+                .at(location.clone())
+                .want("issued by a CA")
+                .got(
+                    if cert.self_signed {
+                        "self-signed".to_string()
+                    } else {
+                        format!("issued by {}", cert.issuer)
+                    },
+                    ValueSource::Snapshot,
+                )
+                .fix(bind_fix())
+                .result(
+                    !cert.self_signed,
+                    "the listener certificate is CA-issued",
+                    "the listener uses a self-signed certificate, which the policy does not allow",
+                );
         }
         if let Some(min) = req.min_key_size {
+            let draft = self
+                .check("certificate.keySize", "certificate.minKeySize")
+                .at(location.clone())
+                .want(format!("at least {min} bits"));
             match cert.key_size {
-                Some(size) => {
-                    let ok = size >= min;
-                    self.push(
-                        "certificate.keySize".into(),
-                        "certificate.minKeySize",
-                        location.clone(),
-                        format!("at least {min} bits"),
-                        format!("{size} bits"),
-                        ValueSource::Snapshot,
-                        if ok { Outcome::Pass } else { Outcome::Fail },
-                        FindingSeverity::Error,
-                        if ok {
-                            format!("the key has {size} bits")
-                        } else {
-                            format!("the key has {size} bits, fewer than {min}")
-                        },
-                    );
-                }
-                None => self.push(
-                    "certificate.keySize".into(),
-                    "certificate.minKeySize",
-                    location.clone(),
-                    format!("at least {min} bits"),
-                    "not collected".into(),
-                    ValueSource::Snapshot,
-                    Outcome::NotCollected,
-                    FindingSeverity::Warning,
-                    "the key size was not collected".into(),
-                ),
+                Some(size) => draft
+                    .got(format!("{size} bits"), ValueSource::Snapshot)
+                    .fix(format!(
+                        "enrol or bind a certificate with a key of at least {min} bits (the template's minimum key size, or `certificate.thumbprint`)"
+                    ))
+                    .result(
+                        size >= min,
+                        format!("the key has {size} bits"),
+                        format!("the key has {size} bits, fewer than {min}"),
+                    ),
+                None => draft.not_verified("the snapshot holds no key size"),
             }
         }
         const SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
@@ -658,58 +794,133 @@ impl Auditor<'_> {
         // A certificate without an EKU extension is valid for every purpose.
         let eku_ok =
             cert.ekus.is_empty() || cert.ekus.iter().any(|e| e == SERVER_AUTH || e == RD_AUTH);
-        self.push("certificate.eku".into(), "certificate.template", location.clone(), "Server Authentication or Remote Desktop Authentication EKU".into(), if cert.ekus.is_empty() { "no EKU extension (any purpose)".into() } else { cert.ekus.join(", ") }, ValueSource::Snapshot, if eku_ok { Outcome::Pass } else { Outcome::Fail }, FindingSeverity::Error, if eku_ok { "the certificate may authenticate a server".into() } else { "the certificate lacks the Server Authentication and Remote Desktop Authentication EKUs (event 1054)".into() });
+        self.check("certificate.eku", "certificate.template")
+            .at(location.clone())
+            .want("Server Authentication or Remote Desktop Authentication EKU")
+            .got(
+                if cert.ekus.is_empty() {
+                    "no EKU extension (any purpose)".to_string()
+                } else {
+                    cert.ekus.join(", ")
+                },
+                ValueSource::Snapshot,
+            )
+            .fix("enrol from a template whose EKUs include Server Authentication or Remote Desktop Authentication, or bind such a certificate")
+            .result(
+                eku_ok,
+                "the certificate may authenticate a server",
+                "the certificate lacks the Server Authentication and Remote Desktop Authentication EKUs (event 1054)",
+            );
+        let draft = self
+            .check("certificate.privateKey", "certificate.repairKeyPermissions")
+            .want("NETWORK SERVICE can read the private key");
         match cert.network_service_can_read_key {
-            Some(ok) => self.push(
-                "certificate.privateKey".into(),
-                "certificate.repairKeyPermissions",
-                cert.key_file.clone().unwrap_or_else(|| location.clone()),
-                "NETWORK SERVICE can read the private key".into(),
-                if ok {
-                    "readable".into()
-                } else {
-                    "not readable".into()
-                },
-                ValueSource::Snapshot,
-                if ok { Outcome::Pass } else { Outcome::Fail },
-                FindingSeverity::Error,
-                if ok {
-                    "NETWORK SERVICE can read the private key".into()
-                } else {
-                    "NETWORK SERVICE cannot read the private key file under MachineKeys".into()
-                },
-            ),
-            None => self.push(
-                "certificate.privateKey".into(),
-                "certificate.repairKeyPermissions",
-                location.clone(),
-                "NETWORK SERVICE can read the private key".into(),
-                "key file not found".into(),
-                ValueSource::Snapshot,
-                Outcome::Fail,
-                FindingSeverity::Error,
-                "the private key file of the listener certificate was not found".into(),
-            ),
+            Some(ok) => draft
+                .at(cert.key_file.clone().unwrap_or_else(|| location.clone()))
+                .got(if ok { "readable" } else { "not readable" }, ValueSource::Snapshot)
+                .fix("grant NETWORK SERVICE read on that key file only: apply this policy's DSC with `certificate.repairKeyPermissions: true` (event 1055 until then)")
+                .result(
+                    ok,
+                    "NETWORK SERVICE can read the private key",
+                    "NETWORK SERVICE cannot read the private key file under MachineKeys",
+                ),
+            None => draft
+                .at(location.clone())
+                .got("key file not found", ValueSource::Snapshot)
+                .fix("re-import the certificate with its private key into LocalMachine\\My (or re-enrol from `certificate.template`)")
+                .fail("the private key file of the listener certificate was not found"),
         }
         if let CertificateSource::Thumbprint(want) = &req.source {
             let got = cert.thumbprint.to_ascii_uppercase().replace([' ', ':'], "");
             let ok = &got == want;
-            self.push(
-                "certificate.binding".into(),
-                "certificate.thumbprint",
-                location,
-                want.clone(),
-                got.clone(),
-                ValueSource::Snapshot,
-                if ok { Outcome::Pass } else { Outcome::Fail },
-                FindingSeverity::Error,
-                if ok {
-                    "the listener uses the pinned certificate".into()
-                } else {
-                    format!("the listener uses {got}, not the pinned {want}")
-                },
-            );
+            self.check("certificate.binding", "certificate.thumbprint")
+                .at(location)
+                .want(want.clone())
+                .got(got.clone(), ValueSource::Snapshot)
+                .fix("apply this policy's DSC configuration: it binds the pinned certificate to RDP-Tcp")
+                .result(
+                    ok,
+                    "the listener uses the pinned certificate".to_string(),
+                    format!("the listener uses {got}, not the pinned {want}"),
+                );
         }
+    }
+
+    fn logon_right_check(&mut self, right: &LogonRight) {
+        let (field, right_name) = match right.right {
+            UserRight::SeRemoteInteractiveLogonRight => {
+                ("logonRights.allow", "SeRemoteInteractiveLogonRight")
+            }
+            UserRight::SeDenyRemoteInteractiveLogonRight => {
+                ("logonRights.deny", "SeDenyRemoteInteractiveLogonRight")
+            }
+        };
+        let desired = right
+            .accounts
+            .iter()
+            .map(account_text)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let host = self.host;
+        let draft = self
+            .check(field, field)
+            .at(format!("GptTmpl.inf [Privilege Rights] {right_name}"))
+            .want(if desired.is_empty() {
+                "no account".to_string()
+            } else {
+                desired
+            })
+            .fix(format!(
+                "deploy this policy's GPO (its GptTmpl.inf sets {right_name} to exactly these accounts)"
+            ));
+        if !host.evidence.logon_rights {
+            draft.not_verified(format!(
+                "the inputs hold no logon rights (a collector snapshot's `logonRights` section or a GPO's GptTmpl.inf; they cover {})",
+                host.evidence.describe()
+            ));
+            return;
+        }
+        let held = host.logon_rights.as_ref().and_then(|r| match right.right {
+            UserRight::SeRemoteInteractiveLogonRight => r.allow.as_ref(),
+            UserRight::SeDenyRemoteInteractiveLogonRight => r.deny.as_ref(),
+        });
+        let Some(held) = held else {
+            draft
+                .got("not set", ValueSource::Absent)
+                .fail(format!("{right_name} is not set"));
+            return;
+        };
+        let missing: Vec<String> = right
+            .accounts
+            .iter()
+            .filter(|a| !held.iter().any(|m| account_matches(a, m)))
+            .map(account_text)
+            .collect();
+        let extra: Vec<String> = held
+            .iter()
+            .filter(|m| !right.accounts.iter().any(|a| account_matches(a, m)))
+            .map(|m| member_text(m))
+            .collect();
+        let actual = if held.is_empty() {
+            "no account".to_string()
+        } else {
+            held.iter()
+                .map(|m| member_text(m))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut problems = Vec::new();
+        if !missing.is_empty() {
+            problems.push(format!("lacks {}", missing.join(", ")));
+        }
+        if !extra.is_empty() {
+            problems.push(format!("also holds {}", extra.join(", ")));
+        }
+        draft.got(actual.clone(), ValueSource::Snapshot).result(
+            problems.is_empty(),
+            format!("{right_name} holds exactly {actual}"),
+            format!("{right_name} {}", problems.join(" and ")),
+        );
     }
 
     fn consistency_checks(&mut self) {
@@ -728,17 +939,12 @@ impl Auditor<'_> {
                 .get(&RegistryPath::new(Hive::LocalMachine, &tls12, "Enabled"));
         let layer_uses_tls = !matches!(layer, Some(RegistryValue::Dword(0)));
         if layer_uses_tls && matches!(enabled, Some(RegistryValue::Dword(0))) {
-            self.push(
-                "consistency.tls12".into(),
-                "tls.minVersion",
-                path_text(Hive::LocalMachine, &tls12, "Enabled"),
-                "TLS 1.2 enabled for the TLS-capable security layer".into(),
-                "REG_DWORD 0 (disabled)".into(),
-                ValueSource::Local,
-                Outcome::Fail,
-                FindingSeverity::Error,
-                "TLS 1.2 is disabled on the server while the security layer needs TLS".into(),
-            );
+            self.check("consistency.tls12", "tls.minVersion")
+                .at(path_text(Hive::LocalMachine, &tls12, "Enabled"))
+                .want("TLS 1.2 enabled for the TLS-capable security layer")
+                .got("REG_DWORD 0 (disabled)", ValueSource::Local)
+                .fix("enable TLS 1.2 on the server (`tls.minVersion: \"1.2\"`, deployed) and restart TermService")
+                .fail("TLS 1.2 is disabled on the server while the security layer needs TLS");
         }
         // C5: a network categorised Public while the RDP rules exclude the public profile.
         if let Some(fw) = &self.host.firewall
@@ -748,30 +954,192 @@ impl Auditor<'_> {
                 .profiles
                 .contains(&crate::policy::types::FirewallProfile::Public)
         {
-            for net in fw
+            let public: Vec<String> = fw
                 .network_categories
                 .iter()
                 .filter(|n| n.category.eq_ignore_ascii_case("Public"))
-            {
-                self.push(format!("consistency.networkCategory:{}", net.interface), "firewall.profiles", format!("network {}", net.interface), "a network category the RDP rules cover".into(), "Public".into(), ValueSource::Snapshot, Outcome::Fail, FindingSeverity::Warning, format!("interface `{}` is categorised Public, where this policy's RDP rules do not apply", net.interface));
+                .map(|n| n.interface.clone())
+                .collect();
+            for interface in public {
+                self.check(format!("consistency.networkCategory:{interface}"), "firewall.profiles")
+                    .at(format!("network {interface}"))
+                    .want("a network category the RDP rules cover")
+                    .got("Public", ValueSource::Snapshot)
+                    .warning()
+                    .fix("correct the network's category (Set-NetConnectionProfile, or the domain network's NLA detection); adding `public` to `firewall.profiles` only accepts the risk")
+                    .fail(format!("interface `{interface}` is categorised Public, where this policy's RDP rules do not apply"));
             }
         }
-        // C7: nothing listens on the listener's port.
-        if let Some(listener) = &self.host.listener
-            && listener.listening == Some(false)
-        {
-            self.push(
-                "consistency.listening".into(),
-                "connection.port",
-                "RDP-Tcp listener".into(),
-                "listening".into(),
-                "not listening".into(),
-                ValueSource::Snapshot,
-                Outcome::Fail,
-                FindingSeverity::Error,
-                "nothing listens on the RDP port".into(),
-            );
+        // C6: Remote Desktop wanted, but the listener disabled or logons disabled or drained.
+        if self.wants_connections() {
+            self.listener_flag_checks();
         }
+        // C7: nothing listens on the listener's port.
+        if self.wants_connections() {
+            let host = self.host;
+            let draft = self
+                .check("consistency.listening", "connection.port")
+                .at("RDP-Tcp listener")
+                .want("listening")
+                .fix("start TermService and check which process holds the port (`netstat -abno`)");
+            match host.listener.as_ref().map(|l| l.listening) {
+                None => draft.not_verified(format!(
+                    "the inputs hold no listener state (a collector snapshot's `listener` section; they cover {})",
+                    host.evidence.describe()
+                )),
+                Some(None) => draft.not_verified("the collector could not tell whether anything listens on the RDP port"),
+                Some(Some(true)) => draft
+                    .got("listening", ValueSource::Snapshot)
+                    .pass("the RDP port has a listener"),
+                Some(Some(false)) => draft
+                    .got("not listening", ValueSource::Snapshot)
+                    .fail("nothing listens on the RDP port"),
+            }
+        }
+    }
+
+    fn wants_connections(&self) -> bool {
+        self.model.registry.iter().any(|op| {
+            op.provenance.field == "connection.allow"
+                && matches!(op.action, RegistryAction::Set(RegistryValue::Dword(0)))
+        })
+    }
+
+    /// C6: `fEnableWinStation` of RDP-Tcp, `WinStationsDisabled` (`change logon /disable`)
+    /// and `TSServerDrainMode` (`change logon /drain`), read where the evidence has them.
+    fn listener_flag_checks(&mut self) {
+        let flags: [(&str, &str, &str, u32, &str); 3] = [
+            (
+                "consistency.listenerEnabled",
+                keys::RDP_TCP,
+                "fEnableWinStation",
+                1,
+                "the RDP-Tcp listener is disabled (fEnableWinStation = 0)",
+            ),
+            (
+                "consistency.logonsEnabled",
+                keys::TERMINAL_SERVER,
+                "WinStationsDisabled",
+                0,
+                "logons are disabled (`change logon /disable`, WinStationsDisabled = 1)",
+            ),
+            (
+                "consistency.drainMode",
+                keys::TERMINAL_SERVER,
+                "TSServerDrainMode",
+                0,
+                "new logons are refused: the server is draining (`change logon /drain`, TSServerDrainMode)",
+            ),
+        ];
+        let host = self.host;
+        for (id, key, name, good, bad) in flags {
+            let path = RegistryPath::new(Hive::LocalMachine, key, name);
+            let draft = self
+                .check(id, "connection.allow")
+                .at(path_text(Hive::LocalMachine, key, name))
+                .want(format!("REG_DWORD {good} or absent"))
+                .cause("C6")
+                .fix("`change logon /enable` (or reset the listener flag) and restart TermService");
+            match host.value(&path) {
+                Err(NotCaptured) => draft.not_verified(missing_registry(host, key)),
+                Ok(None) => draft
+                    .got("absent", ValueSource::Absent)
+                    .pass(format!("{name} is not set")),
+                Ok(Some(v)) => {
+                    let ok = match (id, v) {
+                        ("consistency.listenerEnabled", RegistryValue::Dword(n)) => *n != 0,
+                        (_, RegistryValue::Dword(n)) => *n == good,
+                        _ => false,
+                    };
+                    draft.got(value_text(v), ValueSource::Local).result(
+                        ok,
+                        format!("{name} is {}", value_text(v)),
+                        bad,
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn missing_registry(host: &HostState, key: &str) -> String {
+    format!(
+        "the inputs hold no evidence of `HKLM\\{key}` (they cover {})",
+        host.evidence.describe()
+    )
+}
+
+fn bind_fix() -> &'static str {
+    "bind a CA-issued certificate: `certificate.template` (auto-enrolment) or `certificate.thumbprint`; `certificate.allowSelfSigned: true` would only accept the risk, it does not repair the host"
+}
+
+/// Well-known domain groups by relative id: `Domain Admins` is `S-1-5-21-<domain>-512` on
+/// every domain.
+const DOMAIN_RIDS: &[(&str, &str)] = &[
+    ("Domain Admins", "512"),
+    ("Domain Users", "513"),
+    ("Domain Guests", "514"),
+    ("Domain Computers", "515"),
+    ("Domain Controllers", "516"),
+    ("Schema Admins", "518"),
+    ("Enterprise Admins", "519"),
+    ("Group Policy Creator Owners", "520"),
+    ("Protected Users", "525"),
+];
+
+fn account_text(a: &Account) -> String {
+    match &a.sid {
+        Some(sid) if !a.name.eq_ignore_ascii_case(sid) => format!("{} ({sid})", a.name),
+        _ => a.name.clone(),
+    }
+}
+
+fn member_text(m: &str) -> String {
+    let bare = m.strip_prefix('*').unwrap_or(m);
+    match catalog::accounts::name_of(bare) {
+        Some(name) => format!("{name} ({bare})"),
+        None => bare.to_string(),
+    }
+}
+
+/// `CORP\Domain Admins` → `domain admins`; `BUILTIN\Guests` → `guests`.
+fn bare_name(name: &str) -> String {
+    name.rsplit('\\')
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase()
+}
+
+/// Whether a member of a host's (or GPO's) right is the policy's account: the same SID; a
+/// well-known domain group by its relative id; or the same name (ignoring a domain prefix).
+fn account_matches(account: &Account, member: &str) -> bool {
+    let bare = member.strip_prefix('*').unwrap_or(member);
+    let member_sid = if bare.to_ascii_uppercase().starts_with("S-1-") {
+        Some(bare.to_ascii_uppercase())
+    } else {
+        catalog::accounts::sid_of(&bare_name(bare)).map(|s| s.to_ascii_uppercase())
+    };
+    let account_sid = account
+        .sid
+        .clone()
+        .or_else(|| catalog::accounts::sid_of(&bare_name(&account.name)))
+        .map(|s| s.to_ascii_uppercase());
+    match (&account_sid, &member_sid) {
+        (Some(a), Some(m)) => return a == m,
+        (None, Some(m)) => {
+            let name = bare_name(&account.name);
+            return DOMAIN_RIDS.iter().any(|(group, rid)| {
+                group.eq_ignore_ascii_case(&name)
+                    && m.starts_with("S-1-5-21-")
+                    && m.rsplit('-').next() == Some(rid)
+            });
+        }
+        _ => {}
+    }
+    if account.name.contains('\\') && bare.contains('\\') {
+        account.name.eq_ignore_ascii_case(bare)
+    } else {
+        bare_name(&account.name) == bare_name(bare)
     }
 }
 

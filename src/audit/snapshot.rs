@@ -37,17 +37,51 @@ pub struct Snapshot {
     /// this time, so a report about a snapshot never changes.
     pub captured_at: String,
     /// Every registry value of every catalog location, policy and local. A value that is
-    /// absent on the host is absent here.
+    /// absent on the host is absent here: the section is evidence that it is not set.
     pub registry: Vec<SnapshotValue>,
-    /// The certificate the RDP-Tcp listener actually uses.
-    #[serde(default)]
-    pub certificate: Option<CertificateInfo>,
-    /// Firewall state relevant to RDP.
+    /// The certificate the RDP-Tcp listener actually uses. Absent: not collected (its checks
+    /// are not verified); `null`: the collector looked and the listener reports none.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "Option<CertificateInfo>")]
+    pub certificate: Option<Option<CertificateInfo>>,
+    /// Firewall state relevant to RDP. Absent: not collected.
     #[serde(default)]
     pub firewall: Option<FirewallInfo>,
-    /// The RDP-Tcp listener.
+    /// The RDP-Tcp listener. Absent: not collected.
     #[serde(default)]
     pub listener: Option<ListenerInfo>,
+    /// The two Remote Desktop logon rights as `secedit /export /areas USER_RIGHTS` reports
+    /// them. Absent: not collected.
+    #[serde(default)]
+    pub logon_rights: Option<LogonRightsInfo>,
+}
+
+/// `Some(value)` for a field that is present, even as `null`.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Members of the Remote Desktop logon rights: `*S-1-5-32-544` (a SID) or an account name
+/// Windows could not resolve. On a host, a right that holds no account is `[]` (secedit omits
+/// it; the collector writes the empty list); in a GPO, a right the template does not list is
+/// absent (`null`): the GPO does not set it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogonRightsInfo {
+    /// "Allow log on through Remote Desktop Services".
+    #[serde(default, rename = "SeRemoteInteractiveLogonRight")]
+    pub allow: Option<Vec<String>>,
+    /// "Deny log on through Remote Desktop Services".
+    #[serde(default, rename = "SeDenyRemoteInteractiveLogonRight")]
+    pub deny: Option<Vec<String>>,
 }
 
 /// A registry value.
@@ -58,11 +92,12 @@ pub struct SnapshotValue {
     pub key: String,
     /// Value name (`""` for the default value).
     pub name: String,
-    /// `REG_DWORD`, `REG_SZ`, `REG_EXPAND_SZ`, `REG_MULTI_SZ`, `REG_BINARY`, `REG_QWORD`.
+    /// `REG_DWORD`, `REG_SZ`, `REG_EXPAND_SZ`, `REG_MULTI_SZ`, `REG_BINARY`, `REG_QWORD`,
+    /// `REG_NONE`.
     #[serde(rename = "type")]
     pub kind: String,
     /// A number for DWORD/QWORD, a string for SZ/EXPAND_SZ, a list of strings for MULTI_SZ,
-    /// lower-case hex for BINARY.
+    /// lower-case hex for BINARY and NONE.
     pub data: Value,
 }
 
@@ -196,27 +231,111 @@ pub struct HostState {
     /// The files read, for reports.
     pub sources: Vec<String>,
     pub registry: BTreeMap<RegistryPath, RegistryValue>,
-    /// Keys (hive, lower-cased key) whose values were captured. `None` means every key was:
-    /// collector snapshots and Registry.pol files; a `.reg` export captures only its keys.
-    pub captured_keys: Option<BTreeSet<(HiveId, String)>>,
+    /// What the inputs are evidence of.
+    pub evidence: Evidence,
     pub captured_at: Option<String>,
     pub os_version: Option<String>,
+    /// The listener certificate; meaningful when `evidence.certificate` (then `None` means the
+    /// listener reports no certificate).
     pub certificate: Option<CertificateInfo>,
     pub firewall: Option<FirewallInfo>,
     pub listener: Option<ListenerInfo>,
-    /// Kinds of input read (`collector`, `.reg`, `Registry.pol`).
+    /// The Remote Desktop logon rights; `None` when no input holds them.
+    pub logon_rights: Option<LogonRightsInfo>,
+    /// Kinds of input read (`collector`, `.reg`, `Registry.pol`, `GPO`, `live registry`).
     pub kinds: BTreeSet<&'static str>,
 }
 
-impl HostState {
-    /// The value at a location; `Err(())` when the key was not captured at all.
-    pub fn value(&self, path: &RegistryPath) -> Result<Option<&RegistryValue>, NotCaptured> {
-        if let Some(keys) = &self.captured_keys
-            && !keys.contains(&(path.hive, path.key.clone()))
-        {
-            return Err(NotCaptured);
+/// What a host's inputs prove: the evidence rules of `rdpgen diff` (README, "Evidence").
+/// A location outside the evidence is *not verified*; inside it, an absent value is *not set*.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// Every registry location: a collector snapshot's registry section, `--local`.
+    pub all_registry: bool,
+    /// The Group Policy keys (`SOFTWARE\Policies\...`, `...\CurrentVersion\Policies\...`):
+    /// Registry.pol files and GPOs, which hold everything a GPO sets there and nothing else.
+    pub policy_keys: bool,
+    /// Keys (hive, lower-cased key) a `.reg` export holds.
+    pub keys: BTreeSet<(HiveId, String)>,
+    /// The certificate the listener uses (collector `certificate` section).
+    pub certificate: bool,
+    /// Firewall rules and profiles (collector `firewall` section).
+    pub firewall: bool,
+    /// The listener state (collector `listener` section).
+    pub listener: bool,
+    /// The Remote Desktop logon rights (collector `logonRights`, a GPO's GptTmpl.inf).
+    pub logon_rights: bool,
+}
+
+/// A Group Policy key: what Registry.pol and GPO inputs are evidence of.
+#[must_use]
+pub fn is_policy_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.starts_with("software\\policies\\")
+        || k.starts_with("software\\microsoft\\windows\\currentversion\\policies\\")
+}
+
+impl Evidence {
+    /// Whether the registry key (hive, key) is inside the evidence.
+    #[must_use]
+    pub fn covers_key(&self, hive: HiveId, key: &str) -> bool {
+        self.all_registry
+            || (self.policy_keys && hive == HiveId::LocalMachine && is_policy_key(key))
+            || self.keys.contains(&(hive, key.to_ascii_lowercase()))
+    }
+
+    fn merge(&mut self, other: Evidence) {
+        self.all_registry |= other.all_registry;
+        self.policy_keys |= other.policy_keys;
+        self.keys.extend(other.keys);
+        self.certificate |= other.certificate;
+        self.firewall |= other.firewall;
+        self.listener |= other.listener;
+        self.logon_rights |= other.logon_rights;
+    }
+
+    /// The evidence as people read it, for "not verified" reasons and reports.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.all_registry {
+            parts.push("the whole registry".to_string());
+        } else {
+            if self.policy_keys {
+                parts.push("the Group Policy keys".to_string());
+            }
+            if !self.keys.is_empty() {
+                parts.push(format!("{} exported keys", self.keys.len()));
+            }
         }
-        Ok(self.registry.get(path))
+        for (on, name) in [
+            (self.certificate, "the listener certificate"),
+            (self.firewall, "the firewall"),
+            (self.listener, "the listener state"),
+            (self.logon_rights, "the logon rights"),
+        ] {
+            if on {
+                parts.push(name.to_string());
+            }
+        }
+        if parts.is_empty() {
+            "nothing".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+impl HostState {
+    /// The value at a location; `Err(NotCaptured)` when the location is outside the
+    /// evidence, `Ok(None)` when the evidence shows it is not set.
+    /// A value that an input states is evidence of itself.
+    pub fn value(&self, path: &RegistryPath) -> Result<Option<&RegistryValue>, NotCaptured> {
+        match self.registry.get(path) {
+            Some(v) => Ok(Some(v)),
+            None if self.evidence.covers_key(path.hive, &path.key) => Ok(None),
+            None => Err(NotCaptured),
+        }
     }
 
     /// Values under a key (lower-cased), with their names as captured.
@@ -233,27 +352,24 @@ impl HostState {
     }
 
     fn capture_key(&mut self, hive: Hive, key: &str) {
-        if let Some(keys) = &mut self.captured_keys {
-            keys.insert((hive.into(), key.to_ascii_lowercase()));
-        }
+        self.evidence
+            .keys
+            .insert((hive.into(), key.to_ascii_lowercase()));
     }
 
     /// Merges another file of the same host; later files win for the same value.
     pub fn merge(&mut self, other: HostState) {
         self.sources.extend(other.sources);
         self.registry.extend(other.registry);
-        self.captured_keys = match (self.captured_keys.take(), other.captured_keys) {
-            (Some(mut a), Some(b)) => {
-                a.extend(b);
-                Some(a)
-            }
-            _ => None,
-        };
+        if other.evidence.certificate {
+            self.certificate = other.certificate;
+        }
+        self.evidence.merge(other.evidence);
         self.captured_at = other.captured_at.or(self.captured_at.take());
         self.os_version = other.os_version.or(self.os_version.take());
-        self.certificate = other.certificate.or(self.certificate.take());
         self.firewall = other.firewall.or(self.firewall.take());
         self.listener = other.listener.or(self.listener.take());
+        self.logon_rights = other.logon_rights.or(self.logon_rights.take());
         self.kinds.extend(other.kinds);
     }
 }
@@ -287,6 +403,8 @@ pub enum SnapshotError {
     Pol(String),
     #[error("the directory holds no host files")]
     EmptyDirectory,
+    #[error("{0}")]
+    Gpo(String),
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, SnapshotError> {
@@ -303,6 +421,11 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, SnapshotError> {
 /// # Errors
 /// Unreadable, too large, or malformed input.
 pub fn read_file(path: &Path) -> Result<HostState, SnapshotError> {
+    if path.is_dir() {
+        let mut state = from_gpo_dir(path)?;
+        state.sources.push(path.display().to_string());
+        return Ok(state);
+    }
     let bytes = read_bounded(path)?;
     let name = path.file_stem().map_or_else(
         || path.display().to_string(),
@@ -389,12 +512,20 @@ pub fn from_json(text: &str) -> Result<HostState, SnapshotError> {
         serde_json::from_value(value).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
     let mut state = HostState {
         name: snap.host.clone(),
-        captured_keys: None,
+        evidence: Evidence {
+            all_registry: true,
+            certificate: snap.certificate.is_some(),
+            firewall: snap.firewall.is_some(),
+            listener: snap.listener.is_some(),
+            logon_rights: snap.logon_rights.is_some(),
+            ..Evidence::default()
+        },
         captured_at: Some(snap.captured_at.clone()),
         os_version: snap.os_version.clone(),
-        certificate: snap.certificate.clone(),
+        certificate: snap.certificate.clone().flatten(),
         firewall: snap.firewall.clone(),
         listener: snap.listener.clone(),
+        logon_rights: snap.logon_rights.clone(),
         ..HostState::default()
     };
     state.kinds.insert("collector");
@@ -441,21 +572,24 @@ fn json_value(kind: &str, data: &Value) -> Result<RegistryValue, String> {
                 .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
                 .collect::<Result<_, _>>()?,
         ),
-        "REG_BINARY" => {
+        "REG_BINARY" | "REG_NONE" => {
             let hex = data.as_str().ok_or_else(bad)?;
             if hex.len() % 2 != 0 {
                 return Err(bad());
             }
-            RegistryValue::Binary(
-                (0..hex.len())
-                    .step_by(2)
-                    .map(|i| {
-                        hex.get(i..i + 2)
-                            .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    })
-                    .collect::<Option<Vec<u8>>>()
-                    .ok_or_else(bad)?,
-            )
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| {
+                    hex.get(i..i + 2)
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                })
+                .collect::<Option<Vec<u8>>>()
+                .ok_or_else(bad)?;
+            if kind == "REG_NONE" {
+                RegistryValue::None(bytes)
+            } else {
+                RegistryValue::Binary(bytes)
+            }
         }
         other => return Err(format!("unknown registry type `{other}`")),
     })
@@ -465,7 +599,6 @@ fn from_reg(bytes: &[u8], default_name: &str) -> Result<HostState, SnapshotError
     let file = reg_file::read(bytes).map_err(|e| SnapshotError::Reg(e.to_string()))?;
     let mut state = HostState {
         name: default_name.to_string(),
-        captured_keys: Some(BTreeSet::new()),
         ..HostState::default()
     };
     state.kinds.insert(".reg");
@@ -498,7 +631,10 @@ fn from_pol(bytes: &[u8], default_name: &str) -> Result<HostState, SnapshotError
     let entries = registry_pol::read(bytes).map_err(|e| SnapshotError::Pol(e.to_string()))?;
     let mut state = HostState {
         name: default_name.to_string(),
-        captured_keys: None,
+        evidence: Evidence {
+            policy_keys: true,
+            ..Evidence::default()
+        },
         ..HostState::default()
     };
     state.kinds.insert("Registry.pol");
@@ -518,6 +654,145 @@ fn from_pol(bytes: &[u8], default_name: &str) -> Result<HostState, SnapshotError
             );
         }
     }
+    Ok(state)
+}
+
+/// The entry of `dir` whose name equals `name` ignoring ASCII case, as Windows finds it.
+fn child_ci(dir: &Path, name: &str) -> Option<PathBuf> {
+    let exact = dir.join(name);
+    if exact.exists() {
+        return Some(exact);
+    }
+    fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
+        .map(|e| e.path())
+}
+
+fn path_ci(dir: &Path, parts: &[&str]) -> Option<PathBuf> {
+    parts
+        .iter()
+        .try_fold(dir.to_path_buf(), |at, part| child_ci(&at, part))
+}
+
+/// The `Machine` folder of a GPO: `{GUID}\DomainSysvol\GPO\Machine` in a GPMC backup,
+/// `Machine` in a SYSVOL GPO folder.
+fn gpo_machine_dir(dir: &Path) -> Option<PathBuf> {
+    if let Some(m) = path_ci(dir, &["DomainSysvol", "GPO", "Machine"]) {
+        return Some(m);
+    }
+    let machine = child_ci(dir, "Machine")?;
+    // A SYSVOL GPO folder has gpt.ini beside Machine; a bare `Machine` folder is not a GPO.
+    (child_ci(dir, "gpt.ini").is_some() || child_ci(dir, "Backup.xml").is_some()).then_some(machine)
+}
+
+/// Whether a directory is one GPO (a GPMC backup `{GUID}` folder or a SYSVOL GPO folder).
+#[must_use]
+pub fn is_gpo_dir(dir: &Path) -> bool {
+    gpo_machine_dir(dir).is_some()
+}
+
+/// The GPOs of a GPMC backup folder (the one holding `manifest.xml`), sorted.
+fn backup_gpos(dir: &Path) -> Option<Vec<PathBuf>> {
+    child_ci(dir, "manifest.xml")?;
+    let mut gpos: Vec<PathBuf> = fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && is_gpo_dir(p))
+        .collect();
+    gpos.sort();
+    Some(gpos)
+}
+
+/// The GPO's display name: `<GPODisplayName>` of a backup's bkupInfo.xml, or `displayName=`
+/// of a SYSVOL folder's gpt.ini (which is not always there).
+fn gpo_display_name(dir: &Path) -> Option<String> {
+    if let Some(info) = child_ci(dir, "bkupInfo.xml") {
+        let bytes = read_bounded(&info).ok()?;
+        let text = decode_text(&bytes);
+        let start = text.find("<GPODisplayName>")? + "<GPODisplayName>".len();
+        let end = start + text[start..].find("</GPODisplayName>")?;
+        let raw = text[start..end].trim();
+        let name = raw
+            .strip_prefix("<![CDATA[")
+            .and_then(|r| r.strip_suffix("]]>"))
+            .unwrap_or(raw);
+        return (!name.is_empty()).then(|| name.to_string());
+    }
+    let ini = child_ci(dir, "gpt.ini")?;
+    let text = decode_text(&read_bounded(&ini).ok()?);
+    text.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        (k.trim().eq_ignore_ascii_case("displayName") && !v.trim().is_empty())
+            .then(|| v.trim().to_string())
+    })
+}
+
+fn gpo_error(path: &Path, what: impl std::fmt::Display) -> SnapshotError {
+    SnapshotError::Gpo(format!("{}: {what}", path.display()))
+}
+
+/// A GPO as a host input: its machine `registry.pol` (evidence of the Group Policy keys) and
+/// its `GptTmpl.inf` (evidence of the logon rights: a right the template does not list is not
+/// set by this GPO).
+///
+/// # Errors
+/// Not a GPO folder, or a file of it that cannot be read.
+pub fn from_gpo_dir(dir: &Path) -> Result<HostState, SnapshotError> {
+    let machine = gpo_machine_dir(dir).ok_or_else(|| {
+        gpo_error(
+            dir,
+            "not a GPO folder (no DomainSysvol\\GPO\\Machine, and no gpt.ini with Machine)",
+        )
+    })?;
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut state = match child_ci(&machine, "registry.pol") {
+        Some(pol) => {
+            let bytes = read_bounded(&pol).map_err(|e| gpo_error(&pol, e))?;
+            from_pol(&bytes, &name).map_err(|e| gpo_error(&pol, e))?
+        }
+        None => HostState {
+            name: name.clone(),
+            evidence: Evidence {
+                policy_keys: true,
+                ..Evidence::default()
+            },
+            ..HostState::default()
+        },
+    };
+    state.kinds.insert("GPO");
+    if let Some(display) = gpo_display_name(dir) {
+        state.name = display;
+    }
+    state.evidence.logon_rights = true;
+    let mut rights = LogonRightsInfo::default();
+    if let Some(inf) = path_ci(
+        &machine,
+        &["microsoft", "windows nt", "SecEdit", "GptTmpl.inf"],
+    ) {
+        let bytes = read_bounded(&inf).map_err(|e| gpo_error(&inf, e))?;
+        let template =
+            crate::formats::security_template::read(&bytes).map_err(|e| gpo_error(&inf, e))?;
+        for right in template.privilege_rights {
+            if right
+                .name
+                .eq_ignore_ascii_case("SeRemoteInteractiveLogonRight")
+            {
+                rights.allow = Some(right.members);
+            } else if right
+                .name
+                .eq_ignore_ascii_case("SeDenyRemoteInteractiveLogonRight")
+            {
+                rights.deny = Some(right.members);
+            }
+        }
+    }
+    state.logon_rights = Some(rights);
     Ok(state)
 }
 
@@ -562,6 +837,26 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
     for arg in args {
         let meta =
             fs::metadata(arg).map_err(|e| format!("cannot read `{}`: {e}", arg.display()))?;
+        if meta.is_dir() && is_gpo_dir(arg) {
+            out.push(HostInput {
+                name: dir_name(arg),
+                files: vec![arg.clone()],
+                problem: None,
+            });
+            continue;
+        }
+        if meta.is_dir()
+            && let Some(gpos) = backup_gpos(arg)
+        {
+            for gpo in gpos {
+                out.push(HostInput {
+                    name: dir_name(&gpo),
+                    files: vec![gpo],
+                    problem: None,
+                });
+            }
+            continue;
+        }
         if !meta.is_dir() {
             out.push(HostInput {
                 name: arg.file_stem().map_or_else(
@@ -594,6 +889,12 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
                     name: entry_name(entry.is_file()),
                     files: vec![entry.clone()],
                     problem: Some(problem),
+                });
+            } else if entry.is_dir() && is_gpo_dir(&entry) {
+                out.push(HostInput {
+                    name: dir_name(&entry),
+                    files: vec![entry.clone()],
+                    problem: None,
                 });
             } else if entry.is_dir() {
                 let (files, problem) = match fs::read_dir(&entry) {
@@ -638,6 +939,13 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
     Ok(out)
 }
 
+fn dir_name(dir: &Path) -> String {
+    dir.file_name().map_or_else(
+        || dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
 /// Reads every file of one host and merges them.
 ///
 /// # Errors
@@ -652,7 +960,8 @@ pub fn read_host(input: &HostInput) -> Result<HostState, SnapshotError> {
     for file in files {
         state.merge(read_file(file)?);
     }
-    if input.files.len() > 1 || state.name.is_empty() || !state.kinds.contains("collector") {
+    let named = state.kinds.contains("collector") || state.kinds.contains("GPO");
+    if input.files.len() > 1 || state.name.is_empty() || !named {
         state.name.clone_from(&input.name);
     }
     Ok(state)

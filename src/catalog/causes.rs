@@ -55,8 +55,8 @@ pub const CAUSES: &[Cause] = &[
         title: "Remote Desktop or the listener disabled",
         mechanism: "Connections are refused when fDenyTSConnections is 1 (policy or local), the listener is disabled (fEnableWinStation=0) or logons are disabled or drained.",
         prevented_by: &["connection.allow"],
-        detected_by: "fDenyTSConnections (policy and local), the listener state and the drain flags",
-        remediation: "`connection.allow: true`; reset the listener flags",
+        detected_by: "fDenyTSConnections (policy and local), the RDP-Tcp listener switch fEnableWinStation, and the logon flags WinStationsDisabled (`change logon /disable`) and TSServerDrainMode (`change logon /drain`) under Control\\Terminal Server",
+        remediation: "`connection.allow: true`; `change logon /enable`, and fEnableWinStation = 1 on RDP-Tcp",
     },
     Cause {
         id: "C7",

@@ -1,6 +1,7 @@
 //! `rdpgen diff POLICY HOST...`: audits host files against a policy, in parallel, streaming the
 //! report host by host (in input order, so reports are reproducible), with a progress bar on a
-//! terminal. Exit 0 when every host is compliant, 1 on drift or an unreadable host, 2 when rdpgen
+//! terminal. Exit 0 when every host is compliant, 1 when any host drifted or is unreadable,
+//! 3 when none did but some host is incomplete (0 with `--allow-incomplete`), 2 when rdpgen
 //! could not run.
 
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -8,7 +9,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use rayon::prelude::*;
 
 use crate::audit::report::{Context, Html, Json, Junit, Report, Sarif, Summary, Text};
-use crate::audit::{HostInput, HostReport, HostStatus, audit, expand_inputs, read_host};
+use crate::audit::{HostInput, HostReport, HostState, HostStatus, audit, expand_inputs, read_host};
 use crate::cli::{DiffArgs, ReportFormat};
 use crate::diagnostic::render_text;
 use crate::exit_status::ExitStatus;
@@ -63,14 +64,23 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         Ok(m) => m,
         Err(status) => return status,
     };
-    let inputs: Vec<HostInput> = if args.local {
+    let local: Option<HostState> = if args.local {
         match super::live::local_host() {
-            Ok(input) => input,
+            Ok(state) => Some(state),
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitStatus::Failure;
             }
         }
+    } else {
+        None
+    };
+    let inputs: Vec<HostInput> = if args.local {
+        vec![HostInput {
+            name: String::new(),
+            files: Vec::new(),
+            problem: None,
+        }]
     } else {
         match expand_inputs(&args.hosts) {
             Ok(i) => i,
@@ -118,10 +128,13 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     let result = (|| -> io::Result<()> {
         report.begin(&mut sink, &ctx)?;
         for (n, chunk) in inputs.chunks(CHUNK).enumerate() {
-            let hosts: Vec<HostReport> = chunk
-                .par_iter()
-                .map(|input| audit_one(&model, input))
-                .collect();
+            let hosts: Vec<HostReport> = match &local {
+                Some(state) => vec![audit(&model, state)],
+                None => chunk
+                    .par_iter()
+                    .map(|input| audit_one(&model, input))
+                    .collect(),
+            };
             for host in &hosts {
                 summary.add(host);
                 report.host(&mut sink, host)?;
@@ -152,15 +165,20 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         }
     }
     if args.output.is_some() || args.format != ReportFormat::Text {
-        eprintln!(
-            "{} hosts: {} compliant, {} drifted, {} unreadable",
-            summary.hosts, summary.compliant, summary.drifted, summary.unreadable
-        );
+        eprintln!("{}", summary.line());
     }
+    exit_status(&summary, args.allow_incomplete)
+}
+
+/// The exit-status contract of `diff` (README, "Exit status").
+fn exit_status(summary: &Summary, allow_incomplete: bool) -> ExitStatus {
+    let status = |s: HostStatus| summary.grid.iter().filter(move |g| g.1 == s).count();
     if summary.drifted + summary.unreadable > 0
-        || summary.grid.iter().any(|g| g.1 != HostStatus::Compliant)
+        || status(HostStatus::Drifted) + status(HostStatus::Unreadable) > 0
     {
         ExitStatus::Problems
+    } else if (summary.incomplete > 0 || status(HostStatus::Incomplete) > 0) && !allow_incomplete {
+        ExitStatus::Incomplete
     } else {
         ExitStatus::Success
     }

@@ -24,7 +24,7 @@ pub fn run(args: &ExplainArgs) -> ExitStatus {
                 eprintln!("help: did you mean `{s}`?");
             }
             eprintln!(
-                "help: topics are policy fields (`security.layer`), sections (`security`), registry value names (`SecurityLayer`), diagnostic codes (`RDP030`), error codes (`0x904/0x7`) and causes (`C1`)"
+                "help: topics are policy fields (`security.layer`), sections (`security`), registry value names (`SecurityLayer`), diagnostic codes (`RDP030`), error codes (`0x904/0x7`), causes (`C1`), event ids (`1055`) and words of cause titles (`certificate`)"
             );
             ExitStatus::Failure
         }

@@ -1,69 +1,75 @@
 //! `rdpgen diff --local`: the live registry of this Windows machine, read through the
-//! windows-registry crate into a temporary .reg-equivalent host. Elsewhere it says it cannot.
+//! windows-registry crate straight into a [`HostState`] (no temporary file). The live registry
+//! is evidence of every location it holds: a missing key or value is "not set". Elsewhere it
+//! says it cannot.
 
 #[cfg(not(windows))]
-pub fn local_host() -> Result<Vec<crate::audit::HostInput>, String> {
+pub fn local_host() -> Result<crate::audit::HostState, String> {
     Err("`--local` reads the live registry and works only on Windows; collect a snapshot with `rdpgen collector` instead".into())
 }
 
 #[cfg(windows)]
-pub fn local_host() -> Result<Vec<crate::audit::HostInput>, String> {
-    use std::io::Write as _;
+pub fn local_host() -> Result<crate::audit::HostState, String> {
+    use crate::audit::collector::registry_locations;
+    use crate::audit::snapshot::{Evidence, RegistryPath};
+    use crate::formats::{Hive, RegistryValue};
 
-    use crate::catalog::{SETTINGS, keys};
-    use crate::formats::RegistryValue;
-    use crate::formats::reg_file::{self, RegFile, RegFileValue, RegSection};
-
-    let mut keys_to_read: Vec<String> = Vec::new();
-    for s in SETTINGS {
-        if let Some(p) = s.policy {
-            keys_to_read.push(p.key.to_string());
-        }
-        for l in s.local {
-            keys_to_read.push(l.key.to_string());
+    /// The REG_* code of a value as windows-registry reports it.
+    fn code(ty: windows_registry::Type) -> u32 {
+        match ty {
+            windows_registry::Type::U32 => 4,
+            windows_registry::Type::U64 => 11,
+            windows_registry::Type::String => 1,
+            windows_registry::Type::ExpandString => 2,
+            windows_registry::Type::MultiString => 7,
+            windows_registry::Type::Bytes => 3,
+            windows_registry::Type::Other(n) => n,
         }
     }
-    keys_to_read.extend(keys::tls_server_keys());
-    keys_to_read.push(keys::FWPOL_RULES.to_string());
-    keys_to_read.sort();
-    keys_to_read.dedup();
-    let mut file = RegFile::default();
-    for key in keys_to_read {
-        let Ok(k) = windows_registry::LOCAL_MACHINE.open(&key) else {
+
+    let host = std::env::var("COMPUTERNAME").unwrap_or_else(|_| "localhost".into());
+    let mut state = crate::audit::HostState {
+        name: host,
+        evidence: Evidence {
+            all_registry: true,
+            ..Evidence::default()
+        },
+        ..crate::audit::HostState::default()
+    };
+    state.kinds.insert("live registry");
+    state
+        .sources
+        .push("live registry (HKEY_LOCAL_MACHINE)".into());
+    for location in registry_locations() {
+        // A key that does not exist holds no value: "not set", which the evidence covers.
+        let Ok(key) = windows_registry::LOCAL_MACHINE.open(&location.key) else {
             continue;
         };
-        let mut values = Vec::new();
-        if let Ok(iter) = k.values() {
-            for (name, value) in iter {
-                let v = match value.ty() {
-                    windows_registry::Type::U32 => {
-                        u32::try_from(value).ok().map(RegistryValue::Dword)
-                    }
-                    windows_registry::Type::String => {
-                        String::try_from(value).ok().map(RegistryValue::Sz)
-                    }
-                    windows_registry::Type::Bytes => Some(RegistryValue::Binary(value.to_vec())),
-                    _ => None,
-                };
-                if let Some(v) = v {
-                    values.push(RegFileValue::set(name, v));
-                }
+        let Ok(values) = key.values() else {
+            return Err(format!(
+                "cannot list the values of HKLM\\{}: run elevated",
+                location.key
+            ));
+        };
+        for (name, value) in values {
+            if let Some(names) = &location.names
+                && !names.iter().any(|n| n.eq_ignore_ascii_case(&name))
+            {
+                continue;
             }
+            // Raw type and bytes, decoded as the .reg and .pol readers do; data that does
+            // not fit its type is kept as the raw bytes of that type.
+            let kind = code(value.ty());
+            let decoded =
+                RegistryValue::from_bytes(kind, &value).unwrap_or_else(|_| RegistryValue::Other {
+                    kind,
+                    data: value.to_vec(),
+                });
+            state.registry.insert(
+                RegistryPath::new(Hive::LocalMachine, &location.key, &name),
+                decoded,
+            );
         }
-        file.sections.push(RegSection::Key {
-            path: format!("HKEY_LOCAL_MACHINE\\{key}"),
-            values,
-        });
     }
-    let bytes = reg_file::write(&file).map_err(|e| e.to_string())?;
-    let path = std::env::temp_dir().join(format!("rdpgen-local-{}.reg", std::process::id()));
-    std::fs::File::create(&path)
-        .and_then(|mut f| f.write_all(&bytes))
-        .map_err(|e| e.to_string())?;
-    let host = std::env::var("COMPUTERNAME").unwrap_or_else(|_| "localhost".into());
-    Ok(vec![crate::audit::HostInput {
-        name: host,
-        files: vec![path],
-        problem: None,
-    }])
+    Ok(state)
 }

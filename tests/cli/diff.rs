@@ -39,17 +39,25 @@ fn each_example_host_gives_its_exit_code_and_findings() {
         (
             "tier1-compliant.json",
             0,
-            &["compliant RDS-T1-01: 43 checks passed"][..],
+            &["compliant RDS-T1-01: 49 checks passed, all verified"][..],
         ),
         (
             "tier1-firewall-equal.json",
             0,
-            &["compliant RDS-T1-05: 43 checks passed"],
+            &["compliant RDS-T1-05: 49 checks passed, all verified"],
         ),
         (
+            // The export holds the policy key and the listener key only: nothing fails, and
+            // TLS, the firewall, the certificate and the logon rights were never seen.
             "tier1-export.reg",
-            0,
-            &["compliant tier1-export: 25 checks passed"],
+            3,
+            &[
+                "INCOMPLETE tier1-export: 0 findings, 22 not verified, 26 passed (evidence: 2 exported keys)",
+                r"not verified tls.minVersion:TLS 1.2:Enabled: the inputs hold no evidence of `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server` (they cover 2 exported keys)",
+                "not verified firewall:rdpgen-tier1-servers-TCP-In: the inputs hold no firewall rules",
+                "not verified certificate.expiry: the inputs hold no listener certificate",
+                "not verified logonRights.deny: the inputs hold no logon rights",
+            ],
         ),
         (
             "tier1-drifted.json",
@@ -60,6 +68,8 @@ fn each_example_host_gives_its_exit_code_and_findings() {
                 "error   consistency.tls12: TLS 1.2 is disabled on the server while the security layer needs TLS [0x904/0x7 cause C4]",
                 "error   firewall:rdpgen-tier1-servers-UDP-In: the allow rule `rdpgen-tier1-servers-UDP-In` is missing",
                 "warning consistency.networkCategory:Ethernet0: interface `Ethernet0` is categorised Public",
+                "error   logonRights.allow: SeRemoteInteractiveLogonRight also holds Users (S-1-5-32-545)",
+                "error   logonRights.deny: SeDenyRemoteInteractiveLogonRight lacks Local account (S-1-5-113)",
             ],
         ),
         (
@@ -76,7 +86,8 @@ fn each_example_host_gives_its_exit_code_and_findings() {
             1,
             &[
                 "error   security.layer: SecurityLayer is REG_DWORD 0 (rdp) locally, with no policy value; the policy wants REG_DWORD 2 (tls) [0x904/0x7 cause C3]",
-                r"at HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp\SecurityLayer; fix with `security.layer`",
+                r"at HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp\SecurityLayer",
+                "fix: deploy this policy (its GPO, `reg/apply.reg` or DSC): it sets SecurityLayer to REG_DWORD 2 (tls)",
             ],
         ),
     ] {
@@ -123,26 +134,39 @@ fn machine_formats_are_well_formed() {
     let (_, json, _) = diff(&["--format", "json", "examples/hosts"]);
     let v: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["summary"]["hosts"], 6);
-    assert_eq!(v["summary"]["compliant"], 3);
+    assert_eq!(v["summary"]["compliant"], 2);
     assert_eq!(v["summary"]["drifted"], 3);
+    assert_eq!(v["summary"]["incomplete"], 1);
+    assert_eq!(v["summary"]["unreadable"], 0);
     let (_, sarif, _) = diff(&["--format", "sarif", "examples/hosts"]);
     let v: Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(v["version"], "2.1.0");
     let results = v["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 12);
+    assert_eq!(results.len(), 36);
     let rules: Vec<&str> = v["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
+    let mut kinds = std::collections::BTreeMap::new();
     for r in results {
         assert!(rules.contains(&r["ruleId"].as_str().unwrap()), "{r}");
-        assert!(["error", "warning"].contains(&r["level"].as_str().unwrap()));
+        // SARIF 2.1.0: a result whose kind is not `fail` has level `none`.
+        match r["kind"].as_str().unwrap() {
+            "fail" => assert!(["error", "warning"].contains(&r["level"].as_str().unwrap())),
+            "review" => assert_eq!(r["level"], "none", "{r}"),
+            other => panic!("unexpected kind {other}"),
+        }
+        *kinds
+            .entry(r["kind"].as_str().unwrap().to_string())
+            .or_insert(0) += 1;
     }
+    assert_eq!(kinds["fail"], 14, "{kinds:?}");
+    assert_eq!(kinds["review"], 22, "{kinds:?}");
     let (_, junit, _) = diff(&["--format", "junit", "examples/hosts"]);
     let mut reader = quick_xml::Reader::from_str(&junit);
-    let (mut suites, mut failures) = (0, 0);
+    let (mut suites, mut failures, mut skipped) = (0, 0, 0);
     loop {
         match reader
             .read_event()
@@ -150,11 +174,12 @@ fn machine_formats_are_well_formed() {
         {
             quick_xml::events::Event::Start(e) if e.name().as_ref() == "testsuite" => suites += 1,
             quick_xml::events::Event::Start(e) if e.name().as_ref() == "failure" => failures += 1,
+            quick_xml::events::Event::Empty(e) if e.name().as_ref() == "skipped" => skipped += 1,
             quick_xml::events::Event::Eof => break,
             _ => {}
         }
     }
-    assert_eq!((suites, failures), (6, 12));
+    assert_eq!((suites, failures, skipped), (6, 14, 22));
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -193,7 +218,7 @@ fn unreadable_hosts_are_reported_and_the_rest_go_on() {
         "UNREADABLE d-huge: a string is longer than 65536 characters",
         "UNREADABLE e-trunc: .reg line 1, column 1: not a registry export: the first line is not the header",
         "UNREADABLE f-lying: Registry.pol offset 28 (0x1c): the size field says 65535 bytes but only 0 bytes remain",
-        "6 hosts: 1 compliant, 0 drifted, 5 unreadable",
+        "6 hosts: 1 compliant, 0 drifted, 0 incomplete, 5 unreadable",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in\n{stdout}");
     }
@@ -212,7 +237,10 @@ fn subdirectories_are_hosts_whose_files_merge() {
     std::fs::write(dir.join("WEB01/schannel.reg"), bytes).unwrap();
     let (code, stdout, _) = diff(&[dir.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(stdout.contains("DRIFTED WEB01: 3 findings"), "{stdout}");
+    assert!(
+        stdout.contains("DRIFTED WEB01: 3 findings, 20 not verified"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("tls.minVersion:TLS 1.2:Enabled"),
         "{stdout}"
@@ -228,8 +256,16 @@ fn a_gpo_registry_pol_is_compared_with_the_policy() {
         .arg(&out));
     assert_eq!(code, 0);
     let pol = out.join("tier1-servers/pol/Machine/Registry.pol");
+    // Every registry value of the policy passes; the certificate, the logon rights and the
+    // listener flags are not in a Registry.pol: incomplete, exit 3 (0 with --allow-incomplete).
     let (code, stdout, _) = diff(&[pol.to_str().unwrap()]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(code, 3, "{stdout}");
+    assert!(
+        stdout.contains("INCOMPLETE Registry: 0 findings, 10 not verified, 38 passed (evidence: the Group Policy keys)"),
+        "{stdout}"
+    );
+    let (code, _, _) = diff(&["--allow-incomplete", pol.to_str().unwrap()]);
+    assert_eq!(code, 0);
     // The same GPO against a different policy drifts.
     let (code, stdout, _) = run(rdpgen()
         .args(["diff", "--color", "never", "examples/dmz-jump.yaml"])

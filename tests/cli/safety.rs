@@ -387,7 +387,7 @@ fn fifos_never_hang_a_run() {
         "{text}"
     );
     assert!(
-        text.contains("3 hosts: 1 compliant, 0 drifted, 2 unreadable"),
+        text.contains("3 hosts: 1 compliant, 0 drifted, 0 incomplete, 2 unreadable"),
         "{text}"
     );
 }
@@ -426,7 +426,7 @@ fn a_host_entry_that_links_out_of_the_directory_is_reported_not_followed() {
         "no line of /etc/passwd is quoted"
     );
     assert!(
-        stdout.contains("4 hosts: 1 compliant, 0 drifted, 3 unreadable"),
+        stdout.contains("4 hosts: 1 compliant, 0 drifted, 0 incomplete, 3 unreadable"),
         "{stdout}"
     );
 }

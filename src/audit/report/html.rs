@@ -30,6 +30,7 @@ fn cell_class(c: Cell) -> (&'static str, &'static str) {
         Cell::Pass => ("ok", "ok"),
         Cell::Warning => ("warn", "warning"),
         Cell::Error => ("bad", "drift"),
+        Cell::NotVerified => ("warn", "not verified"),
         Cell::NotChecked => ("na", "–"),
     }
 }
@@ -38,6 +39,7 @@ fn status_text(s: HostStatus) -> (&'static str, &'static str) {
     match s {
         HostStatus::Compliant => ("ok", "compliant"),
         HostStatus::Drifted => ("bad", "drifted"),
+        HostStatus::Incomplete => ("warn", "incomplete"),
         HostStatus::Unreadable => ("warn", "unreadable"),
     }
 }
@@ -94,7 +96,7 @@ impl Report for Html {
                     (Outcome::Pass, _) => ("ok", "ok"),
                     (Outcome::Fail, FindingSeverity::Error) => ("bad", "drift"),
                     (Outcome::Fail, FindingSeverity::Warning) => ("warn", "warning"),
-                    (Outcome::NotCollected, _) => ("na", "not collected"),
+                    (Outcome::NotVerified, _) => ("na", "not verified"),
                 };
                 writeln!(
                     out,
@@ -104,7 +106,7 @@ impl Report for Html {
                     xml_text(&c.desired),
                     xml_text(&c.actual),
                     c.source,
-                    xml_text(&c.field),
+                    xml_text(c.fix.as_deref().unwrap_or(&c.field)),
                     c.cause.unwrap_or("")
                 )?;
             }
@@ -135,6 +137,7 @@ impl Report for Html {
             ("na", "hosts", s.hosts),
             ("ok", "compliant", s.compliant),
             ("bad", "drifted", s.drifted),
+            ("warn", "incomplete", s.incomplete),
             ("warn", "unreadable", s.unreadable),
         ] {
             write!(

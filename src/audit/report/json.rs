@@ -43,9 +43,15 @@ impl Report for Json {
                 .count();
             per_area.insert(area.as_str().to_string(), json!(failing));
         }
+        let not_verified: Vec<_> = s
+            .not_verified
+            .iter()
+            .map(|(id, c)| json!({"check": id, "field": c.field, "hosts": c.hosts}))
+            .collect();
         let summary = json!({
-            "hosts": s.hosts, "compliant": s.compliant, "drifted": s.drifted, "unreadable": s.unreadable,
-            "findings": findings, "hostsWithFindingsPerArea": per_area,
+            "hosts": s.hosts, "compliant": s.compliant, "drifted": s.drifted,
+            "incomplete": s.incomplete, "unreadable": s.unreadable,
+            "findings": findings, "notVerified": not_verified, "hostsWithFindingsPerArea": per_area,
         });
         write!(out, "\n  ],\n  \"summary\": {}\n}}\n", summary)
     }

@@ -1,5 +1,5 @@
 //! JUnit XML for CI dashboards: a test suite per host, a test case per host × check. Passing
-//! checks pass, drift fails, uncollected locations are skipped, unreadable hosts error.
+//! checks pass, drift fails, checks without evidence are skipped with the reason, unreadable hosts error.
 
 use std::io::{self, Write};
 
@@ -35,7 +35,7 @@ impl Report for Junit {
         let skipped = host
             .checks
             .iter()
-            .filter(|c| c.outcome == Outcome::NotCollected)
+            .filter(|c| c.outcome == Outcome::NotVerified)
             .count();
         writeln!(
             out,
@@ -49,7 +49,7 @@ impl Report for Junit {
             );
             match check.outcome {
                 Outcome::Pass => writeln!(out, "{case}/>")?,
-                Outcome::NotCollected => writeln!(
+                Outcome::NotVerified => writeln!(
                     out,
                     "{case}>\n      <skipped message=\"{}\"/>\n    </testcase>",
                     xml_text(&check.message)
@@ -62,7 +62,7 @@ impl Report for Junit {
                     xml_text(&check.desired),
                     xml_text(&check.actual),
                     xml_text(&check.location),
-                    xml_text(&check.field),
+                    xml_text(check.fix.as_deref().unwrap_or(&check.field)),
                     check
                         .cause
                         .map(|c| format!("\ncause: 0x904/0x7 {c}"))

@@ -30,8 +30,11 @@ pub struct Context {
 /// Status of one host in one area, for the hosts × areas grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Cell {
+    /// No check of the host belongs to the area.
     NotChecked,
     Pass,
+    /// Nothing failed, but something in the area could not be verified.
+    NotVerified,
     Warning,
     Error,
 }
@@ -42,11 +45,14 @@ pub struct Summary {
     pub hosts: usize,
     pub compliant: usize,
     pub drifted: usize,
+    pub incomplete: usize,
     pub unreadable: usize,
     /// Failing hosts per check id, with the check's field and cause.
     pub findings: BTreeMap<String, FindingCount>,
+    /// Hosts per check id that could not be verified.
+    pub not_verified: BTreeMap<String, FindingCount>,
     /// One row per host: name, status and the cell of each area in [`Area::ALL`] order.
-    pub grid: Vec<(String, HostStatus, [Cell; 9])>,
+    pub grid: Vec<(String, HostStatus, [Cell; Area::ALL.len()])>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -62,26 +68,41 @@ impl Summary {
         match host.status {
             HostStatus::Compliant => self.compliant += 1,
             HostStatus::Drifted => self.drifted += 1,
+            HostStatus::Incomplete => self.incomplete += 1,
             HostStatus::Unreadable => self.unreadable += 1,
         }
-        let mut cells = [Cell::NotChecked; 9];
+        let mut cells = [Cell::NotChecked; Area::ALL.len()];
         for check in &host.checks {
             let i = Area::ALL.iter().position(|a| *a == check.area).unwrap_or(0);
             let cell = match (check.outcome, check.severity) {
                 (Outcome::Pass, _) => Cell::Pass,
                 (Outcome::Fail, FindingSeverity::Warning) => Cell::Warning,
                 (Outcome::Fail, FindingSeverity::Error) => Cell::Error,
-                (Outcome::NotCollected, _) => Cell::NotChecked,
+                (Outcome::NotVerified, _) => Cell::NotVerified,
             };
             cells[i] = cells[i].max(cell);
-            if check.outcome == Outcome::Fail {
-                let entry = self.findings.entry(check.id.clone()).or_default();
-                entry.hosts += 1;
-                entry.field.clone_from(&check.field);
-                entry.cause = check.cause;
-            }
+            let map = match check.outcome {
+                Outcome::Fail => &mut self.findings,
+                Outcome::NotVerified => &mut self.not_verified,
+                Outcome::Pass => continue,
+            };
+            let entry = map.entry(check.id.clone()).or_default();
+            entry.hosts += 1;
+            entry.field.clone_from(&check.field);
+            entry.cause = check.cause;
         }
         self.grid.push((host.host.clone(), host.status, cells));
+    }
+}
+
+impl Summary {
+    /// `3 hosts: 1 compliant, 1 drifted, 1 incomplete, 0 unreadable`.
+    #[must_use]
+    pub fn line(&self) -> String {
+        format!(
+            "{} hosts: {} compliant, {} drifted, {} incomplete, {} unreadable",
+            self.hosts, self.compliant, self.drifted, self.incomplete, self.unreadable
+        )
     }
 }
 

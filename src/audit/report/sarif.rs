@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde_json::json;
 
 use super::{Context, Report, Summary};
-use crate::audit::compare::{FindingSeverity, HostReport, HostStatus};
+use crate::audit::compare::{FindingSeverity, HostReport, HostStatus, Outcome};
 
 #[derive(Default)]
 pub struct Sarif {
@@ -65,7 +65,7 @@ impl Report for Sarif {
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": location}}, "logicalLocations": [{"name": host.host, "kind": "host"}]}],
             }));
         }
-        for check in host.failures() {
+        for check in host.checks.iter().filter(|c| c.outcome != Outcome::Pass) {
             self.rules.entry(check.id.clone()).or_insert_with(|| {
                 (
                     format!("`{}` differs from the policy", check.field),
@@ -73,15 +73,23 @@ impl Report for Sarif {
                     check.cause,
                 )
             });
+            // A check without evidence is neither a pass nor a failure: SARIF's `review`
+            // kind, whose level is `none`.
+            let (kind, level) = match (check.outcome, check.severity) {
+                (Outcome::NotVerified, _) => ("review", "none"),
+                (_, FindingSeverity::Error) => ("fail", "error"),
+                (_, FindingSeverity::Warning) => ("fail", "warning"),
+            };
             results.push(json!({
                 "ruleId": check.id,
-                "level": match check.severity { FindingSeverity::Error => "error", FindingSeverity::Warning => "warning" },
+                "kind": kind,
+                "level": level,
                 "message": {"text": format!("{}: {}", host.host, check.message)},
                 "locations": [{
                     "physicalLocation": {"artifactLocation": {"uri": location}},
                     "logicalLocations": [{"name": host.host, "kind": "host"}, {"name": check.location, "kind": "registryValue"}],
                 }],
-                "properties": {"host": host.host, "field": check.field, "desired": check.desired, "actual": check.actual, "source": check.source, "cause": check.cause},
+                "properties": {"host": host.host, "field": check.field, "outcome": check.outcome, "desired": check.desired, "actual": check.actual, "source": check.source, "cause": check.cause, "fix": check.fix},
             }));
         }
         for r in results {
@@ -109,7 +117,7 @@ impl Report for Sarif {
             })
             .collect();
         let tool = json!({"driver": {"name": "rdpgen", "version": self.version, "rules": rules}});
-        let summary = json!({"hosts": s.hosts, "compliant": s.compliant, "drifted": s.drifted, "unreadable": s.unreadable});
+        let summary = json!({"hosts": s.hosts, "compliant": s.compliant, "drifted": s.drifted, "incomplete": s.incomplete, "unreadable": s.unreadable});
         write!(
             out,
             "\n    ],\n    \"tool\": {tool},\n    \"invocations\": [{{\"executionSuccessful\": true, \"properties\": {summary}}}]\n  }}]\n}}\n"

@@ -58,23 +58,33 @@ impl Report for Text {
                     .count();
                 writeln!(
                     out,
-                    "{} {name}: {checked} checks passed",
+                    "{} {name}: {checked} checks passed, all verified",
                     self.paint("32", "compliant")
                 )?;
             }
-            HostStatus::Drifted => {
+            HostStatus::Drifted | HostStatus::Incomplete => {
                 let n = host.failures().count();
+                let unverified = host.not_verified().count();
+                let passed = host
+                    .checks
+                    .iter()
+                    .filter(|c| c.outcome == Outcome::Pass)
+                    .count();
+                let label = if host.status == HostStatus::Drifted {
+                    self.paint("31;1", "DRIFTED")
+                } else {
+                    self.paint("33;1", "INCOMPLETE")
+                };
                 writeln!(
                     out,
-                    "{} {name}: {n} finding{}",
-                    self.paint("31;1", "DRIFTED"),
-                    if n == 1 { "" } else { "s" }
+                    "{label} {name}: {n} finding{}, {unverified} not verified, {passed} passed (evidence: {})",
+                    if n == 1 { "" } else { "s" },
+                    plain(&host.evidence)
                 )?;
             }
         }
         for check in &host.checks {
-            let show =
-                check.outcome == Outcome::Fail || (self.verbose && check.outcome != Outcome::Fail);
+            let show = check.outcome != Outcome::Pass || self.verbose;
             if !show {
                 continue;
             }
@@ -82,7 +92,7 @@ impl Report for Text {
                 (Outcome::Fail, FindingSeverity::Error) => self.paint("31", "error  "),
                 (Outcome::Fail, FindingSeverity::Warning) => self.paint("33", "warning"),
                 (Outcome::Pass, _) => self.paint("32", "ok     "),
-                (Outcome::NotCollected, _) => "skipped".to_string(),
+                (Outcome::NotVerified, _) => self.paint("2", "not verified"),
             };
             let cause = check
                 .cause
@@ -95,28 +105,28 @@ impl Report for Text {
                 plain(&check.message)
             )?;
             if check.outcome == Outcome::Fail {
-                writeln!(
-                    out,
-                    "          at {}; fix with `{}`",
-                    plain(&check.location),
-                    plain(&check.field)
-                )?;
+                writeln!(out, "          at {}", plain(&check.location))?;
+                if let Some(fix) = &check.fix {
+                    writeln!(out, "          fix: {}", plain(fix))?;
+                }
             }
         }
         Ok(())
     }
 
     fn finish(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-        writeln!(
-            out,
-            "\n{} hosts: {} compliant, {} drifted, {} unreadable",
-            s.hosts, s.compliant, s.drifted, s.unreadable
-        )?;
+        writeln!(out, "\n{}", s.line())?;
         if !s.findings.is_empty() {
             writeln!(out, "findings by check (hosts):")?;
             for (id, count) in &s.findings {
                 let cause = count.cause.map(|c| format!(" [{c}]")).unwrap_or_default();
                 writeln!(out, "  {:>6}  {}{cause}", count.hosts, plain(id))?;
+            }
+        }
+        if !s.not_verified.is_empty() {
+            writeln!(out, "not verified by check (hosts):")?;
+            for (id, count) in &s.not_verified {
+                writeln!(out, "  {:>6}  {}", count.hosts, plain(id))?;
             }
         }
         Ok(())
