@@ -570,11 +570,6 @@ fn logon_rules(p: &Policy, r: &mut Rules<'_>) {
     let allow: Vec<(usize, &String)> = lr.allow.iter().flatten().enumerate().collect();
     let deny: Vec<(usize, &String)> = lr.deny.iter().flatten().enumerate().collect();
     let role = p.role;
-    let role_pointer = if r.tree.get("/role").is_some() {
-        " (`role: workgroup`)"
-    } else {
-        ""
-    };
     let mut locked_out = false;
     for (i, entry) in &deny {
         let pointer = format!("/logonRights/deny/{i}");
@@ -598,11 +593,16 @@ fn logon_rules(p: &Policy, r: &mut Rules<'_>) {
                 .is_some_and(|s| LOCAL_ACCOUNT_SIDS.contains(&s))
         {
             locked_out = true;
+            let who = if sid.as_deref() == Some("S-1-5-114") {
+                "every administrator"
+            } else {
+                "everyone"
+            };
             let d = r.report(
                 Code::Lockout,
                 &pointer,
                 format!(
-                    "denying `{entry}` on a workgroup host{role_pointer} locks everyone out: every account there is a local account (S-1-5-113), and deny beats allow"
+                    "denying `{entry}` on a workgroup host (`role: workgroup`) locks {who} out: every account there is a local account (S-1-5-113), and deny beats allow"
                 ),
             );
             d.label = Some("denies every account on this host".into());
@@ -664,7 +664,7 @@ fn logon_rules(p: &Policy, r: &mut Rules<'_>) {
                         Code::DomainGroupOnWorkgroup,
                         &format!("/logonRights/{name}/{i}"),
                         format!(
-                            "`logonRights.{name}` entry `{entry}` is a domain group, which a workgroup host{role_pointer} cannot resolve"
+                            "`logonRights.{name}` entry `{entry}` is a domain group, which a workgroup host (`role: workgroup`) cannot resolve"
                         ),
                     );
                     d.label = Some("not resolvable without a domain".into());
