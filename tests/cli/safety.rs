@@ -556,3 +556,40 @@ fn diff_output_does_not_follow_a_symbolic_link() {
     );
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
 }
+
+#[test]
+fn out_on_a_mount_point_builds() {
+    // Staging beside `--out` put it on the parent file system, and the rename into the mount
+    // failed with "Invalid cross-device link"; staging inside `--out` cannot.
+    let dir = scratch("mountpoint");
+    let mount = dir.join("mnt");
+    std::fs::create_dir_all(&mount).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+        .arg(&mount)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!(
+            "\n!!! cannot mount a tmpfs here (not root?): the mount-point test DID NOT RUN !!!\n"
+        );
+        return;
+    }
+    let p = policy(&dir, "p", 3390);
+    let first = run(rdpgen()
+        .arg("build")
+        .arg(&p)
+        .args(["--target", "reg", "--out"])
+        .arg(&mount));
+    let p = policy(&dir, "p", 3391);
+    let second = run(rdpgen()
+        .arg("build")
+        .arg(&p)
+        .args(["--target", "reg", "--out"])
+        .arg(&mount));
+    let built = mount.join("p/reg/apply.reg").is_file();
+    let _ = Command::new("umount").arg(&mount).status();
+    assert_eq!(first.0, 0, "{}", first.2);
+    assert_eq!(second.0, 0, "{}", second.2);
+    assert!(built);
+}
