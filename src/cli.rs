@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
     name = "rdpgen",
     version,
     about = "Declarative Remote Desktop posture for Windows: validate a YAML policy, compile it to Group Policy, .reg and DSC, and audit hosts against it",
-    after_help = "Exit status: 0 valid or compliant, 1 problems found, 2 rdpgen could not run."
+    after_help = "Exit status: 0 valid or compliant, 1 problems found (invalid policy, drift), 2 rdpgen could not run, 3 (diff) nothing drifted but something could not be verified."
 )]
 pub struct Cli {
     /// When to colour output.
@@ -30,6 +30,10 @@ pub enum ColorChoice {
 pub enum DiagnosticFormat {
     Text,
     Json,
+    /// SARIF 2.1.0 (code-scanning views), with regions.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...,line=...::`).
+    Github,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,6 +55,8 @@ pub enum Command {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+    /// Print a commented starter policy that validates.
+    Init(InitArgs),
     /// Print the man page (roff).
     Man,
 }
@@ -91,6 +97,8 @@ pub enum ReportFormat {
     Sarif,
     Junit,
     Html,
+    /// One row per host and check.
+    Csv,
 }
 
 #[derive(Debug, clap::Args)]
@@ -120,6 +128,16 @@ pub struct DiffArgs {
     /// Never draw the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// A built-in baseline to extend: cis-level1, stig, break-glass.
+    #[arg(long)]
+    pub baseline: Option<String>,
+    /// The policy name (names outputs and seeds the GPO GUID).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -519,3 +519,83 @@ pub fn render_json(topic: &Topic) -> Value {
         }),
     }
 }
+
+/// The policy language reference (`docs/policy-language.md`): every field of the catalog with
+/// its values, registry mapping and benchmark items, in catalog order, grouped by section.
+/// Generated from the same data `explain` answers from, and checked by a test against the
+/// committed file and the JSON Schema, so it cannot go stale.
+#[must_use]
+pub fn language_reference() -> String {
+    let mut out = String::from(
+        "# rdpgen policy language reference\n\n\
+         <!-- Generated from rdpgen's settings catalog: `UPDATE_DOCS=1 cargo test --test cli docs` rewrites it; a test fails when it is stale. -->\n\n\
+         A policy is a YAML file with `rdpgen: 1`, a `name` (`^[a-z0-9][a-z0-9-]{0,62}$`, names the\n\
+         outputs and seeds the GPO GUID), an optional `description` and `extends` (built-in\n\
+         baselines `cis-level1`, `stig`, `break-glass`, or relative paths; maps merge key by key,\n\
+         scalars and lists are replaced whole), and the sections below. Every field is optional:\n\
+         an absent field is \"not configured\" and writes nothing. The JSON Schema is\n\
+         `policies/rdpgen.schema.json` (`rdpgen schema`); `rdpgen explain FIELD` prints the same\n\
+         entry as here.\n",
+    );
+    let mut section = "";
+    for s in catalog::SETTINGS {
+        let this = s.field.split('.').next().unwrap_or("");
+        if this != section {
+            section = this;
+            let _ = writeln!(out, "\n## `{section}`\n");
+        }
+        let _ = writeln!(out, "### `{}`\n\n{}\n", s.field, s.title);
+        let _ = writeln!(out, "{}\n", s.explanation);
+        let _ = writeln!(out, "- Values: {}", s.values);
+        for line in value_lines(s) {
+            let _ = writeln!(out, "  - `{line}`");
+        }
+        if let Some(p) = s.policy {
+            let _ = writeln!(
+                out,
+                "- Group Policy: {} `{}` — `HKLM\\{}\\{}` ({})",
+                p.file,
+                p.id,
+                p.key,
+                p.value_name,
+                p.value_type.as_str()
+            );
+        }
+        for l in s.local {
+            let _ = writeln!(
+                out,
+                "- {}: `HKLM\\{}\\{}` ({})",
+                if s.policy.is_some() {
+                    "Local value"
+                } else {
+                    "Written to"
+                },
+                l.key,
+                l.value_name,
+                l.value_type.as_str()
+            );
+        }
+        for b in s.cis {
+            let _ = writeln!(
+                out,
+                "- CIS {} {}: `{}` ({})",
+                b.id, b.level, b.value, b.source
+            );
+        }
+        for b in s.stig {
+            let _ = writeln!(
+                out,
+                "- STIG {} {}: `{}` ({})",
+                b.id, b.level, b.value, b.source
+            );
+        }
+        if !s.causes.is_empty() {
+            let _ = writeln!(out, "- 0x904/0x7 causes: {}", s.causes.join(", "));
+        }
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}

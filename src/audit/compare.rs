@@ -110,6 +110,8 @@ pub enum Outcome {
     Fail,
     /// The host's inputs hold no evidence for this check; the message says which.
     NotVerified,
+    /// It failed, and a waiver of the policy accepts that until it expires.
+    Waived,
 }
 
 impl Outcome {
@@ -119,6 +121,7 @@ impl Outcome {
             Self::Pass => "pass",
             Self::Fail => "fail",
             Self::NotVerified => "not verified",
+            Self::Waived => "waived",
         }
     }
 }
@@ -153,6 +156,9 @@ pub struct Check {
     /// The change that repairs the host, for a failing check.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// The waiver that accepts this failure (or that expired), with its reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<String>,
 }
 
 /// The verdict on one host.
@@ -192,6 +198,9 @@ pub struct HostReport {
     pub error: Option<String>,
     /// What the inputs were evidence of.
     pub evidence: String,
+    /// When the host's state was captured (collector snapshots), RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<String>,
     pub checks: Vec<Check>,
 }
 
@@ -204,6 +213,7 @@ impl HostReport {
             status: HostStatus::Unreadable,
             error: Some(error),
             evidence: "nothing".into(),
+            captured_at: None,
             checks: Vec::new(),
         }
     }
@@ -424,22 +434,32 @@ pub fn audit(model: &Model, host: &HostState) -> HostReport {
         a.logon_right_check(right);
     }
     a.consistency_checks();
-    let status = if a.checks.iter().any(|c| c.outcome == Outcome::Fail) {
-        HostStatus::Drifted
-    } else if a.checks.iter().any(|c| c.outcome == Outcome::NotVerified)
-        || !a.checks.iter().any(|c| c.outcome == Outcome::Pass)
-    {
-        HostStatus::Incomplete
-    } else {
-        HostStatus::Compliant
-    };
+    let status = verdict(&a.checks);
     HostReport {
         host: host.name.clone(),
         sources: host.sources.clone(),
         status,
         error: None,
         evidence: host.evidence.describe(),
+        captured_at: host.captured_at.clone(),
         checks: a.checks,
+    }
+}
+
+/// The verdict of a host's checks: drifted on any failure; incomplete when something was not
+/// verified (or nothing passed); compliant otherwise. A waived failure counts as passing.
+#[must_use]
+pub fn verdict(checks: &[Check]) -> HostStatus {
+    if checks.iter().any(|c| c.outcome == Outcome::Fail) {
+        HostStatus::Drifted
+    } else if checks.iter().any(|c| c.outcome == Outcome::NotVerified)
+        || !checks
+            .iter()
+            .any(|c| matches!(c.outcome, Outcome::Pass | Outcome::Waived))
+    {
+        HostStatus::Incomplete
+    } else {
+        HostStatus::Compliant
     }
 }
 
@@ -461,6 +481,7 @@ impl<'m> Auditor<'m> {
                 cause,
                 message: String::new(),
                 fix: None,
+                waiver: None,
             },
             auditor: self,
         }

@@ -7,6 +7,8 @@ pub mod compare;
 pub mod report;
 pub mod snapshot;
 mod time;
+pub mod waiver;
+pub use time::format_rfc3339;
 
 pub use compare::{
     Area, Check, FindingSeverity, HostReport, HostStatus, Outcome, ValueSource, audit,

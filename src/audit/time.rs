@@ -49,9 +49,43 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` of seconds since the Unix epoch (Howard Hinnant's inverse).
+#[must_use]
+pub fn format_rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_rfc3339;
+    use super::{format_rfc3339, parse_rfc3339};
+
+    #[test]
+    fn formats_what_it_parses() {
+        for t in [
+            "1970-01-01T00:00:00Z",
+            "2000-02-29T23:59:59Z",
+            "2026-11-24T10:00:00Z",
+            "2100-03-01T00:00:01Z",
+        ] {
+            assert_eq!(format_rfc3339(parse_rfc3339(t).unwrap()), t);
+        }
+    }
 
     #[test]
     fn parses_utc_and_offsets() {

@@ -8,8 +8,10 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 
 use rayon::prelude::*;
 
-use crate::audit::report::{Context, Html, Json, Junit, Report, Sarif, Summary, Text};
-use crate::audit::{HostInput, HostReport, HostState, HostStatus, audit, expand_inputs, read_host};
+use crate::audit::report::{Context, Csv, Html, Json, Junit, Report, Sarif, Summary, Text};
+use crate::audit::{
+    HostInput, HostReport, HostState, HostStatus, audit, expand_inputs, read_host, waiver,
+};
 use crate::cli::{DiffArgs, ReportFormat};
 use crate::diagnostic::render_text;
 use crate::exit_status::ExitStatus;
@@ -115,31 +117,50 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         ReportFormat::Sarif => Box::new(Sarif::default()),
         ReportFormat::Junit => Box::new(Junit),
         ReportFormat::Html => Box::new(Html::default()),
+        ReportFormat::Csv => Box::new(Csv),
     };
     let ctx = Context {
         policy_name: model.name.clone(),
+        policy_description: model.description.clone(),
         policy_file: args.policy.display().to_string(),
         policy_hash: model.policy_hash.clone(),
         version: env!("CARGO_PKG_VERSION"),
+        report_date: report_date(),
     };
     let progress = !args.no_progress && io::stderr().is_terminal();
     let total = inputs.len();
     let mut summary = Summary::default();
+    let today = waiver::today();
+    let mut used = vec![false; model.waivers.len()];
     let result = (|| -> io::Result<()> {
         report.begin(&mut sink, &ctx)?;
         for (n, chunk) in inputs.chunks(CHUNK).enumerate() {
-            let hosts: Vec<HostReport> = match &local {
+            let mut hosts: Vec<HostReport> = match &local {
                 Some(state) => vec![audit(&model, state)],
                 None => chunk
                     .par_iter()
                     .map(|input| audit_one(&model, input))
                     .collect(),
             };
+            for host in &mut hosts {
+                for (u, hit) in used
+                    .iter_mut()
+                    .zip(waiver::apply(host, &model.waivers, today))
+                {
+                    *u |= hit;
+                }
+            }
+            if progress {
+                // Clear the bar before report lines reach the same terminal, and let them out
+                // before the bar is drawn again: the bar never garbles streamed text.
+                eprint!("\r\x1b[2K");
+            }
             for host in &hosts {
                 summary.add(host);
                 report.host(&mut sink, host)?;
             }
             if progress {
+                sink.flush()?;
                 let done = (n * CHUNK + chunk.len()).min(total);
                 let width = 30;
                 let filled = done * width / total;
@@ -150,11 +171,14 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
                 );
             }
         }
+        if progress {
+            eprint!("\r\x1b[2K");
+        }
         report.finish(&mut sink, &summary)?;
         sink.flush()
     })();
     if progress {
-        eprintln!();
+        eprint!("\r\x1b[2K");
     }
     match result {
         Ok(()) => {}
@@ -167,7 +191,33 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     if args.output.is_some() || args.format != ReportFormat::Text {
         eprintln!("{}", summary.line());
     }
+    for (w, hit) in model.waivers.iter().zip(&used) {
+        if waiver::parse_day(&w.expires).is_some_and(|d| d < today) {
+            eprintln!(
+                "warning: the waiver for `{}` expired on {}; it no longer hides drift",
+                w.field, w.expires
+            );
+        } else if !hit {
+            eprintln!(
+                "warning: the waiver for `{}` matched no failing check on any host",
+                w.field
+            );
+        }
+    }
     exit_status(&summary, args.allow_incomplete)
+}
+
+/// Now in UTC as RFC 3339, or `SOURCE_DATE_EPOCH` when set (reproducible reports).
+fn report_date() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+        });
+    crate::audit::format_rfc3339(secs)
 }
 
 /// The exit-status contract of `diff` (README, "Exit status").

@@ -8,8 +8,8 @@ pub fn run(args: &ExplainArgs) -> ExitStatus {
     match resolve(&args.topic) {
         Ok(topic) => {
             let text = match args.format {
-                DiagnosticFormat::Text => render_text(&topic),
-                DiagnosticFormat::Json => {
+                DiagnosticFormat::Text | DiagnosticFormat::Github => render_text(&topic),
+                DiagnosticFormat::Json | DiagnosticFormat::Sarif => {
                     let mut s =
                         serde_json::to_string_pretty(&render_json(&topic)).unwrap_or_default();
                     s.push('\n');

@@ -4,7 +4,9 @@ mod build;
 mod collector;
 mod diff;
 mod explain;
+mod init;
 mod live;
+mod man;
 mod output;
 mod schema;
 mod validate;
@@ -33,20 +35,19 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Diff(args) => diff::run(&args, styled),
         Command::Explain(args) => explain::run(&args),
         Command::Collector(args) => collector::run(&args),
+        Command::Init(args) => init::run(&args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "rdpgen", &mut std::io::stdout());
             ExitStatus::Success
         }
-        Command::Man => {
-            let man = clap_mangen::Man::new(Cli::command());
-            let mut buf = Vec::new();
-            if let Err(e) = man.render(&mut buf) {
+        Command::Man => match man::render() {
+            Ok(buf) => print_bytes(&buf),
+            Err(e) => {
                 eprintln!("error: cannot render the man page: {e}");
-                return ExitStatus::Failure;
+                ExitStatus::Failure
             }
-            print_bytes(&buf)
-        }
+        },
     }
 }
 

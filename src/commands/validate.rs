@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 
 use crate::cli::{DiagnosticFormat, ValidateArgs};
-use crate::diagnostic::{Diagnostic, Severity, render_json, render_text};
+use crate::diagnostic::{
+    Diagnostic, Severity, render_github, render_json, render_sarif, render_text,
+};
 use crate::exit_status::ExitStatus;
 use crate::policy::{TreeNode, load_chain, pointer_to_field};
 use crate::source::{Location, Sources};
@@ -51,9 +53,17 @@ pub fn run(args: &ValidateArgs, styled: bool) -> ExitStatus {
         }
         all.extend(result.diagnostics);
     }
-    if args.format == DiagnosticFormat::Json {
-        text = render_json(&all, &sources);
-        text.push('\n');
+    match args.format {
+        DiagnosticFormat::Text => {}
+        DiagnosticFormat::Json => {
+            text = render_json(&all, &sources);
+            text.push('\n');
+        }
+        DiagnosticFormat::Sarif => {
+            text = render_sarif(&all, &sources);
+            text.push('\n');
+        }
+        DiagnosticFormat::Github => text = render_github(&all, &sources),
     }
     super::print_bytes(text.as_bytes()).max(status)
 }

@@ -127,6 +127,12 @@ codes! {
         "`tls.minimumOs` names a release without a TLS 1.3 server (before Windows Server 2022 and Windows 11). `tls.minVersion: \"1.3\"` would disable TLS 1.2 and leave that host with no TLS server protocol: RDP with TLS or NLA, WinRM over HTTPS and IIS stop working.";
     BidiControl = "RDP054", Error, "a string holds a bidirectional control character",
         "Bidirectional controls (U+202A..U+202E, U+2066..U+2069) and other invisible formatting characters make text display in a different order from the one it is stored in, so a reviewer reads something other than what reaches GptTmpl.inf, the registry or a report. rdpgen refuses them in every string.";
+    WaiverExpired = "RDP090", Warning, "a waiver has expired",
+        "The waiver's `expires` day has passed: `rdpgen diff` no longer hides the drift it covered. Fix the hosts, or renew the waiver with a new reason and date.";
+    WaiverMatchesNothing = "RDP091", Warning, "a waiver names nothing this policy checks",
+        "A waiver's `field` must be a field the policy sets (`certificate.allowSelfSigned`) or a `diff` check id (`tls.minVersion:TLS 1.0:Enabled`, `certificate.expiry`, `consistency.tls12`). A waiver for anything else can never apply.";
+    BadWaiver = "RDP092", Error, "a waiver is not valid",
+        "A waiver needs a `field`, a non-empty `reason` and an `expires` day written `YYYY-MM-DD`; host globs use `*` and `?` and cannot be empty.";
 }
 
 impl std::fmt::Display for Code {

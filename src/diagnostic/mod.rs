@@ -5,7 +5,7 @@ mod code;
 mod render;
 
 pub use code::Code;
-pub use render::{render_json, render_text};
+pub use render::{render_github, render_json, render_sarif, render_text, uri_reference};
 
 use crate::source::Location;
 

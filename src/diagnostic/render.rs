@@ -129,3 +129,122 @@ pub fn render_json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
         .collect();
     serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
 }
+
+/// File, start (line, column) and end of a diagnostic, 1-based.
+type Place<'a> = (&'a str, (usize, usize), (usize, usize));
+
+fn place<'a>(d: &Diagnostic, sources: &'a Sources) -> Option<Place<'a>> {
+    let loc = d.location?;
+    let f = sources.get(loc.file);
+    Some((
+        f.name.as_str(),
+        f.line_column(loc.span.start),
+        f.line_column(loc.span.end),
+    ))
+}
+
+fn with_help(d: &Diagnostic) -> String {
+    match &d.help {
+        Some(h) => format!("{} (help: {h})", d.message),
+        None => d.message.clone(),
+    }
+}
+
+/// A relative path as a SARIF `uri` (a URI reference): `/` separators, everything outside
+/// the unreserved set and `/` percent-encoded.
+#[must_use]
+pub fn uri_reference(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.replace('\\', "/").bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// SARIF 2.1.0: one result per diagnostic, with its region; the rules are the codes seen.
+#[must_use]
+pub fn render_sarif(diagnostics: &[Diagnostic], sources: &Sources) -> String {
+    let mut codes: Vec<super::Code> = diagnostics.iter().map(|d| d.code).collect();
+    codes.sort_by_key(|c| c.as_str());
+    codes.dedup();
+    let rules: Vec<serde_json::Value> = codes
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.as_str(),
+                "shortDescription": {"text": c.title()},
+                "fullDescription": {"text": c.explanation()},
+                "help": {"text": format!("rdpgen explain {}", c.as_str())},
+                "defaultConfiguration": {"level": match c.severity() { Severity::Error => "error", Severity::Warning => "warning" }},
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let mut r = serde_json::json!({
+                "ruleId": d.code.as_str(),
+                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": {"text": with_help(d)},
+            });
+            if let Some((file, (line, col), (end_line, end_col))) = place(d, sources) {
+                r["locations"] = serde_json::json!([{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri_reference(file)},
+                        "region": {"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col},
+                    }
+                }]);
+            }
+            r
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "rdpgen", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
+            "results": results,
+        }],
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// GitHub Actions workflow commands (`::error file=F,line=L,col=C,...::message`), escaped as
+/// the Actions toolkit does: `%`, CR and LF in the message; also `:` and `,` in properties.
+#[must_use]
+pub fn render_github(diagnostics: &[Diagnostic], sources: &Sources) -> String {
+    fn data(s: &str) -> String {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    }
+    fn property(s: &str) -> String {
+        data(s).replace(':', "%3A").replace(',', "%2C")
+    }
+    let mut out = String::new();
+    for d in diagnostics {
+        let kind = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut props = Vec::new();
+        if let Some((file, (line, col), (end_line, end_col))) = place(d, sources) {
+            props.push(format!("file={}", property(file)));
+            props.push(format!("line={line}"));
+            props.push(format!("col={col}"));
+            props.push(format!("endLine={end_line}"));
+            props.push(format!("endColumn={end_col}"));
+        }
+        props.push(format!("title={}", property(d.code.as_str())));
+        out.push_str(&format!(
+            "::{kind} {}::{}\n",
+            props.join(","),
+            data(&with_help(d))
+        ));
+    }
+    out
+}

@@ -76,6 +76,17 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
         certificate,
         logon_rights: lower_logon_rights(policy),
         host_actions,
+        waivers: policy
+            .waivers
+            .iter()
+            .flatten()
+            .map(|w| crate::model::Waiver {
+                field: w.field.clone(),
+                hosts: w.hosts.clone().unwrap_or_default(),
+                reason: w.reason.clone(),
+                expires: w.expires.clone(),
+            })
+            .collect(),
     })
 }
 

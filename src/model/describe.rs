@@ -155,6 +155,23 @@ impl Model {
             };
             let _ = writeln!(out, "  {text}");
         }
+        if !self.waivers.is_empty() {
+            let _ = writeln!(out, "waivers:");
+            for w in &self.waivers {
+                let _ = writeln!(
+                    out,
+                    "  {} on {} until {}: {:?}",
+                    w.field,
+                    if w.hosts.is_empty() {
+                        "every host".to_string()
+                    } else {
+                        w.hosts.join(", ")
+                    },
+                    w.expires,
+                    w.reason
+                );
+            }
+        }
         out
     }
 }

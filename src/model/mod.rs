@@ -24,6 +24,21 @@ pub struct Model {
     pub certificate: CertificateRequirements,
     pub logon_rights: Vec<LogonRight>,
     pub host_actions: Vec<HostAction>,
+    /// Accepted deviations, for the audit.
+    pub waivers: Vec<Waiver>,
+}
+
+/// An accepted deviation: failing checks of `field` on matching hosts are waived until the end
+/// of `expires` (UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiver {
+    /// A policy field or a check id.
+    pub field: String,
+    /// Host globs; empty means every host.
+    pub hosts: Vec<String>,
+    pub reason: String,
+    /// `YYYY-MM-DD`.
+    pub expires: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -63,6 +63,27 @@ pub struct Policy {
     /// Metadata of the generated GPO backup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpo: Option<Gpo>,
+    /// Accepted deviations: a failing `diff` check of `field` on the matching hosts is reported
+    /// as waived (with the reason) and counts as passing until `expires`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waivers: Option<Vec<Waiver>>,
+}
+
+/// One accepted deviation from the policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Waiver {
+    /// The policy field (`certificate.allowSelfSigned`) or `diff` check id
+    /// (`tls.minVersion:TLS 1.0:Enabled`) whose failure is accepted.
+    pub field: String,
+    /// Host names the waiver covers, as globs (`*`, `?`; case-insensitive). Default: every host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosts: Option<Vec<String>>,
+    /// Why the deviation is accepted; shown in every report.
+    pub reason: String,
+    /// The last day the waiver holds (`YYYY-MM-DD`, UTC); from the next day the drift shows again.
+    #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
+    pub expires: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]

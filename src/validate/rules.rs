@@ -39,7 +39,73 @@ pub fn check(policy: &Policy, tree: &TreeNode) -> Vec<Diagnostic> {
     name_rules(policy, &mut r);
     logon_rules(policy, &mut r);
     invisible_rules(tree, &mut r);
+    waiver_rules(policy, &mut r, crate::audit::waiver::today());
     r.out
+}
+
+/// Waivers: a valid day and a reason (RDP092), not expired (RDP090), naming something the
+/// policy checks (RDP091). `today` is days since the Unix epoch.
+fn waiver_rules(p: &Policy, r: &mut Rules<'_>, today: i64) {
+    for (i, w) in p.waivers.iter().flatten().enumerate() {
+        let at = format!("/waivers/{i}");
+        match crate::audit::waiver::parse_day(&w.expires) {
+            None => {
+                let d = r.report(
+                    Code::BadWaiver,
+                    &format!("{at}/expires"),
+                    format!(
+                        "waiver `expires: {}` is not a day written YYYY-MM-DD",
+                        w.expires
+                    ),
+                );
+                d.help = Some("write the last day the waiver holds, e.g. `2027-03-31`".into());
+            }
+            Some(day) if day < today => {
+                let d = r.report(
+                    Code::WaiverExpired,
+                    &format!("{at}/expires"),
+                    format!(
+                        "the waiver for `{}` expired on {}: `diff` reports that drift again",
+                        w.field, w.expires
+                    ),
+                );
+                d.help =
+                    Some("fix the hosts, or renew the waiver with a new date and reason".into());
+            }
+            Some(_) => {}
+        }
+        if w.reason.trim().is_empty() {
+            r.report(
+                Code::BadWaiver,
+                &format!("{at}/reason"),
+                format!("the waiver for `{}` gives no reason", w.field),
+            );
+        }
+        if w.hosts.iter().flatten().any(|h| h.trim().is_empty()) {
+            r.report(
+                Code::BadWaiver,
+                &format!("{at}/hosts"),
+                format!("the waiver for `{}` has an empty host pattern", w.field),
+            );
+        }
+        let stem = w.field.split(':').next().unwrap_or("");
+        let pointer = format!("/{}", stem.replace('.', "/"));
+        let known = r.tree.get(&pointer).is_some()
+            || crate::audit::waiver::CHECK_STEMS
+                .iter()
+                .any(|s| stem == *s || stem.starts_with(&format!("{s}.")));
+        if !known {
+            let d = r.report(
+                Code::WaiverMatchesNothing,
+                &format!("{at}/field"),
+                format!(
+                    "the waiver's `{}` is neither a field this policy sets nor a `diff` check id",
+                    w.field
+                ),
+            );
+            d.help = Some("use the field or the check id a `diff` report shows".into());
+        }
+    }
 }
 
 fn security_rules(p: &Policy, r: &mut Rules<'_>) {

@@ -258,3 +258,61 @@ fn duplicate_names_and_targets() {
     assert!(stderr.contains("unknown target `regg`"), "{stderr}");
     assert!(!dir.join("o").exists());
 }
+
+/// Every file under `dir`, recursively, sorted.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Text of an artifact: UTF-16LE with a byte-order mark, or UTF-8.
+fn artifact_text(bytes: &[u8]) -> String {
+    match bytes.strip_prefix(&[0xFF, 0xFE]) {
+        Some(rest) => String::from_utf16_lossy(
+            &rest
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect::<Vec<_>>(),
+        ),
+        None => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+#[test]
+fn no_artifact_and_no_collector_output_holds_an_unrendered_template_token() {
+    let out = scratch("tokens");
+    let mut cmd = rdpgen();
+    cmd.arg("build");
+    for e in ["tier1", "dmz-jump", "workgroup", "break-glass-0x904"] {
+        cmd.arg(format!("examples/{e}.yaml"));
+    }
+    let (code, _, stderr) = run(cmd.arg("--out").arg(&out));
+    assert_eq!(code, 0, "{stderr}");
+    let files = files_under(&out);
+    assert!(files.len() > 40, "{} files", files.len());
+    let (code, collector, _) = run(rdpgen().arg("collector"));
+    assert_eq!(code, 0);
+    let mut texts: Vec<(String, String)> = files
+        .iter()
+        .map(|f| (f.display().to_string(), artifact_text(&read(f))))
+        .collect();
+    texts.push(("collector".into(), collector));
+    for (name, text) in texts {
+        // Handlebars tokens, and `\{{` (which Handlebars treats as an escape) left verbatim.
+        for token in ["{{", "}}"] {
+            assert!(!text.contains(token), "{name} holds `{token}`");
+        }
+    }
+}

@@ -11,7 +11,9 @@ use crate::{rdpgen, repo, run, scratch};
 const POLICY: &str = "examples/tier1.yaml";
 
 fn diff(args: &[&str]) -> (i32, String, String) {
+    // A fixed report date, so the golden reports are reproducible.
     run(rdpgen()
+        .env("SOURCE_DATE_EPOCH", "1795514400")
         .args(["diff", "--color", "never", POLICY])
         .args(args))
 }

@@ -2,11 +2,13 @@
 
 mod build;
 mod diff;
+mod docs;
 mod dsc;
 mod explain;
 mod gpo;
 mod hardening;
 mod model;
+mod reports;
 mod safety;
 mod validate;
 mod verdicts;

@@ -35,7 +35,7 @@ impl Report for Junit {
         let skipped = host
             .checks
             .iter()
-            .filter(|c| c.outcome == Outcome::NotVerified)
+            .filter(|c| matches!(c.outcome, Outcome::NotVerified | Outcome::Waived))
             .count();
         writeln!(
             out,
@@ -49,6 +49,11 @@ impl Report for Junit {
             );
             match check.outcome {
                 Outcome::Pass => writeln!(out, "{case}/>")?,
+                Outcome::Waived => writeln!(
+                    out,
+                    "{case}>\n      <skipped message=\"{}\"/>\n    </testcase>",
+                    xml_text(check.waiver.as_deref().unwrap_or("waived"))
+                )?,
                 Outcome::NotVerified => writeln!(
                     out,
                     "{case}>\n      <skipped message=\"{}\"/>\n    </testcase>",

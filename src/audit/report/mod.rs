@@ -1,6 +1,7 @@
 //! Reports of an audit, written as hosts are checked: each writer gets the hosts one by one and
 //! a summary at the end, so memory does not grow with the fleet beyond the summary.
 
+mod csv;
 mod html;
 mod json;
 mod junit;
@@ -12,6 +13,7 @@ use std::io::{self, Write};
 
 use super::compare::{Area, FindingSeverity, HostReport, HostStatus, Outcome};
 
+pub use csv::Csv;
 pub use html::Html;
 pub use json::Json;
 pub use junit::Junit;
@@ -22,9 +24,14 @@ pub use text::Text;
 #[derive(Debug, Clone)]
 pub struct Context {
     pub policy_name: String,
+    pub policy_description: Option<String>,
+    /// As given on the command line.
     pub policy_file: String,
     pub policy_hash: String,
     pub version: &'static str,
+    /// When the report was made, RFC 3339 (`SOURCE_DATE_EPOCH` when set, for reproducible
+    /// reports).
+    pub report_date: String,
 }
 
 /// Status of one host in one area, for the hosts × areas grid.
@@ -33,6 +40,8 @@ pub enum Cell {
     /// No check of the host belongs to the area.
     NotChecked,
     Pass,
+    /// A failure accepted by a waiver.
+    Waived,
     /// Nothing failed, but something in the area could not be verified.
     NotVerified,
     Warning,
@@ -53,6 +62,16 @@ pub struct Summary {
     pub not_verified: BTreeMap<String, FindingCount>,
     /// One row per host: name, status and the cell of each area in [`Area::ALL`] order.
     pub grid: Vec<(String, HostStatus, [Cell; Area::ALL.len()])>,
+    /// Checks by outcome, over every host.
+    pub passed: usize,
+    pub failed_errors: usize,
+    pub failed_warnings: usize,
+    pub unverified: usize,
+    pub waived: usize,
+    /// Hosts per waived check id.
+    pub waived_checks: BTreeMap<String, FindingCount>,
+    /// Earliest and latest capture time of the hosts (RFC 3339 compares as text).
+    pub captured: Option<(String, String)>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -60,6 +79,8 @@ pub struct FindingCount {
     pub hosts: usize,
     pub field: String,
     pub cause: Option<&'static str>,
+    pub severity: Option<FindingSeverity>,
+    pub fix: Option<String>,
 }
 
 impl Summary {
@@ -72,30 +93,58 @@ impl Summary {
             HostStatus::Unreadable => self.unreadable += 1,
         }
         let mut cells = [Cell::NotChecked; Area::ALL.len()];
+        if let Some(at) = &host.captured_at {
+            self.captured = Some(match self.captured.take() {
+                None => (at.clone(), at.clone()),
+                Some((lo, hi)) => (lo.min(at.clone()), hi.max(at.clone())),
+            });
+        }
         for check in &host.checks {
+            match (check.outcome, check.severity) {
+                (Outcome::Pass, _) => self.passed += 1,
+                (Outcome::Fail, FindingSeverity::Error) => self.failed_errors += 1,
+                (Outcome::Fail, FindingSeverity::Warning) => self.failed_warnings += 1,
+                (Outcome::NotVerified, _) => self.unverified += 1,
+                (Outcome::Waived, _) => self.waived += 1,
+            }
             let i = Area::ALL.iter().position(|a| *a == check.area).unwrap_or(0);
             let cell = match (check.outcome, check.severity) {
                 (Outcome::Pass, _) => Cell::Pass,
                 (Outcome::Fail, FindingSeverity::Warning) => Cell::Warning,
                 (Outcome::Fail, FindingSeverity::Error) => Cell::Error,
                 (Outcome::NotVerified, _) => Cell::NotVerified,
+                (Outcome::Waived, _) => Cell::Waived,
             };
             cells[i] = cells[i].max(cell);
             let map = match check.outcome {
                 Outcome::Fail => &mut self.findings,
                 Outcome::NotVerified => &mut self.not_verified,
+                Outcome::Waived => &mut self.waived_checks,
                 Outcome::Pass => continue,
             };
             let entry = map.entry(check.id.clone()).or_default();
             entry.hosts += 1;
             entry.field.clone_from(&check.field);
             entry.cause = check.cause;
+            entry.severity = entry.severity.max(Some(check.severity));
+            if entry.fix.is_none() {
+                entry.fix.clone_from(&check.fix);
+            }
         }
         self.grid.push((host.host.clone(), host.status, cells));
     }
 }
 
 impl Summary {
+    /// Checks that passed, in percent of every check of every readable host (a check not
+    /// verified does not count as passed).
+    #[must_use]
+    pub fn score(&self) -> Option<u32> {
+        let all =
+            self.passed + self.failed_errors + self.failed_warnings + self.unverified + self.waived;
+        (all > 0).then(|| u32::try_from(self.passed * 100 / all).unwrap_or(100))
+    }
+
     /// `3 hosts: 1 compliant, 1 drifted, 1 incomplete, 0 unreadable`.
     #[must_use]
     pub fn line(&self) -> String {

@@ -77,10 +77,11 @@ impl Report for Sarif {
             // kind, whose level is `none`.
             let (kind, level) = match (check.outcome, check.severity) {
                 (Outcome::NotVerified, _) => ("review", "none"),
+                (Outcome::Waived, FindingSeverity::Warning) => ("fail", "warning"),
                 (_, FindingSeverity::Error) => ("fail", "error"),
                 (_, FindingSeverity::Warning) => ("fail", "warning"),
             };
-            results.push(json!({
+            let mut result = json!({
                 "ruleId": check.id,
                 "kind": kind,
                 "level": level,
@@ -90,7 +91,12 @@ impl Report for Sarif {
                     "logicalLocations": [{"name": host.host, "kind": "host"}, {"name": check.location, "kind": "registryValue"}],
                 }],
                 "properties": {"host": host.host, "field": check.field, "outcome": check.outcome, "desired": check.desired, "actual": check.actual, "source": check.source, "cause": check.cause, "fix": check.fix},
-            }));
+            });
+            // A waived failure is a result the policy's owner accepted: SARIF suppressions.
+            if check.outcome == Outcome::Waived {
+                result["suppressions"] = json!([{"kind": "external", "status": "accepted", "justification": check.waiver}]);
+            }
+            results.push(result);
         }
         for r in results {
             if !self.first {

@@ -93,6 +93,7 @@ impl Report for Text {
                 (Outcome::Fail, FindingSeverity::Warning) => self.paint("33", "warning"),
                 (Outcome::Pass, _) => self.paint("32", "ok     "),
                 (Outcome::NotVerified, _) => self.paint("2", "not verified"),
+                (Outcome::Waived, _) => self.paint("36", "waived "),
             };
             let cause = check
                 .cause
@@ -104,6 +105,9 @@ impl Report for Text {
                 plain(&check.id),
                 plain(&check.message)
             )?;
+            if let Some(w) = &check.waiver {
+                writeln!(out, "          {}", plain(w))?;
+            }
             if check.outcome == Outcome::Fail {
                 writeln!(out, "          at {}", plain(&check.location))?;
                 if let Some(fix) = &check.fix {

@@ -1,0 +1,445 @@
+//! What leaves the terminal (issue 18): CSV for spreadsheets, SARIF and GitHub workflow
+//! commands for `validate`, `init`, and a man page with the sections readers look for.
+
+use serde_json::Value;
+
+use crate::{rdpgen, run, scratch};
+
+/// RFC 4180 fields of one CSV text (quoted fields may hold `,`, `""` and line breaks).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        !quoted && field.is_empty() && row.is_empty(),
+        "unterminated row"
+    );
+    rows
+}
+
+#[test]
+fn csv_is_one_row_per_host_and_check() {
+    let (code, out, _) = run(rdpgen().args([
+        "diff",
+        "examples/tier1.yaml",
+        "examples/hosts",
+        "--format",
+        "csv",
+    ]));
+    assert_eq!(code, 1);
+    assert!(out.contains("\r\n"), "CRLF rows");
+    let rows = parse_csv(&out);
+    assert_eq!(
+        rows[0],
+        [
+            "host",
+            "status",
+            "field",
+            "check",
+            "outcome",
+            "desired",
+            "actual",
+            "source",
+            "cause",
+            "benchmarks",
+            "fix"
+        ]
+    );
+    assert!(rows.iter().all(|r| r.len() == 11));
+    let hosts: std::collections::BTreeSet<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(hosts.len(), 6);
+    let layer = rows
+        .iter()
+        .find(|r| r[0] == "RDS-T1-02" && r[3] == "security.layer")
+        .unwrap();
+    assert_eq!(layer[1], "drifted");
+    assert_eq!(layer[4], "fail");
+    assert_eq!(layer[5], "REG_DWORD 2 (tls)");
+    assert_eq!(layer[8], "C3");
+    assert!(layer[9].contains("CIS 18.10.57.3.9.3"), "{layer:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r[4] == "not verified" && r[1] == "incomplete")
+    );
+}
+
+#[test]
+fn csv_cells_from_hosts_cannot_become_formulas() {
+    let dir = scratch("csv-hostile");
+    let good =
+        std::fs::read_to_string(crate::repo().join("examples/hosts/tier1-drifted.json")).unwrap();
+    std::fs::write(
+        dir.join("evil.json"),
+        good.replace(
+            "RDS-T1-02",
+            "=HYPERLINK(\\\"http://x\\\",\\\"y\\\"),\\r\\nnext",
+        ),
+    )
+    .unwrap();
+    let (_, out, _) = run(rdpgen()
+        .args(["diff", "examples/tier1.yaml", "--format", "csv"])
+        .arg(dir.join("evil.json")));
+    let rows = parse_csv(&out);
+    assert!(rows.len() > 10);
+    for r in &rows[1..] {
+        assert!(r[0].starts_with("'="), "{:?}", r[0]);
+        assert!(r.len() == 11);
+    }
+}
+
+fn bad_policy() -> std::path::PathBuf {
+    let dir = scratch("validate-formats");
+    let p = dir.join("bad policy.yaml");
+    std::fs::write(
+        &p,
+        "rdpgen: 1\nname: bad\nsecurity:\n  layer: rdp\n  nla: true\nfirewall:\n  allowFrom: [\"10.1.2.3/8\"]\n",
+    )
+    .unwrap();
+    p
+}
+
+#[test]
+fn validate_writes_sarif_with_regions() {
+    let p = bad_policy();
+    let (code, out, _) = run(rdpgen().args(["validate", "--format", "sarif"]).arg(&p));
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    let nla = results.iter().find(|r| r["ruleId"] == "RDP030").unwrap();
+    assert_eq!(nla["level"], "error");
+    let loc = &nla["locations"][0]["physicalLocation"];
+    assert!(
+        loc["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("bad%20policy.yaml")
+    );
+    assert_eq!(loc["region"]["startLine"], 5);
+    assert_eq!(loc["region"]["startColumn"], 8);
+    let rules: Vec<&str> = v["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["RDP030", "RDP032", "RDP037"]);
+}
+
+#[test]
+fn validate_writes_github_workflow_commands() {
+    let p = bad_policy();
+    let (code, out, _) = run(rdpgen().args(["validate", "--format", "github"]).arg(&p));
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    let file = p.display().to_string();
+    assert!(
+        lines[0].starts_with(&format!("::error file={file},line=5,col=8,endLine=5,endColumn=12,title=RDP030::`security.nla: true` cannot work")),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].starts_with("::warning file="), "{}", lines[1]);
+    // Every line is one command: `::kind props::message`, no raw line breaks in a message.
+    for l in lines {
+        let rest = l.strip_prefix("::").unwrap();
+        let (head, _message) = rest.split_once("::").unwrap();
+        let (kind, props) = head.split_once(' ').unwrap();
+        assert!(["error", "warning"].contains(&kind));
+        for p in props.split(',') {
+            assert!(p.contains('='), "{p}");
+        }
+    }
+}
+
+#[test]
+fn init_prints_a_policy_that_validates() {
+    let dir = scratch("init");
+    for (args, extends) in [
+        (vec!["init"], None),
+        (
+            vec!["init", "--baseline", "cis-level1", "--name", "web-servers"],
+            Some("cis-level1"),
+        ),
+        (vec!["init", "--baseline", "stig"], Some("stig")),
+    ] {
+        let (code, out, err) = run(rdpgen().args(&args));
+        assert_eq!(code, 0, "{err}");
+        assert!(out.starts_with("# yaml-language-server: $schema="));
+        if let Some(b) = extends {
+            assert!(out.contains(&format!("extends: [{b}]")), "{out}");
+        }
+        let p = dir.join("p.yaml");
+        std::fs::write(&p, &out).unwrap();
+        let (code, vout, verr) = run(rdpgen().arg("validate").arg(&p));
+        assert_eq!(code, 0, "{vout}{verr}");
+        // cis-level1 and stig deny `Local account` while allowing Administrators: RDP050 says
+        // only domain members of the group may log on (issue 14); nothing else may warn.
+        assert!(vout.contains("valid (0 errors, "), "{vout}");
+        let warnings: Vec<&str> = vout.lines().filter(|l| l.starts_with("warning[")).collect();
+        assert!(
+            warnings.iter().all(|w| w.starts_with("warning[RDP050]")),
+            "{vout}"
+        );
+    }
+    let (code, _, err) = run(rdpgen().args(["init", "--baseline", "cis-level9"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`cis-level9` is not a built-in baseline"),
+        "{err}"
+    );
+    let (code, _, err) = run(rdpgen().args(["init", "--name", "Bad Name"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a policy name"), "{err}");
+}
+
+#[test]
+fn the_man_page_has_every_command_and_section_and_no_missing_pages() {
+    let (code, man, _) = run(rdpgen().arg("man"));
+    assert_eq!(code, 0);
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH DESCRIPTION",
+        ".SH OPTIONS",
+        ".SH COMMANDS",
+        ".SH \"EXIT STATUS\"",
+        ".SH FILES",
+        ".SH ENVIRONMENT",
+        ".SH EXAMPLES",
+    ] {
+        assert!(man.contains(section), "missing {section}");
+    }
+    for cmd in [
+        "validate",
+        "build",
+        "diff",
+        "schema",
+        "explain",
+        "collector",
+        "init",
+        "completions",
+        "man",
+    ] {
+        assert!(
+            man.contains(&format!(".SS \"rdpgen {cmd}\"")),
+            "missing {cmd}"
+        );
+    }
+    assert!(man.contains("\\-\\-allow\\-incomplete"));
+    // No reference to pages that do not exist (`rdpgen-validate(1)`).
+    assert!(!man.contains("rdpgen\\-validate(1)") && !man.contains("rdpgen-validate(1)"));
+}
+
+#[test]
+fn the_html_report_names_the_policy_and_shows_every_host_without_paths() {
+    let dir = scratch("html-fleet");
+    let good =
+        std::fs::read_to_string(crate::repo().join("examples/hosts/tier1-compliant.json")).unwrap();
+    let bad =
+        std::fs::read_to_string(crate::repo().join("examples/hosts/tier1-drifted.json")).unwrap();
+    for i in 0..40 {
+        let text = if i % 5 == 0 { &bad } else { &good };
+        let name = format!("HOST-{i:03}");
+        let text = text.replace("RDS-T1-01", &name).replace("RDS-T1-02", &name);
+        std::fs::write(dir.join(format!("{name}.json")), text).unwrap();
+    }
+    let policy = crate::repo().join("examples/tier1.yaml");
+    let (code, html, _) = run(rdpgen()
+        .env("SOURCE_DATE_EPOCH", "1795514400")
+        .args(["diff", "--format", "html"])
+        .arg(&policy)
+        .arg(&dir));
+    assert_eq!(code, 1);
+    assert!(html.contains("<title>Remote Desktop posture: tier1-servers</title>"));
+    assert!(html.contains("<td id=\"policy\"><b>tier1-servers</b> (tier1.yaml)</td>"));
+    assert!(html.contains("<p id=\"description\">RDP posture for tier-1 member servers</p>"));
+    assert!(html.contains("<td id=\"report-date\">2026-11-24T10:00:00Z</td>"));
+    assert!(
+        html.contains("Hosts captured 2026-11-24T09:00:00Z."),
+        "capture date"
+    );
+    assert!(html.contains("<b>Score: "));
+    assert!(html.contains("id=\"count-compliant\"><b>32</b>compliant"));
+    assert!(html.contains("id=\"count-drifted\"><b>8</b>drifted"));
+    assert!(html.contains("id=\"count-errors\">"));
+    // Benchmarks, cause and fix of a finding.
+    assert!(html.contains("CIS 18.10.57.3.9.3"));
+    assert!(html.contains("deploy this policy (its GPO"));
+    // Every host in the grid and in the details; nothing hides them.
+    for i in 0..40 {
+        let name = format!("HOST-{i:03}");
+        assert_eq!(html.matches(&format!("{name}</")).count(), 2, "{name}");
+    }
+    assert!(!html.contains("max-height") && !html.contains("overflow:auto"));
+    assert!(html.contains("@media print"));
+    // Self-contained, no scripts, no absolute paths of the auditor's machine.
+    assert!(!html.contains("<script") && !html.contains("src=\"http"));
+    assert!(
+        !html.contains(&*crate::repo().to_string_lossy()),
+        "an absolute path leaked"
+    );
+    assert!(
+        !html.contains(&*dir.to_string_lossy()),
+        "an absolute path leaked"
+    );
+}
+
+fn waiver_policy(dir: &std::path::Path, expires: &str, hosts: &str) -> std::path::PathBuf {
+    let p = dir.join("waived.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "rdpgen: 1\nname: tier1-servers\nextends: [./tier1.yaml]\nwaivers:\n  - field: security.layer\n    hosts: [{hosts}]\n    reason: \"legacy thin clients until the Q1 refresh\"\n    expires: \"{expires}\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::copy(
+        crate::repo().join("examples/tier1.yaml"),
+        dir.join("tier1.yaml"),
+    )
+    .unwrap();
+    p
+}
+
+/// `diff` on RDS-T1-04, whose only finding is `security.layer`, at 2026-11-24.
+fn waived_diff(policy: &std::path::Path, format: &str) -> (i32, String, String) {
+    run(rdpgen()
+        .env("SOURCE_DATE_EPOCH", "1795514400")
+        .args(["diff", "--color", "never", "--format", format])
+        .arg(policy)
+        .arg(crate::repo().join("examples/hosts/tier1-policy-vs-local.json")))
+}
+
+#[test]
+fn a_live_waiver_turns_drift_into_waived_in_every_format() {
+    let dir = scratch("waiver-live");
+    let p = waiver_policy(&dir, "2026-12-31", "\"RDS-T1-*\"");
+    let (code, text, err) = waived_diff(&p, "text");
+    assert_eq!(code, 0, "{text}{err}");
+    assert!(text.contains("compliant RDS-T1-04"), "{text}");
+    assert!(text.contains("waived  security.layer"), "{text}");
+    assert!(text.contains("waived until 2026-12-31: legacy thin clients until the Q1 refresh"));
+    let (_, json, _) = waived_diff(&p, "json");
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let c = v["hosts"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "security.layer")
+        .unwrap()
+        .clone();
+    assert_eq!(c["outcome"], "waived");
+    let (_, sarif, _) = waived_diff(&p, "sarif");
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    let r = &v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "security.layer")
+        .unwrap()
+        .clone();
+    assert_eq!(r["suppressions"][0]["kind"], "external");
+    assert!(
+        r["suppressions"][0]["justification"]
+            .as_str()
+            .unwrap()
+            .contains("legacy thin clients")
+    );
+    let (_, junit, _) = waived_diff(&p, "junit");
+    assert!(junit.contains("name=\"security.layer\">\n      <skipped message=\"waived until 2026-12-31: legacy thin clients"), "{junit}");
+    let (_, csv, _) = waived_diff(&p, "csv");
+    assert!(
+        csv.lines().any(|l| l.contains(",security.layer,waived,")),
+        "{csv}"
+    );
+    let (_, html, _) = waived_diff(&p, "html");
+    assert!(html.contains("<h2>Waived</h2>"));
+    // validate is silent about a live waiver.
+    let (code, out, _) = run(rdpgen()
+        .env("SOURCE_DATE_EPOCH", "1795514400")
+        .arg("validate")
+        .arg(&p));
+    assert_eq!(code, 0);
+    // The only warning is cis-level1's RDP050 (issue 14), none about the waiver.
+    assert!(out.contains("valid (0 errors, "), "{out}");
+    assert!(!out.contains("RDP090") && !out.contains("RDP091"), "{out}");
+}
+
+#[test]
+fn an_expired_waiver_hides_nothing_and_is_a_warning() {
+    let dir = scratch("waiver-expired");
+    let p = waiver_policy(&dir, "2026-11-23", "\"*\"");
+    let (code, text, err) = waived_diff(&p, "text");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("error   security.layer"), "{text}");
+    assert!(
+        text.contains("the waiver until 2026-11-23 has expired"),
+        "{text}"
+    );
+    assert!(
+        err.contains("warning: the waiver for `security.layer` expired on 2026-11-23"),
+        "{err}"
+    );
+    let (code, out, _) = run(rdpgen()
+        .env("SOURCE_DATE_EPOCH", "1795514400")
+        .args(["validate", "--deny-warnings"])
+        .arg(&p));
+    assert_eq!(code, 1);
+    assert!(out.contains("warning[RDP090]"), "{out}");
+    assert!(
+        out.contains("the waiver for `security.layer` expired on 2026-11-23"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_waiver_that_matches_nothing_is_a_warning() {
+    let dir = scratch("waiver-nothing");
+    // The host list matches no host of the run.
+    let p = waiver_policy(&dir, "2026-12-31", "\"WEB-*\"");
+    let (code, _, err) = waived_diff(&p, "text");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(
+            "warning: the waiver for `security.layer` matched no failing check on any host"
+        ),
+        "{err}"
+    );
+    // A field the policy does not set, and a bad day: validate says so.
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "rdpgen: 1\nname: bad\nwaivers:\n  - field: security.nla\n    reason: x\n    expires: \"2027-02-30\"\n  - field: tls.minVersion\n    reason: \"  \"\n    expires: \"2027-01-01\"\n").unwrap();
+    let (code, out, _) = run(rdpgen()
+        .env("SOURCE_DATE_EPOCH", "1795514400")
+        .arg("validate")
+        .arg(&bad));
+    assert_eq!(code, 1, "{out}");
+    for needle in [
+        "error[RDP092]: waiver `expires: 2027-02-30` is not a day written YYYY-MM-DD",
+        "warning[RDP091]: the waiver's `security.nla` is neither a field this policy sets nor a `diff` check id",
+        "error[RDP092]: the waiver for `tls.minVersion` gives no reason",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in {out}");
+    }
+}
