@@ -209,16 +209,19 @@ pub fn reports(bytes: &[u8]) {
     let host = match parse_bytes(bytes, "fuzz") {
         Ok(state) => rdpgen::audit::audit(model, &state),
         Err(e) => {
-            let name = String::from_utf8_lossy(bytes.split(|b| *b == b'\n').next().unwrap_or_default())
-                .into_owned();
+            let name =
+                String::from_utf8_lossy(bytes.split(|b| *b == b'\n').next().unwrap_or_default())
+                    .into_owned();
             HostReport::unreadable(name.clone(), vec![name], e.to_string())
         }
     };
     let ctx = Context {
         policy_name: model.name.clone(),
+        policy_description: model.description.clone(),
         policy_file: "examples/tier1.yaml".into(),
         policy_hash: model.policy_hash.clone(),
         version: "fuzz",
+        report_date: "2026-01-01T00:00:00Z".into(),
     };
     let mut summary = Summary::default();
     summary.add(&host);
@@ -226,7 +229,9 @@ pub fn reports(bytes: &[u8]) {
         let mut out = Vec::new();
         report.begin(&mut out, &ctx).expect("writing to memory");
         report.host(&mut out, &host).expect("writing to memory");
-        report.finish(&mut out, &summary).expect("writing to memory");
+        report
+            .finish(&mut out, &summary)
+            .expect("writing to memory");
         out
     };
     let text = write(&mut Text {
