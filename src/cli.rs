@@ -44,6 +44,9 @@ pub enum Command {
     Build(BuildArgs),
     /// Audit host snapshots, .reg exports or Registry.pol files against a policy.
     Diff(DiffArgs),
+    /// Work with `diff` reports: merge the JSON reports of fleet shards into one report.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Print the JSON Schema of the policy language.
     Schema(SchemaArgs),
     /// Explain a policy field, registry value, diagnostic code or RDP error code (0x904/0x7).
@@ -88,6 +91,14 @@ pub struct BuildArgs {
     /// Targets to build (comma-separated): reg, pol, lgpo, gpo, admx, dsc, dsc3. Default: all.
     #[arg(long, value_delimiter = ',')]
     pub target: Vec<String>,
+    /// Make every rollback artifact restore what this host had (deleting only what it did not
+    /// have): a collector snapshot, a `.reg` export, a Registry.pol, or a directory whose files
+    /// are merged as one host. Without it, rollback restores Windows defaults.
+    #[arg(long, value_name = "SNAPSHOT", conflicts_with = "rollback_from_local")]
+    pub rollback_from: Option<PathBuf>,
+    /// Like `--rollback-from`, from this machine's live registry (Windows only).
+    #[arg(long)]
+    pub rollback_from_local: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -122,12 +133,39 @@ pub struct DiffArgs {
     /// Exit 0 instead of 3 when no host drifted but some checks could not be verified.
     #[arg(long)]
     pub allow_incomplete: bool,
+    /// Leave compliant hosts and passing checks out of the report (the summary still counts
+    /// every host): fleet reports grow with the drift, not with the fleet.
+    #[arg(long)]
+    pub only_findings: bool,
     /// List passing checks too (text format); failing and unverified ones are always listed.
     #[arg(long, short)]
     pub verbose: bool,
     /// Never draw the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge JSON reports of one policy (shards of a fleet) into one report of any format,
+    /// with the summary and exit status computed over every host.
+    Merge(ReportMergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportMergeArgs {
+    /// JSON reports written by `rdpgen diff --format json`.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Format of the merged report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Exit 0 instead of 3 when no host drifted but some checks could not be verified.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -124,7 +124,11 @@ fn yaml_strings(node: &yaml::Node, out: &mut Vec<String>) {
     match &node.value {
         yaml::NodeValue::Str { text, .. } => out.push(text.clone()),
         yaml::NodeValue::Seq(items) => items.iter().for_each(|i| yaml_strings(i, out)),
-        yaml::NodeValue::Map(entries) => entries.iter().for_each(|(_, v)| yaml_strings(v, out)),
+        // `dependsOn` holds rdpgen's own `[resourceId(...)]` expression, from an instance name.
+        yaml::NodeValue::Map(entries) => entries
+            .iter()
+            .filter(|(k, _)| k.name != "dependsOn")
+            .for_each(|(_, v)| yaml_strings(v, out)),
         _ => {}
     }
 }

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::snapshot::{HostState, NotCaptured, RegistryPath};
 use super::time::parse_rfc3339;
@@ -24,7 +24,7 @@ use crate::model::{
 };
 
 /// The part of the posture a check belongs to (the columns of the HTML grid).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Area {
     Connection,
@@ -87,7 +87,7 @@ impl Area {
 }
 
 /// Where the value that counts came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ValueSource {
     /// The Group Policy key: it wins while present.
@@ -103,7 +103,7 @@ pub enum ValueSource {
 }
 
 /// The result of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
     Pass,
@@ -126,7 +126,7 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FindingSeverity {
     Warning,
@@ -154,15 +154,63 @@ pub struct Check {
     /// What happened; for a check that is not verified, which evidence is missing.
     pub message: String,
     /// The change that repairs the host, for a failing check.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
     /// The waiver that accepts this failure (or that expired), with its reason.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<String>,
 }
 
+/// A check as a JSON report holds it, read back by `rdpgen report merge`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckRecord {
+    id: String,
+    field: String,
+    area: Area,
+    location: String,
+    desired: String,
+    actual: String,
+    source: ValueSource,
+    outcome: Outcome,
+    severity: FindingSeverity,
+    cause: Option<String>,
+    message: String,
+    #[serde(default)]
+    fix: Option<String>,
+    #[serde(default)]
+    waiver: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Check {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        CheckRecord::deserialize(d).map(Self::from)
+    }
+}
+
+impl From<CheckRecord> for Check {
+    fn from(r: CheckRecord) -> Self {
+        Self {
+            id: r.id,
+            field: r.field,
+            area: r.area,
+            location: r.location,
+            desired: r.desired,
+            actual: r.actual,
+            source: r.source,
+            outcome: r.outcome,
+            severity: r.severity,
+            // Only a cause the catalog knows: a report cannot invent one.
+            cause: r.cause.and_then(|id| catalog::cause(&id).map(|c| c.id)),
+            message: r.message,
+            fix: r.fix,
+            waiver: r.waiver,
+        }
+    }
+}
+
 /// The verdict on one host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum HostStatus {
     /// Every check was verified and passed.
@@ -187,19 +235,19 @@ impl HostStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HostReport {
     pub host: String,
     pub sources: Vec<String>,
     pub status: HostStatus,
     /// Why the host could not be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// What the inputs were evidence of.
     pub evidence: String,
     /// When the host's state was captured (collector snapshots), RFC 3339.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub captured_at: Option<String>,
     pub checks: Vec<Check>,
 }

@@ -5,6 +5,7 @@
 pub mod collector;
 pub mod compare;
 pub mod report;
+pub mod rollback;
 pub mod snapshot;
 mod time;
 pub mod waiver;

@@ -255,7 +255,7 @@ pub struct Evidence {
     /// The Group Policy keys (`SOFTWARE\Policies\...`, `...\CurrentVersion\Policies\...`):
     /// Registry.pol files and GPOs, which hold everything a GPO sets there and nothing else.
     pub policy_keys: bool,
-    /// Keys (hive, lower-cased key) a `.reg` export holds.
+    /// Keys (hive, lower-cased key) a `.reg` export holds, each with its subtree.
     pub keys: BTreeSet<(HiveId, String)>,
     /// The certificate the listener uses (collector `certificate` section).
     pub certificate: bool,
@@ -278,10 +278,26 @@ pub fn is_policy_key(key: &str) -> bool {
 impl Evidence {
     /// Whether the registry key (hive, key) is inside the evidence.
     #[must_use]
+    /// An exported key covers its subtree: `reg export` and regedit write every subkey, so a
+    /// subkey missing from the export does not exist on the host.
     pub fn covers_key(&self, hive: HiveId, key: &str) -> bool {
-        self.all_registry
+        if self.all_registry
             || (self.policy_keys && hive == HiveId::LocalMachine && is_policy_key(key))
-            || self.keys.contains(&(hive, key.to_ascii_lowercase()))
+        {
+            return true;
+        }
+        let key = key.to_ascii_lowercase();
+        if self.keys.contains(&(hive, key.clone())) {
+            return true;
+        }
+        let mut at = key.as_str();
+        while let Some((parent, _)) = at.rsplit_once('\\') {
+            if self.keys.contains(&(hive, parent.to_string())) {
+                return true;
+            }
+            at = parent;
+        }
+        false
     }
 
     fn merge(&mut self, other: Evidence) {
@@ -476,6 +492,67 @@ fn decode_text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The length in characters of the longest JSON string in `text` (an escape counts as one
+/// character), without parsing it: the cap on host strings is checked before any allocation.
+fn longest_string(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut longest, mut i) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let mut n = 0;
+        while i < bytes.len() && bytes[i] != b'"' {
+            match bytes[i] {
+                b'\\' if bytes.get(i + 1) == Some(&b'u') => i += 6,
+                b'\\' => i += 2,
+                b if b & 0xC0 == 0x80 => {
+                    i += 1;
+                    continue;
+                }
+                _ => i += 1,
+            }
+            n += 1;
+        }
+        i += 1;
+        longest = longest.max(n);
+    }
+    longest
+}
+
+/// Why a snapshot that did not deserialize is wrong, with the messages of the generic path.
+fn explain_bad_json(text: &str) -> SnapshotError {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            return SnapshotError::Json {
+                line: e.line(),
+                column: e.column(),
+                message: e
+                    .to_string()
+                    .split(" at line")
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+            };
+        }
+    };
+    if let Err(e) = check_strings(&value) {
+        return e;
+    }
+    if let Some(v) = value.get("rdpgenSnapshot").and_then(Value::as_u64)
+        && v != u64::from(SNAPSHOT_VERSION)
+    {
+        return SnapshotError::Version(u32::try_from(v).unwrap_or(u32::MAX));
+    }
+    match serde_json::from_value::<Snapshot>(value) {
+        Err(e) => SnapshotError::Invalid(e.to_string()),
+        Ok(_) => SnapshotError::Invalid("the snapshot does not match its schema".into()),
+    }
+}
+
 fn check_strings(value: &Value) -> Result<(), SnapshotError> {
     match value {
         Value::String(s) if s.chars().count() > MAX_STRING_CHARS => Err(SnapshotError::Invalid(
@@ -492,44 +569,53 @@ fn check_strings(value: &Value) -> Result<(), SnapshotError> {
 /// # Errors
 /// Invalid JSON (with position), a wrong version, or values that do not fit their types.
 pub fn from_json(text: &str) -> Result<HostState, SnapshotError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| SnapshotError::Json {
-        line: e.line(),
-        column: e.column(),
-        message: e
-            .to_string()
-            .split(" at line")
-            .next()
-            .unwrap_or("")
-            .to_string(),
-    })?;
-    check_strings(&value)?;
-    if let Some(v) = value.get("rdpgenSnapshot").and_then(Value::as_u64)
-        && v != u64::from(SNAPSHOT_VERSION)
-    {
-        return Err(SnapshotError::Version(u32::try_from(v).unwrap_or(u32::MAX)));
+    if longest_string(text) > MAX_STRING_CHARS {
+        return Err(SnapshotError::Invalid(format!(
+            "a string is longer than {MAX_STRING_CHARS} characters"
+        )));
     }
-    let snap: Snapshot =
-        serde_json::from_value(value).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
+    // Straight into the typed snapshot; only a snapshot that does not fit takes the slow path
+    // through a generic JSON value, which tells invalid JSON, another version and a wrong
+    // shape apart.
+    let snap: Snapshot = match serde_json::from_str(text) {
+        Ok(snap) => snap,
+        Err(_) => return Err(explain_bad_json(text)),
+    };
+    if snap.rdpgen_snapshot != SNAPSHOT_VERSION {
+        return Err(SnapshotError::Version(snap.rdpgen_snapshot));
+    }
+    let Snapshot {
+        host,
+        os_version,
+        captured_at,
+        registry,
+        certificate,
+        firewall,
+        listener,
+        logon_rights,
+        ..
+    } = snap;
     let mut state = HostState {
-        name: snap.host.clone(),
+        name: host,
         evidence: Evidence {
             all_registry: true,
-            certificate: snap.certificate.is_some(),
-            firewall: snap.firewall.is_some(),
-            listener: snap.listener.is_some(),
-            logon_rights: snap.logon_rights.is_some(),
+            certificate: certificate.is_some(),
+            firewall: firewall.is_some(),
+            listener: listener.is_some(),
+            logon_rights: logon_rights.is_some(),
             ..Evidence::default()
         },
-        captured_at: Some(snap.captured_at.clone()),
-        os_version: snap.os_version.clone(),
-        certificate: snap.certificate.clone().flatten(),
-        firewall: snap.firewall.clone(),
-        listener: snap.listener.clone(),
-        logon_rights: snap.logon_rights.clone(),
+        captured_at: Some(captured_at),
+        os_version,
+        certificate: certificate.flatten(),
+        firewall,
+        listener,
+        logon_rights,
         ..HostState::default()
     };
+    let snap_registry = registry;
     state.kinds.insert("collector");
-    for v in &snap.registry {
+    for v in &snap_registry {
         let (hive, key) = split_hive(&v.key).ok_or_else(|| {
             SnapshotError::Invalid(format!("`{}` does not start with HKLM\\ or HKCU\\", v.key))
         })?;

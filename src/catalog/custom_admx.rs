@@ -8,9 +8,14 @@
 //! `<using>`, so the file loads even where `Windows.admx` is missing), a root category
 //! `rdpgen` with one sub-category per area, and:
 //!
-//! - the listener port: one policy with a `decimal` element (1..65535, REG_DWORD) on
-//!   `RDP-Tcp\PortNumber`; its Disabled state writes the Windows default 3389 instead of
-//!   deleting the value (deleting `PortNumber` would leave the listener without a port);
+//! - the listener port: one policy whose only content is a `decimal` element (1..65535,
+//!   REG_DWORD) on `RDP-Tcp\PortNumber`, in the shape of Microsoft's `TS_MAXDISPLAYRES`: no
+//!   policy-level `valueName` and no `enabledValue`/`disabledValue`, so the editor and
+//!   gpreport show Enabled with the port for every port, 3389 included. (A policy-level
+//!   `valueName` equal to the element's, with a `disabledValue` of 3389, made `port: 3389`
+//!   read back as Disabled; no Microsoft policy has that shape, and a test compares every
+//!   policy here with the shapes of Microsoft's.) Disabled, as for every elements-only
+//!   policy, deletes the value; the explain text says to enable it with 3389 instead;
 //! - SCHANNEL server protocols: one policy per TLS version, without elements: Enabled writes
 //!   the `enabledList` (`Enabled`=1, `DisabledByDefault`=0) and Disabled the `disabledList`
 //!   (`Enabled`=0, `DisabledByDefault`=1) under `...\Protocols\TLS x.y\Server`. `tls.minVersion`
@@ -98,14 +103,15 @@ pub const SUPPORTED_ON: &[SupportedOn] = &[
 /// How a policy of the template writes its value(s).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomValue {
-    /// A `decimal` element (REG_DWORD) on the policy's `valueName`; Disabled writes
-    /// `disabled` to the same value.
+    /// Only a `decimal` element (REG_DWORD) on `value_name`: Enabled writes the number entered,
+    /// Disabled deletes the value (Group Policy's rule for elements-only policies).
     Decimal {
         value_name: &'static str,
         element_id: String,
         min: u32,
         max: u32,
-        disabled: u32,
+        /// The Windows default, the presentation's `defaultValue`.
+        default: u32,
         /// Label of the presentation's `decimalTextBox`.
         label: &'static str,
     },
@@ -139,6 +145,8 @@ pub struct CustomPolicy {
 pub enum CustomState {
     /// Enabled; for a decimal policy, with this value.
     Enabled(Option<u32>),
+    /// Disabled: for a switch, its `disabledList` (a decimal policy's Disabled state deletes
+    /// its value, so no set of values reads back as Disabled).
     Disabled,
 }
 
@@ -174,14 +182,12 @@ impl CustomPolicy {
                 value_name,
                 min,
                 max,
-                disabled,
                 ..
             } => {
                 if values.len() != 1 {
                     return None;
                 }
                 match dword(value_name)? {
-                    d if d == *disabled => Some(CustomState::Disabled),
                     d if (*min..=*max).contains(&d) => Some(CustomState::Enabled(Some(d))),
                     _ => None,
                 }
@@ -237,8 +243,11 @@ pub fn policies() -> Vec<CustomPolicy> {
                 &format!(
                     "Sets the port the Remote Desktop listener RDP-Tcp accepts connections on: \
                      HKEY_LOCAL_MACHINE\\{}, value {} (REG_DWORD).\n\n\
-                     Enabled: the listener uses the port entered below (1 to 65535).\n\
-                     Disabled: the listener uses the Windows default port, {default}.\n\
+                     Enabled: the listener uses the port entered below (1 to 65535); enter \
+                     {default} for the Windows default.\n\
+                     Disabled: deletes the value, which leaves the listener without its port. \
+                     Do not use it; to return to the Windows default, enable this setting with \
+                     {default}.\n\
                      Not configured: the value is left as it is. It is not under a Policies key, \
                      so it stays when this setting no longer applies.",
                     port.key, port.value_name
@@ -253,7 +262,7 @@ pub fn policies() -> Vec<CustomPolicy> {
                 element_id: format!("{name}_Value"),
                 min: 1,
                 max: 65_535,
-                disabled: default,
+                default,
                 label: "Port number:",
             },
         });
@@ -392,7 +401,8 @@ mod tests {
         let port = policy_for(keys::RDP_TCP, "PortNumber").unwrap();
         let state = |d| port.state_of(&[("PortNumber", &RegistryValue::Dword(d))]);
         assert_eq!(state(53_389), Some(CustomState::Enabled(Some(53_389))));
-        assert_eq!(state(3389), Some(CustomState::Disabled));
+        // The Windows default is a port like any other: Enabled, with its value.
+        assert_eq!(state(3389), Some(CustomState::Enabled(Some(3389))));
         assert_eq!(state(0), None);
         assert_eq!(state(70_000), None);
         assert!(port.explain.contains(keys::RDP_TCP));

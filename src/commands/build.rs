@@ -2,11 +2,12 @@
 //! at once. Any invalid policy means nothing is written.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use super::output::{PolicyOutput, write_all};
+use crate::audit::{HostInput, HostState, expand_inputs, read_host};
 use crate::cli::BuildArgs;
 use crate::diagnostic::render_text;
 use crate::emit::{Options, Target, emit};
@@ -48,7 +49,47 @@ struct Failure {
     message: Option<String>,
 }
 
-fn build_one(path: &Path, targets: &[Target], options: &Options, styled: bool) -> PolicyResult {
+/// The host `--rollback-from` / `--rollback-from-local` names, read once for every policy.
+fn rollback_host(args: &BuildArgs) -> Result<Option<HostState>, String> {
+    if args.rollback_from_local {
+        return super::live::local_host().map(Some);
+    }
+    let input = if let Some(path) = &args.rollback_from {
+        let hosts = expand_inputs(std::slice::from_ref(path))
+            .map_err(|e| format!("--rollback-from: {e}"))?;
+        // A host that cannot be read (a link out of the directory, a FIFO's directory that
+        // cannot be listed) stops the build rather than being followed.
+        if let Some(problem) = hosts.iter().find_map(|h| h.problem.clone()) {
+            return Err(format!("--rollback-from: {problem}"));
+        }
+        // A directory is one host here: all its host files, merged in name order.
+        let files: Vec<PathBuf> = hosts.into_iter().flat_map(|h| h.files).collect();
+        if files.is_empty() {
+            return Err(format!(
+                "--rollback-from `{}`: no host file (.json, .reg, .pol) in it",
+                path.display()
+            ));
+        }
+        HostInput {
+            name: path.display().to_string(),
+            files,
+            problem: None,
+        }
+    } else {
+        return Ok(None);
+    };
+    read_host(&input)
+        .map(Some)
+        .map_err(|e| format!("--rollback-from `{}`: {e}", input.name))
+}
+
+fn build_one(
+    path: &Path,
+    targets: &[Target],
+    options: &Options,
+    styled: bool,
+    rollback_from: Option<&HostState>,
+) -> PolicyResult {
     let mut sources = Sources::default();
     let fail = |status, message: Option<String>, diagnostics| PolicyResult {
         diagnostics,
@@ -68,10 +109,15 @@ fn build_one(path: &Path, targets: &[Target], options: &Options, styled: bool) -
     let Some(policy) = result.policy.filter(|_| !has_errors) else {
         return fail(ExitStatus::Problems, None, diagnostics);
     };
-    let model = match lower(&policy) {
+    let mut model = match lower(&policy) {
         Ok(m) => m,
         Err(e) => return fail(ExitStatus::Failure, Some(e.to_string()), diagnostics),
     };
+    if let Some(host) = rollback_from
+        && let Err(e) = crate::audit::rollback::from_host(&mut model, host)
+    {
+        return fail(ExitStatus::Failure, Some(e.to_string()), diagnostics);
+    }
     match emit(&model, targets, options) {
         Ok(artifacts) => PolicyResult {
             diagnostics,
@@ -100,12 +146,19 @@ pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
             return ExitStatus::Failure;
         }
     };
+    let host = match rollback_host(args) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitStatus::Failure;
+        }
+    };
     // Policies are independent: each is loaded, validated, lowered and emitted on its own
     // thread with its own sources; results are then taken in command-line order.
     let results: Vec<PolicyResult> = args
         .files
         .par_iter()
-        .map(|path| build_one(path, &targets, &options, styled))
+        .map(|path| build_one(path, &targets, &options, styled, host.as_ref()))
         .collect();
     let mut outputs: Vec<PolicyOutput> = Vec::new();
     let mut status = ExitStatus::Success;

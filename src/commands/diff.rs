@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::audit::report::{Context, Csv, Html, Json, Junit, Report, Sarif, Summary, Text};
 use crate::audit::{
-    HostInput, HostReport, HostState, HostStatus, audit, expand_inputs, read_host, waiver,
+    HostInput, HostReport, HostState, HostStatus, Outcome, audit, expand_inputs, read_host, waiver,
 };
 use crate::cli::{DiffArgs, ReportFormat};
 use crate::diagnostic::render_text;
@@ -98,7 +98,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     }
 
     let mut sink: Box<dyn Write> = match &args.output {
-        Some(path) => match crate::fsread::create_no_follow(path) {
+        Some(path) => match create_output(path) {
             Ok(f) => Box::new(BufWriter::new(f)),
             Err(e) => {
                 eprintln!("error: cannot create `{}`: {e}", path.display());
@@ -129,7 +129,10 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     };
     let progress = !args.no_progress && io::stderr().is_terminal();
     let total = inputs.len();
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        keep_grid: args.format == ReportFormat::Html,
+        ..Summary::default()
+    };
     let today = waiver::today();
     let mut used = vec![false; model.waivers.len()];
     let result = (|| -> io::Result<()> {
@@ -157,7 +160,17 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
             }
             for host in &hosts {
                 summary.add(host);
-                report.host(&mut sink, host)?;
+                // --only-findings: the report is proportional to the drift, not the fleet.
+                if args.only_findings {
+                    if host.status == HostStatus::Compliant {
+                        continue;
+                    }
+                    let mut trimmed = host.clone();
+                    trimmed.checks.retain(|c| c.outcome != Outcome::Pass);
+                    report.host(&mut sink, &trimmed)?;
+                } else {
+                    report.host(&mut sink, host)?;
+                }
             }
             if progress {
                 sink.flush()?;
@@ -207,8 +220,15 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     exit_status(&summary, args.allow_incomplete)
 }
 
+/// The file a report is written to.
+/// A report file: created or truncated, never through a symbolic link at `path` (see
+/// [`crate::fsread::create_no_follow`]).
+pub(crate) fn create_output(path: &std::path::Path) -> io::Result<std::fs::File> {
+    crate::fsread::create_no_follow(path)
+}
+
 /// Now in UTC as RFC 3339, or `SOURCE_DATE_EPOCH` when set (reproducible reports).
-fn report_date() -> String {
+pub(crate) fn report_date() -> String {
     let secs = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|v| v.trim().parse::<i64>().ok())
@@ -221,13 +241,10 @@ fn report_date() -> String {
 }
 
 /// The exit-status contract of `diff` (README, "Exit status").
-fn exit_status(summary: &Summary, allow_incomplete: bool) -> ExitStatus {
-    let status = |s: HostStatus| summary.grid.iter().filter(move |g| g.1 == s).count();
-    if summary.drifted + summary.unreadable > 0
-        || status(HostStatus::Drifted) + status(HostStatus::Unreadable) > 0
-    {
+pub(crate) fn exit_status(summary: &Summary, allow_incomplete: bool) -> ExitStatus {
+    if summary.drifted + summary.unreadable > 0 {
         ExitStatus::Problems
-    } else if (summary.incomplete > 0 || status(HostStatus::Incomplete) > 0) && !allow_incomplete {
+    } else if summary.incomplete > 0 && !allow_incomplete {
         ExitStatus::Incomplete
     } else {
         ExitStatus::Success

@@ -8,6 +8,7 @@ mod init;
 mod live;
 mod man;
 mod output;
+mod report;
 mod schema;
 mod validate;
 
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Schema(args) => schema::run(&args),
         Command::Build(args) => build::run(&args, styled),
         Command::Diff(args) => diff::run(&args, styled),
+        Command::Report(crate::cli::ReportCommand::Merge(args)) => report::run(&args, styled),
         Command::Explain(args) => explain::run(&args),
         Command::Collector(args) => collector::run(&args),
         Command::Init(args) => init::run(&args),

@@ -75,10 +75,9 @@ fn policy(w: &mut XmlWriter, p: &CustomPolicy) {
     if matches!(p.value, CustomValue::Decimal { .. }) {
         attributes.push(("presentation", &presentation));
     }
+    // No policy-level `valueName`: a decimal policy is elements only (as Microsoft's
+    // TS_MAXDISPLAYRES), a switch is its enabledList/disabledList.
     attributes.push(("key", &p.key));
-    if let CustomValue::Decimal { value_name, .. } = &p.value {
-        attributes.push(("valueName", value_name));
-    }
     nl(w, 2);
     w.open("policy", &attributes);
     nl(w, 3);
@@ -91,13 +90,8 @@ fn policy(w: &mut XmlWriter, p: &CustomPolicy) {
             element_id,
             min,
             max,
-            disabled,
             ..
         } => {
-            nl(w, 3);
-            w.open("disabledValue", &[]);
-            w.empty("decimal", &[("value", &disabled.to_string())]);
-            w.close("disabledValue");
             nl(w, 3);
             w.open("elements", &[]);
             nl(w, 4);
@@ -256,7 +250,7 @@ pub fn adml_text() -> Result<String, XmlError> {
     for p in &policies {
         if let CustomValue::Decimal {
             element_id,
-            disabled,
+            default,
             label,
             ..
         } = &p.value
@@ -268,7 +262,7 @@ pub fn adml_text() -> Result<String, XmlError> {
                 "decimalTextBox",
                 &[
                     ("refId", element_id),
-                    ("defaultValue", &disabled.to_string()),
+                    ("defaultValue", &default.to_string()),
                     ("spin", "false"),
                 ],
                 label,
@@ -367,5 +361,110 @@ mod tests {
                 .iter()
                 .all(|p| p.attribute("class") == Some("Machine"))
         );
+    }
+
+    /// The parts of a policy that decide how Group Policy reads its state back: the
+    /// policy-level `valueName`, which of `enabledValue`/`disabledValue`/`enabledList`/
+    /// `disabledList`/`elements` it has, the element kinds, and whether an element shares
+    /// the policy-level value name.
+    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+    struct Shape {
+        policy_value_name: bool,
+        parts: Vec<&'static str>,
+        element_kinds: Vec<String>,
+        element_shares_policy_value: bool,
+    }
+
+    fn shape(policy: &crate::formats::xml::Element) -> Shape {
+        let value_name = policy.attribute("valueName");
+        let parts = [
+            "enabledValue",
+            "disabledValue",
+            "enabledList",
+            "disabledList",
+            "elements",
+        ]
+        .into_iter()
+        .filter(|p| policy.element(p).is_some())
+        .collect();
+        let elements: Vec<_> = policy
+            .element("elements")
+            .map(|e| e.elements().collect())
+            .unwrap_or_default();
+        let mut element_kinds: Vec<String> = elements
+            .iter()
+            .map(|e| e.local_name().to_string())
+            .collect();
+        element_kinds.sort();
+        element_kinds.dedup();
+        let element_shares_policy_value = value_name.is_some_and(|v| {
+            elements.iter().any(|e| {
+                e.attribute("valueName")
+                    .is_some_and(|n| n.eq_ignore_ascii_case(v))
+            })
+        });
+        Shape {
+            policy_value_name: value_name.is_some(),
+            parts,
+            element_kinds,
+            element_shares_policy_value,
+        }
+    }
+
+    /// Every policy of rdpgen's template has a shape that Microsoft's own Machine policies use
+    /// (in `../shared/reference/admx`), so the Group Policy editor and gpreport read its state
+    /// the way they read Microsoft's.
+    #[test]
+    fn every_custom_policy_has_a_shape_microsoft_uses() {
+        let dir =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/admx");
+        if !dir.is_dir() {
+            eprintln!(
+                "\n\n!!! ../shared/reference/admx is missing: the ADMX shape check DID NOT RUN !!!\n"
+            );
+            return;
+        }
+        let mut microsoft = std::collections::BTreeMap::<Shape, Vec<String>>::new();
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("admx"))
+            })
+            .collect();
+        files.sort();
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            let root = parse(text.trim_start_matches('\u{feff}')).unwrap();
+            for p in root.element("policies").unwrap().elements_named("policy") {
+                if matches!(p.attribute("class"), Some("Machine" | "Both")) {
+                    microsoft
+                        .entry(shape(p))
+                        .or_default()
+                        .push(p.attribute("name").unwrap_or("?").to_string());
+                }
+            }
+        }
+        let total: usize = microsoft.values().map(Vec::len).sum();
+        assert!(total >= 140, "{total} Microsoft Machine policies read");
+        // The shape the listener port used to have does not occur in Microsoft's templates.
+        assert!(microsoft.keys().all(|s| !s.element_shares_policy_value));
+        assert!(microsoft.iter().any(|(s, names)| s.parts == ["elements"]
+            && !s.policy_value_name
+            && names.iter().any(|n| n == "TS_MAXDISPLAYRES")));
+
+        let ours = parse(&admx_text().unwrap()).unwrap();
+        let mut checked = 0;
+        for p in ours.element("policies").unwrap().elements_named("policy") {
+            let s = shape(p);
+            let name = p.attribute("name").unwrap();
+            let like = microsoft
+                .get(&s)
+                .unwrap_or_else(|| panic!("{name}: shape {s:?} is used by no Microsoft policy"));
+            assert!(!like.is_empty());
+            checked += 1;
+        }
+        assert_eq!(checked, custom_admx::policies().len());
     }
 }

@@ -6,6 +6,12 @@
 //!   `FirewallRules` policy key), which become NetworkingDsc `Firewall` resources instead.
 //! - Host actions become `Script` resources: binding the listener certificate through
 //!   `Win32_TSGeneralSetting`, and granting NETWORK SERVICE read on one private key file.
+//!   The binding is the one mechanism for the listener certificate here: the model's
+//!   `SSLCertificateSHA1Hash` registry value is not also written by a `Registry` resource
+//!   (two unordered writers of one value, the registry one unchecked), and the binding
+//!   `DependsOn` `Script ListenerCertificateCheck`, which fails unless the certificate, with
+//!   its private key, is in `Cert:\LocalMachine\My`: DSC then skips everything that depends
+//!   on it.
 //! - Every policy string reaches the script as a single-quoted literal made by
 //!   [`crate::escape::powershell`]; the templates paste values and never quote them. Script
 //!   blocks read their one input (a thumbprint) through a `$using:` variable.
@@ -55,6 +61,8 @@ struct Document {
     description: Option<CommentText>,
     gpo_display_name: CommentText,
     logon_rights: bool,
+    /// What RdpPostureRollback restores, one comment line each.
+    rollback_notes: Vec<CommentText>,
     psdsc_version: &'static str,
     networking_dsc_version: &'static str,
     apply: Configuration,
@@ -109,6 +117,20 @@ struct FirewallResource {
 #[derive(Serialize)]
 struct BindListener {
     thumbprint: Literal,
+}
+
+/// The value the listener-certificate binding owns: `RDP-Tcp\SSLCertificateSHA1Hash`.
+pub(in crate::emit) fn is_listener_certificate(op: &RegistryOp) -> bool {
+    op.key.eq_ignore_ascii_case(keys::RDP_TCP)
+        && op.value_name.eq_ignore_ascii_case("SSLCertificateSHA1Hash")
+}
+
+/// Whether the model binds the listener certificate as a host action.
+pub(in crate::emit) fn binds_listener(model: &Model) -> bool {
+    model
+        .host_actions
+        .iter()
+        .any(|a| matches!(a, HostAction::BindListenerCertificate { .. }))
 }
 
 #[derive(Serialize)]
@@ -187,7 +209,11 @@ fn registry_resources(
     namer: &mut Namer,
     rollback: bool,
 ) -> Result<Vec<RegistryResource>, EmitError> {
-    let ops = registry_ops(model);
+    let mut ops = registry_ops(model);
+    if !rollback && binds_listener(model) {
+        // Script BindListenerCertificate sets it (after the certificate check).
+        ops.retain(|op| !is_listener_certificate(op));
+    }
     let names = registry_words(&ops);
     ops.iter()
         .zip(names)
@@ -308,7 +334,11 @@ fn host_actions(model: &Model) -> (Option<BindListener>, Option<RepairKey>) {
 
 fn configuration(model: &Model, rollback: bool) -> Result<Configuration, EmitError> {
     let mut namer = Namer::powershell();
-    for reserved in ["BindListenerCertificate", "RepairPrivateKeyPermissions"] {
+    for reserved in [
+        "ListenerCertificateCheck",
+        "BindListenerCertificate",
+        "RepairPrivateKeyPermissions",
+    ] {
         namer.name(&[reserved.to_string()]);
     }
     let registry = registry_resources(model, &mut namer, rollback)?;
@@ -368,6 +398,10 @@ pub fn render(model: &Model) -> Result<String, EmitError> {
         description: model.description.as_deref().map(comment_text),
         gpo_display_name: comment_text(&model.gpo.display_name),
         logon_rights: !model.logon_rights.is_empty(),
+        rollback_notes: crate::model::rollback::summary(model, "RdpPosture")
+            .iter()
+            .map(|line| comment_text(line))
+            .collect(),
         psdsc_version: PSDSC_VERSION,
         networking_dsc_version: NETWORKING_DSC_VERSION,
         apply: configuration(model, false)?,

@@ -5,8 +5,16 @@
 //! the firewall rules excepted); the firewall rules become one
 //! `Microsoft.Windows/FirewallRuleList` instance. Property names follow the resource manifests
 //! of PowerShell/DSC; instance names match `^[a-zA-Z0-9 ]+$` and are unique. Every string
-//! reaches the document as a scalar made by [`crate::escape::yaml`]. Host actions (binding a
-//! certificate, key permissions) have no DSC v3 resource and are listed in a comment.
+//! reaches the document as a scalar made by [`crate::escape::yaml`].
+//!
+//! The listener certificate has one writer here too: the `Microsoft.Windows/Registry`
+//! instance for `RDP-Tcp\SSLCertificateSHA1Hash`, which `dependsOn` the instance
+//! `Listener certificate check` (the Windows PowerShell adapter running a
+//! PSDesiredStateConfiguration `Script` that fails unless the certificate, with its private
+//! key, is in `Cert:\LocalMachine\My`). DSC processes an instance only after its
+//! dependencies and stops a `set` at the first instance that fails, so the value is never
+//! written for a certificate the host does not have. The key-permission repair has no DSC v3
+//! resource and is listed in the header.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -15,7 +23,7 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 use super::dsc::names::{Namer, registry_words};
-use super::dsc::{profile_name, registry_ops};
+use super::dsc::{is_listener_certificate, profile_name, registry_ops};
 use super::{Artifact, EmitError, Target};
 use crate::escape::{single_line, yaml};
 use crate::firewall_address::FirewallAddress;
@@ -54,9 +62,12 @@ struct Document {
     yaml_policy_hash: yaml::Scalar,
     role: yaml::Scalar,
     rollback: bool,
+    /// What the rollback document restores, one comment line each.
+    rollback_notes: Vec<String>,
     description: Option<yaml::Scalar>,
     host_actions: Vec<String>,
     logon_rights: bool,
+    certificate_check: Option<CertificateCheck>,
     registry: Vec<Registry>,
     firewall: Option<FirewallList>,
 }
@@ -69,6 +80,48 @@ struct Registry {
     /// `None`: `_exist: false`.
     value_kind: Option<&'static str>,
     value_data: Option<Yaml>,
+    /// `[resourceId(...)]` of the certificate check, for the certificate binding.
+    depends_on: Option<yaml::Scalar>,
+}
+
+/// The instance that fails unless the bound certificate, with its private key, is in
+/// LocalMachine\My.
+#[derive(Serialize)]
+struct CertificateCheck {
+    name: yaml::Scalar,
+    /// The thumbprint, for the header (40 hex digits).
+    thumbprint: String,
+    get_script: yaml::Scalar,
+    test_script: yaml::Scalar,
+    set_script: yaml::Scalar,
+}
+
+/// The adapter that runs PSDesiredStateConfiguration resources in Windows PowerShell (DSC 3.0
+/// to 3.2; later releases also call it `Microsoft.Adapter/WindowsPowerShell`).
+pub const POWERSHELL_ADAPTER: &str = "Microsoft.Windows/WindowsPowerShell";
+
+const CHECK_NAME: &str = "Listener certificate check";
+
+fn certificate_check(thumbprint: &str) -> Result<CertificateCheck, EmitError> {
+    // The thumbprint is validated hex; it still reaches PowerShell only as a literal.
+    let path =
+        crate::escape::powershell::literal(&format!("Cert:\\LocalMachine\\My\\{thumbprint}"));
+    let path = path.as_str();
+    let find = format!("$c = Get-Item -LiteralPath {path} -ErrorAction SilentlyContinue");
+    let has = "($null -ne $c -and $c.HasPrivateKey)";
+    let message = crate::escape::powershell::literal(&format!(
+        "rdpgen: certificate {thumbprint} with its private key is not in Cert:\\LocalMachine\\My; import it (with the key) first"
+    ));
+    Ok(CertificateCheck {
+        name: scalar(CHECK_NAME)?,
+        thumbprint: thumbprint.to_string(),
+        get_script: scalar(&format!("{find}; @{{ Result = [string]{has} }}"))?,
+        test_script: scalar(&format!("{find}; {has}"))?,
+        set_script: scalar(&format!(
+            "{find}; if (-not {has}) {{ throw {} }}",
+            message.as_str()
+        ))?,
+    })
 }
 
 #[derive(Serialize)]
@@ -134,7 +187,23 @@ fn value_data(op: &RegistryOp, value: &RegistryValue) -> Result<(&'static str, Y
     })
 }
 
-fn registry(model: &Model, namer: &mut Namer, rollback: bool) -> Result<Vec<Registry>, EmitError> {
+fn registry(
+    model: &Model,
+    namer: &mut Namer,
+    rollback: bool,
+    check: Option<&CertificateCheck>,
+) -> Result<Vec<Registry>, EmitError> {
+    // The one expression rdpgen writes on purpose: built from the adapter type and an
+    // instance name (`^[a-zA-Z0-9 ]+$`, see `Namer`), never from policy or host text.
+    let depends_on = check
+        .map(|c| {
+            let text = format!(
+                "[resourceId('{POWERSHELL_ADAPTER}', '{}')]",
+                c.name.as_str().trim_matches('\'')
+            );
+            yaml::scalar(&text).map_err(|e| error(format!("`{}`: {e}", text.escape_debug())))
+        })
+        .transpose()?;
     let ops = registry_ops(model);
     let names = registry_words(&ops);
     ops.iter()
@@ -152,6 +221,9 @@ fn registry(model: &Model, namer: &mut Namer, rollback: bool) -> Result<Vec<Regi
                 name: scalar(&namer.name(&words))?,
                 key_path: scalar(&format!("{}\\{}", op.hive.short_name(), op.key))?,
                 value_name: scalar(&op.value_name)?,
+                depends_on: (value_kind.is_some() && is_listener_certificate(op))
+                    .then(|| depends_on.clone())
+                    .flatten(),
                 value_kind,
                 value_data,
             })
@@ -218,10 +290,9 @@ fn host_actions(model: &Model) -> Vec<String> {
     model
         .host_actions
         .iter()
-        .map(|a| match a {
-            HostAction::BindListenerCertificate { thumbprint } => format!(
-                "bind the RDP-Tcp listener to certificate {thumbprint} (Win32_TSGeneralSetting)"
-            ),
+        .filter_map(|a| match a {
+            // Expressed: the SSLCertificateSHA1Hash instance after the certificate check.
+            HostAction::BindListenerCertificate { .. } => None,
             HostAction::RepairPrivateKeyPermissions { certificate } => {
                 let mut text = "grant NETWORK SERVICE read on the private key of ".to_string();
                 match certificate {
@@ -230,7 +301,7 @@ fn host_actions(model: &Model) -> Vec<String> {
                     }
                     _ => text.push_str("the listener's certificate"),
                 }
-                text
+                Some(text)
             }
         })
         .collect()
@@ -243,7 +314,27 @@ fn host_actions(model: &Model) -> Vec<String> {
 pub fn render(model: &Model, rollback: bool) -> Result<String, EmitError> {
     let mut namer = Namer::dsc3();
     let firewall_name = scalar(&namer.name(&["RDP".into(), "firewall".into(), "rules".into()]))?;
-    let registry = registry(model, &mut namer, rollback)?;
+    let check = match model.host_actions.iter().find_map(|a| match a {
+        HostAction::BindListenerCertificate { thumbprint } if !rollback => Some(thumbprint),
+        _ => None,
+    }) {
+        Some(thumbprint) => {
+            let name = namer.name(
+                &CHECK_NAME
+                    .split(' ')
+                    .map(str::to_string)
+                    .collect::<Vec<_>>(),
+            );
+            if name != CHECK_NAME {
+                return Err(error(format!(
+                    "instance name `{name}` instead of `{CHECK_NAME}` (a bug)"
+                )));
+            }
+            Some(certificate_check(thumbprint)?)
+        }
+        None => None,
+    };
+    let registry = registry(model, &mut namer, rollback, check.as_ref())?;
     let document = Document {
         schema: SCHEMA,
         file: if rollback {
@@ -259,6 +350,10 @@ pub fn render(model: &Model, rollback: bool) -> Result<String, EmitError> {
         yaml_policy_hash: scalar(&model.policy_hash)?,
         role: scalar(if rollback { "rollback" } else { "apply" })?,
         rollback,
+        rollback_notes: crate::model::rollback::summary(model, "rdp.dsc.yaml")
+            .iter()
+            .map(|line| single_line(line))
+            .collect(),
         description: model
             .description
             .as_deref()
@@ -266,6 +361,7 @@ pub fn render(model: &Model, rollback: bool) -> Result<String, EmitError> {
             .transpose()?,
         host_actions: host_actions(model),
         logon_rights: !model.logon_rights.is_empty(),
+        certificate_check: check,
         registry,
         firewall: firewall(model, firewall_name, !rollback)?,
     };
@@ -421,7 +517,11 @@ mod tests {
             match &node.value {
                 NodeValue::Str { text, .. } => out.push(text.clone()),
                 NodeValue::Seq(items) => items.iter().for_each(|i| strings(i, out)),
-                NodeValue::Map(entries) => entries.iter().for_each(|(_, v)| strings(v, out)),
+                // `dependsOn` holds rdpgen's own `[resourceId(...)]` expression.
+                NodeValue::Map(entries) => entries
+                    .iter()
+                    .filter(|(k, _)| k.name != "dependsOn")
+                    .for_each(|(_, v)| strings(v, out)),
                 _ => {}
             }
         }

@@ -16,7 +16,7 @@ pub mod reg_file;
 pub mod registry_pol;
 pub mod registry_value;
 pub mod security_template;
-mod utf16;
+pub(crate) mod utf16;
 pub mod xml;
 
 pub use lgpo_text::{LgpoAction, LgpoEntry, LgpoWriteError};

@@ -76,6 +76,7 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
         certificate,
         logon_rights: lower_logon_rights(policy),
         host_actions,
+        rollback_origin: crate::model::RollbackOrigin::WindowsDefaults,
         waivers: policy
             .waivers
             .iter()

@@ -2,6 +2,7 @@
 //! output format: every back end and the audit read this and the catalog only.
 
 pub mod describe;
+pub mod rollback;
 
 use crate::catalog::State;
 use crate::firewall_address::FirewallAddress;
@@ -24,8 +25,23 @@ pub struct Model {
     pub certificate: CertificateRequirements,
     pub logon_rights: Vec<LogonRight>,
     pub host_actions: Vec<HostAction>,
+    /// What the rollback artifacts restore: Windows defaults, or one host's own values
+    /// (`rdpgen build --rollback-from`); see [`rollback`].
+    pub rollback_origin: RollbackOrigin,
     /// Accepted deviations, for the audit.
     pub waivers: Vec<Waiver>,
+}
+
+/// Where the `rollback` value of every [`RegistryOp`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RollbackOrigin {
+    /// The catalog's Windows default for local values Windows always has, deletion for the
+    /// rest: not what a given host had.
+    #[default]
+    WindowsDefaults,
+    /// The values one host had (a snapshot, a `.reg` export or the live registry): restored,
+    /// and only what it did not have deleted.
+    Host,
 }
 
 /// An accepted deviation: failing checks of `field` on matching hosts are waived until the end

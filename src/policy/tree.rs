@@ -139,13 +139,19 @@ impl TreeNode {
             .unwrap_or_else(|| self.locate(pointer))
     }
 
-    /// The plain JSON value, for schema validation and typed deserialization.
+    /// The plain JSON value, for schema validation and typed deserialization: the document as
+    /// YAML 1.2 tools see it (yaml-language-server validates the same JSON against the same
+    /// schema), so an unquoted scalar that the YAML 1.2 core schema reads as a number
+    /// (`1.2`, `0x1F`, `0o17`, `1e3`, `+5`, `007`) is a number here too.
     #[must_use]
     pub fn to_json(&self) -> Value {
         match &self.value {
             TreeValue::Null => Value::Null,
             TreeValue::Bool(b) => Value::Bool(*b),
             TreeValue::Int(i) => Value::from(*i),
+            TreeValue::Str { text, plain: true } => {
+                yaml12_number(text).unwrap_or_else(|| Value::String(text.clone()))
+            }
             TreeValue::Str { text, .. } => Value::String(text.clone()),
             TreeValue::Seq(items) => Value::Array(items.iter().map(TreeNode::to_json).collect()),
             TreeValue::Map(map) => {
@@ -194,4 +200,60 @@ pub fn pointer_to_field(pointer: &str) -> String {
         out.push_str("(document)");
     }
     out
+}
+
+/// The number the YAML 1.2 core schema reads an unquoted scalar as, if any: decimal, `0o`
+/// octal and `0x` hexadecimal integers, and floats (`.inf`/`.nan` never get here: the parser
+/// rejects them).
+#[must_use]
+pub fn yaml12_number(text: &str) -> Option<Value> {
+    let digits = |s: &str, radix: u32| !s.is_empty() && s.chars().all(|c| c.is_digit(radix));
+    let integer = |s: &str, radix: u32| {
+        i64::from_str_radix(s, radix).map_or_else(
+            // Beyond i64: still a number to YAML (JavaScript keeps it as a double).
+            |_| {
+                s.parse::<f64>()
+                    .ok()
+                    .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+            },
+            |i| Some(Value::from(i)),
+        )
+    };
+    if let Some(oct) = text.strip_prefix("0o") {
+        return digits(oct, 8).then(|| integer(oct, 8)).flatten();
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        return digits(hex, 16).then(|| integer(hex, 16)).flatten();
+    }
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits(unsigned, 10) {
+        return match text.parse::<i64>() {
+            Ok(i) => Some(Value::from(i)),
+            Err(_) => integer(text, 10),
+        };
+    }
+    // [-+]? ( \.[0-9]+ | [0-9]+ ( \.[0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((int, frac)) => {
+            (int.is_empty() && digits(frac, 10))
+                || (digits(int, 10) && (frac.is_empty() || digits(frac, 10)))
+        }
+        None => digits(mantissa, 10),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e), 10));
+    if !(mantissa_ok && exponent_ok) {
+        return None;
+    }
+    let f = text.parse::<f64>().ok()?;
+    // An integral float (`3389.0`, `1e3`) is an integer to JSON Schema and to JavaScript, so
+    // it is one here too (exact below 2^53).
+    if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+        #[allow(clippy::cast_possible_truncation)]
+        return Some(Value::from(f as i64));
+    }
+    serde_json::Number::from_f64(f).map(Value::Number)
 }

@@ -242,9 +242,12 @@ impl TargetOs {
     }
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+/// A TLS version. Written `1.2` or `"1.2"`: an unquoted version is a number to YAML 1.2 tools
+/// (yaml-language-server shows `minVersion: 1.2` to the schema as the number 1.2), so the
+/// schema and `validate` both accept the strings `"1.0"`..`"1.3"` and the numbers equal to
+/// 1.0, 1.1, 1.2 and 1.3 (so `1`, `1.20` and `1.00` too: YAML cannot tell them from `1.0`
+/// and `1.2` once read as numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum TlsVersion {
     #[serde(rename = "1.0")]
     Tls10,
@@ -254,6 +257,55 @@ pub enum TlsVersion {
     Tls12,
     #[serde(rename = "1.3")]
     Tls13,
+}
+
+impl JsonSchema for TlsVersion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TlsVersion".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "enum": ["1.0", "1.1", "1.2", "1.3", 1.0, 1.1, 1.2, 1.3]
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for TlsVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = TlsVersion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("one of `1.0`, `1.1`, `1.2`, `1.3`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TlsVersion, E> {
+                TlsVersion::ALL
+                    .into_iter()
+                    .find(|t| t.as_str() == v)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<TlsVersion, E> {
+                TlsVersion::ALL
+                    .into_iter()
+                    .find(|t| t.as_str().parse::<f64>().is_ok_and(|n| n == v))
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Float(v), &self))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<TlsVersion, E> {
+                match v {
+                    1 => Ok(TlsVersion::Tls10),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Unsigned(v), &self)),
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<TlsVersion, E> {
+                match v {
+                    1 => Ok(TlsVersion::Tls10),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Signed(v), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 impl TlsVersion {

@@ -14,6 +14,10 @@ use serde_saphyr::{DuplicateKeyPolicy, Options, Spanned};
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 /// Deepest nesting accepted; the language itself needs three levels.
 pub const MAX_DEPTH: usize = 16;
+/// Most YAML nodes (and, five times that, parser events) accepted.
+pub const MAX_NODES: usize = 20_000;
+/// Most anchors, and most aliases, accepted.
+pub const MAX_ALIASES: usize = 200;
 
 /// A byte range in a source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,10 +104,10 @@ fn options() -> Options {
     let budget = serde_saphyr::budget! {
         max_depth: MAX_DEPTH,
         max_documents: 1,
-        max_nodes: 20_000,
-        max_events: 100_000,
-        max_aliases: 200,
-        max_anchors: 200,
+        max_nodes: MAX_NODES,
+        max_events: MAX_NODES * 5,
+        max_aliases: MAX_ALIASES,
+        max_anchors: MAX_ALIASES,
         max_total_scalar_bytes: MAX_FILE_BYTES,
         max_recorded_anchor_events: 20_000,
     };
@@ -211,27 +215,96 @@ fn tag_before(text: &str, start: usize) -> Option<Span> {
 
 fn convert_error(e: &serde_saphyr::Error, text: &str) -> YamlError {
     let span = e.location().and_then(|loc| location_span(&loc, text));
-    let rendered = e.without_snippet().to_string();
-    let message = first_line_without_location(&rendered);
-    let lower = rendered.to_ascii_lowercase();
-    let kind = if lower.contains("duplicate") {
-        YamlErrorKind::DuplicateKey
-    } else if lower.contains("multiple document") || lower.contains("documents") {
-        YamlErrorKind::MultipleDocuments
-    } else if lower.contains("budget")
-        || lower.contains("limit")
-        || lower.contains("depth")
-        || lower.contains("alias")
-    {
-        YamlErrorKind::Limit
-    } else {
-        YamlErrorKind::Syntax
-    };
+    let (kind, message) = classify(e);
     YamlError {
         kind,
         message,
         span,
     }
+}
+
+/// rdpgen's own words for the errors whose library text is advice about the library's
+/// configuration (`set DuplicateKeyPolicy in Options`) or Rust debug output (`budget
+/// breached: Documents { documents: 2 }`); other syntax errors keep the parser's first line,
+/// which describes the YAML (`unclosed quote`), without its location.
+fn classify(e: &serde_saphyr::Error) -> (YamlErrorKind, String) {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::budget::BudgetBreach as B;
+    match e {
+        E::WithSnippet { error, .. } | E::AliasError { error, .. } => classify(error),
+        E::DuplicateMappingKey { key, .. } => (
+            YamlErrorKind::DuplicateKey,
+            match key {
+                Some(k) => format!("the key `{k}` appears twice in this mapping"),
+                None => "a key appears twice in this mapping".to_string(),
+            },
+        ),
+        E::MultipleDocuments { .. } => (YamlErrorKind::MultipleDocuments, several_documents()),
+        E::Budget { breach, .. } => match breach {
+            B::Documents { .. } => (YamlErrorKind::MultipleDocuments, several_documents()),
+            B::Depth { .. } => (
+                YamlErrorKind::Limit,
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            ),
+            B::Nodes { .. } | B::Events { .. } => (
+                YamlErrorKind::Limit,
+                format!("more than {MAX_NODES} YAML nodes (a policy has a few hundred)"),
+            ),
+            B::AliasAnchorRatio { .. }
+            | B::RecordedAnchorEvents { .. }
+            | B::RecordedAnchorBytes { .. } => (
+                YamlErrorKind::Limit,
+                "aliases expand to too much YAML (an alias bomb?)".to_string(),
+            ),
+            B::Aliases { .. } | B::Anchors { .. } => (
+                YamlErrorKind::Limit,
+                format!("more than {MAX_ALIASES} anchors or aliases"),
+            ),
+            _ => (
+                YamlErrorKind::Limit,
+                "the file exceeds a size limit of rdpgen's YAML reader".to_string(),
+            ),
+        },
+        E::AliasReplayCounterOverflow { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => (
+            YamlErrorKind::Limit,
+            "aliases expand to too much YAML (an alias bomb?)".to_string(),
+        ),
+        E::NonFiniteFloat { value, .. } => (
+            YamlErrorKind::Syntax,
+            format!(
+                "`{value}` is not a finite number; no policy field takes one (quote it for a string)"
+            ),
+        ),
+        E::UnknownAnchor { .. } => (
+            YamlErrorKind::Syntax,
+            "an alias (`*name`) refers to an anchor (`&name`) that is not defined before it"
+                .to_string(),
+        ),
+        E::MergeKeyNotAllowed { .. } | E::MergeValueNotMapOrSeqOfMaps { .. } => (
+            YamlErrorKind::Syntax,
+            "merge keys (`<<`) are not supported in policies; use `extends` to share settings"
+                .to_string(),
+        ),
+        _ => {
+            let message = first_line_without_location(&e.without_snippet().to_string());
+            if message.to_ascii_lowercase().contains("recursion limit") {
+                // The parser's own depth guard (its wording names no YAML construct).
+                (
+                    YamlErrorKind::Limit,
+                    format!("nesting deeper than {MAX_DEPTH} levels"),
+                )
+            } else {
+                (YamlErrorKind::Syntax, message)
+            }
+        }
+    }
+}
+
+fn several_documents() -> String {
+    "several YAML documents in one file; a policy file holds exactly one".to_string()
 }
 
 /// serde-saphyr appends " at line X column Y"; rdpgen prints locations itself.

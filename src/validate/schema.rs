@@ -17,6 +17,7 @@ pub fn policy_schema() -> Value {
     let schema = generator.into_root_schema_for::<Policy>();
     let mut value = schema.to_value();
     drop_null_alternatives(&mut value);
+    bound_integers(&mut value);
     if let Value::Object(map) = &mut value {
         map.insert(
             "$id".into(),
@@ -58,6 +59,36 @@ fn drop_null_alternatives(value: &mut Value) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(drop_null_alternatives),
+        _ => {}
+    }
+}
+
+/// Gives every integer its type's range as `minimum`/`maximum` (schemars states only the
+/// `format`, which validators do not enforce): YAML 1.2 reads `port: 1e30` as a number, and
+/// the schema (in the editor and in `validate`) must reject what the typed policy cannot hold.
+fn bound_integers(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let range: Option<(i64, u64)> = match map.get("format").and_then(Value::as_str) {
+                Some("int8") => Some((i64::from(i8::MIN), 127)),
+                Some("int16") => Some((i64::from(i16::MIN), 32_767)),
+                Some("int32") => Some((i64::from(i32::MIN), 2_147_483_647)),
+                Some("int64") => Some((i64::MIN, 9_223_372_036_854_775_807)),
+                Some("uint8") => Some((0, u64::from(u8::MAX))),
+                Some("uint16") => Some((0, u64::from(u16::MAX))),
+                Some("uint32") => Some((0, u64::from(u32::MAX))),
+                Some("uint64" | "uint") => Some((0, u64::MAX)),
+                _ => None,
+            };
+            if let Some((min, max)) = range
+                && map.get("type").and_then(Value::as_str) == Some("integer")
+            {
+                map.entry("minimum").or_insert(Value::from(min));
+                map.entry("maximum").or_insert(Value::from(max));
+            }
+            map.values_mut().for_each(bound_integers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(bound_integers),
         _ => {}
     }
 }
@@ -170,7 +201,13 @@ fn to_diagnostics(
             if let Some(hint) = hint.filter(|_| expected.contains("boolean")) {
                 d = d.with_help(hint);
             } else if expected.contains("string")
-                && matches!(found.map(|n| &n.value), Some(TreeValue::Int(_)))
+                && match found.map(|n| &n.value) {
+                    Some(TreeValue::Int(_)) => true,
+                    Some(TreeValue::Str { text, plain: true }) => {
+                        crate::policy::tree::yaml12_number(text).is_some()
+                    }
+                    _ => false,
+                }
             {
                 d = d.with_help("quote the value to make it a string");
             }
@@ -182,7 +219,13 @@ fn to_diagnostics(
                 .map(|a| {
                     a.iter()
                         .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-                        .collect()
+                        .fold(Vec::new(), |mut seen, a| {
+                            // `"1.2"` and `1.2` (a TLS version written either way) read alike.
+                            if !seen.contains(&a) {
+                                seen.push(a);
+                            }
+                            seen
+                        })
                 })
                 .unwrap_or_default();
             let (actual, _) = describe(found);
@@ -263,6 +306,15 @@ fn describe(found: Option<&TreeNode>) -> (String, Option<String>) {
         Some(TreeValue::Null) => ("null (an empty value)".into(), None),
         Some(TreeValue::Bool(b)) => (format!("boolean `{b}`"), None),
         Some(TreeValue::Int(i)) => (format!("integer `{i}`"), None),
+        Some(TreeValue::Str { text, plain: true })
+            if crate::policy::tree::yaml12_number(text).is_some() =>
+        {
+            let shown: String = text.chars().take(60).collect();
+            (
+                format!("number `{shown}` (YAML reads it unquoted as a number)"),
+                None,
+            )
+        }
         Some(TreeValue::Str { text, plain }) => {
             let shown: String = text.chars().take(60).collect();
             let lower = text.to_ascii_lowercase();

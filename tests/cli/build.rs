@@ -133,7 +133,9 @@ fn reg_files_follow_regedit_5() {
             "",
         ])
     );
-    // Rollback deletes the policy value and restores the listener's default port.
+    // Rollback deletes the policy value and restores the listener's default port, and ends
+    // with `;` comments (which regedit, Wine, Samba and hivex skip) saying that it restores
+    // Windows defaults.
     assert_eq!(
         rollback,
         text(&[
@@ -145,6 +147,10 @@ fn reg_files_follow_regedit_5() {
             r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp]",
             "\"PortNumber\"=dword:00000d3d",
             "",
+            "; rdpgen rollback of apply.reg: restores Windows defaults, not what this host had before: values with a Windows default get it back, every other value apply.reg sets is deleted.",
+            "; To restore a host's own values, build with `rdpgen build --rollback-from <snapshot>` (a collector snapshot or a .reg export of the host).",
+            "; These local values go back to the Windows default whatever the host had (a listener on another port moves back):",
+            r";   HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp\PortNumber: set to REG_DWORD 3389",
             "",
         ])
     );

@@ -223,8 +223,15 @@ fn dsc3_documents_are_valid_against_the_v3_schema_and_the_resource_manifests() {
             );
             let mut registry_instances = 0;
             let mut rules = 0;
+            let mut checks = 0;
             for r in resources {
                 let (validator, what) = match r["type"].as_str().unwrap() {
+                    "Microsoft.Windows/WindowsPowerShell" => {
+                        // Only the listener-certificate check, before the binding.
+                        checks += 1;
+                        assert_certificate_check(stem, r, &model);
+                        continue;
+                    }
                     "Microsoft.Windows/Registry" => {
                         registry_instances += 1;
                         (&registry, "Registry")
@@ -246,11 +253,75 @@ fn dsc3_documents_are_valid_against_the_v3_schema_and_the_resource_manifests() {
                 );
             }
             assert_eq!(registry_instances, registry_count(&model), "{stem} {file}");
+            let binds = bound_thumbprint(&model).is_some() && file == "rdp.dsc.yaml";
+            assert_eq!(checks, usize::from(binds), "{stem} {file}");
+            // One writer of SSLCertificateSHA1Hash, ordered after the check when it binds.
+            let writers: Vec<&Value> = resources
+                .iter()
+                .filter(|r| r["properties"]["valueName"] == "SSLCertificateSHA1Hash")
+                .filter(|r| r["properties"].get("valueData").is_some())
+                .collect();
+            if binds {
+                assert_eq!(writers.len(), 1, "{stem} {file}");
+                assert_eq!(
+                    writers[0]["dependsOn"],
+                    serde_json::json!([
+                        "[resourceId('Microsoft.Windows/WindowsPowerShell', 'Listener certificate check')]"
+                    ]),
+                    "{stem} {file}"
+                );
+                let check_at = resources
+                    .iter()
+                    .position(|r| r["name"] == "Listener certificate check")
+                    .unwrap();
+                let writer_at = resources
+                    .iter()
+                    .position(|r| r["properties"]["valueName"] == "SSLCertificateSHA1Hash")
+                    .unwrap();
+                assert!(check_at < writer_at, "{stem} {file}");
+            } else {
+                assert!(
+                    writers.iter().all(|w| w.get("dependsOn").is_none()),
+                    "{stem} {file}"
+                );
+            }
             assert_eq!(rules, model.firewall.len(), "{stem} {file}");
             validated += 1;
         }
     }
     assert_eq!(validated, 2 * policies.len());
+}
+
+/// The thumbprint the model binds the listener to, if any.
+fn bound_thumbprint(model: &Model) -> Option<String> {
+    model.host_actions.iter().find_map(|a| match a {
+        rdpgen::model::HostAction::BindListenerCertificate { thumbprint } => {
+            Some(thumbprint.clone())
+        }
+        _ => None,
+    })
+}
+
+/// The DSC v3 certificate check: the Windows PowerShell adapter with one
+/// PSDesiredStateConfiguration/Script whose test holds only when the certificate, with its
+/// private key, is in LocalMachine\My, and whose set fails otherwise.
+fn assert_certificate_check(stem: &str, r: &Value, model: &Model) {
+    let thumbprint = bound_thumbprint(model).expect("a check only when the model binds");
+    assert_eq!(r["name"], "Listener certificate check", "{stem}");
+    let inner = r["properties"]["resources"].as_array().unwrap();
+    assert_eq!(inner.len(), 1, "{stem}");
+    assert_eq!(
+        inner[0]["type"], "PSDesiredStateConfiguration/Script",
+        "{stem}"
+    );
+    let p = &inner[0]["properties"];
+    let path = format!("'Cert:\\LocalMachine\\My\\{thumbprint}'");
+    for script in ["GetScript", "TestScript", "SetScript"] {
+        let text = p[script].as_str().unwrap();
+        assert!(text.contains(&path), "{stem} {script}: {text}");
+        assert!(text.contains("$c.HasPrivateKey"), "{stem} {script}: {text}");
+    }
+    assert!(p["SetScript"].as_str().unwrap().contains("throw"), "{stem}");
 }
 
 fn rdpgen_schema() -> &'static str {
@@ -273,7 +344,21 @@ fn hostile_policy_text_reads_back_exactly_from_dsc3_and_as_one_literal_in_the_sc
                     "{stem}: DSC would evaluate {s:?}"
                 ),
                 Value::Array(items) => items.iter().for_each(|i| no_expressions(i, stem)),
-                Value::Object(map) => map.values().for_each(|i| no_expressions(i, stem)),
+                Value::Object(map) => {
+                    for (k, v) in map {
+                        if k == "dependsOn" {
+                            // rdpgen's own `[resourceId(...)]`, from an instance name.
+                            for d in v.as_array().unwrap() {
+                                assert!(
+                                    d.as_str().unwrap().starts_with("[resourceId('"),
+                                    "{stem}: {d}"
+                                );
+                            }
+                        } else {
+                            no_expressions(v, stem);
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -424,4 +509,88 @@ fn only_the_dsc_targets_are_written_and_rebuilds_are_identical() {
             );
         }
     }
+}
+
+/// PowerShell DSC, read with tree-sitter: when the model binds the listener certificate,
+/// `Script BindListenerCertificate` is the only writer of `SSLCertificateSHA1Hash` (no
+/// `Registry` resource for it) and it `DependsOn` `Script ListenerCertificateCheck`, whose
+/// test is the certificate with its private key in LocalMachine\My.
+#[test]
+fn the_listener_certificate_has_one_writer_ordered_after_the_check() {
+    let Some(python) = validators_python() else {
+        return;
+    };
+    let examples = examples();
+    let out = build_dsc(&examples);
+    let mut bound = 0;
+    for (stem, path) in &examples {
+        let model = model_of(path);
+        let script = out.join(&model.name).join("dsc/RdpPosture.ps1");
+        let run = Command::new(&python)
+            .arg(repo().join("../shared/validators/ps-parse-check.py"))
+            .arg(&script)
+            .arg("--dsc-json")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&run.stdout).into_owned();
+        assert!(run.status.success(), "{stem}: {text}");
+        let view: Value = serde_json::from_str(&text[text.find('{').unwrap()..]).unwrap();
+        let apply = view["configurations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "RdpPosture")
+            .unwrap();
+        let resources: Vec<&Value> = apply["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|n| n["resources"].as_array().unwrap())
+            .collect();
+        let find = |t: &str, n: &str| {
+            resources
+                .iter()
+                .find(|r| r["type"] == t && r["name"] == n)
+                .copied()
+        };
+        let registry_writers = resources
+            .iter()
+            .filter(|r| r["type"] == "Registry")
+            .filter(|r| r["properties"]["ValueName"] == "'SSLCertificateSHA1Hash'")
+            .count();
+        let bind = find("Script", "BindListenerCertificate");
+        let check = find("Script", "ListenerCertificateCheck");
+        match bound_thumbprint(&model) {
+            Some(thumbprint) => {
+                bound += 1;
+                assert_eq!(registry_writers, 0, "{stem}: one writer, the Script");
+                let bind = bind.unwrap_or_else(|| panic!("{stem}: no binding"));
+                assert_eq!(
+                    bind["properties"]["DependsOn"], "'[Script]ListenerCertificateCheck'",
+                    "{stem}"
+                );
+                let check = check.unwrap_or_else(|| panic!("{stem}: no check"));
+                let test = check["properties"]["TestScript"].as_str().unwrap();
+                assert!(test.contains("'Cert:\\LocalMachine\\My\\'"), "{test}");
+                assert!(test.contains("$certificate.HasPrivateKey"), "{test}");
+                assert!(
+                    check["properties"]["SetScript"]
+                        .as_str()
+                        .unwrap()
+                        .contains("throw"),
+                    "{stem}"
+                );
+                // The thumbprint the scripts read.
+                let script_text = script_text(&script);
+                assert!(
+                    script_text.contains(&format!("$ListenerThumbprint = '{thumbprint}'")),
+                    "{stem}"
+                );
+            }
+            None => {
+                assert!(bind.is_none() && check.is_none(), "{stem}");
+            }
+        }
+    }
+    assert!(bound >= 1, "an example pins a thumbprint");
 }

@@ -494,7 +494,6 @@ enum TemplatePolicy {
     Decimal {
         min: u32,
         max: u32,
-        disabled: u32,
     },
     Lists {
         enabled: Vec<(String, u32)>,
@@ -519,19 +518,22 @@ fn read_template(admx: &Element) -> BTreeMap<(String, String), TemplatePolicy> {
         if let Some(elements) = policy.element("elements") {
             let decimal = elements.element("decimal").unwrap();
             let value_name = decimal.attribute("valueName").unwrap().to_lowercase();
-            assert_eq!(
-                policy
-                    .attribute("valueName")
-                    .map(str::to_lowercase)
-                    .as_ref(),
-                Some(&value_name)
-            );
+            // Elements only (Microsoft's TS_MAXDISPLAYRES shape): the element alone decides
+            // the state, so no policy-level value or state data may compete with it.
+            assert_eq!(policy.attribute("valueName"), None);
+            for competing in [
+                "enabledValue",
+                "disabledValue",
+                "enabledList",
+                "disabledList",
+            ] {
+                assert!(policy.element(competing).is_none(), "{competing}");
+            }
             out.insert(
                 (key, value_name),
                 TemplatePolicy::Decimal {
                     min: decimal.attribute("minValue").unwrap().parse().unwrap(),
                     max: decimal.attribute("maxValue").unwrap().parse().unwrap(),
-                    disabled: decimal_of(policy.element("disabledValue").unwrap()),
                 },
             );
         } else {
@@ -608,11 +610,8 @@ fn gpo_registry_pol_writes_local_values_exactly_as_the_template_describes() {
                 template.get(&(key.clone(), op.value_name.to_lowercase())),
                 template.get(&(key.clone(), String::new())),
             ) {
-                (Some(TemplatePolicy::Decimal { min, max, disabled }), _) => {
-                    assert!(
-                        (*min..=*max).contains(&data) || data == *disabled,
-                        "{name}: {data}"
-                    );
+                (Some(TemplatePolicy::Decimal { min, max }), _) => {
+                    assert!((*min..=*max).contains(&data), "{name}: {data}");
                 }
                 (None, Some(TemplatePolicy::Lists { enabled, disabled })) => {
                     // Everything registry.pol writes under this key is one whole list.
@@ -1178,4 +1177,157 @@ fn backups_match_reviewed_snapshots() {
             "{stem}: the GPO backup changed; review with UPDATE_SNAPSHOTS=1 and git diff"
         );
     }
+}
+
+/// What GPMC's settings report shows for rdpgen's listener-port policy: `port: 3389` (the
+/// Windows default) is Enabled with 3389, exactly as any other port, never "Disabled".
+#[test]
+fn gpreport_shows_the_listener_port_as_enabled_with_its_value() {
+    for port in ["3389", "53389"] {
+        let policy = write_policy(&format!(
+            "rdpgen: 1\nname: port-{port}\nconnection:\n  port: {port}\n"
+        ));
+        let out = build(&[policy], None);
+        let (dir, _) = backup_dir(&out, &format!("port-{port}"));
+        let report = xml(&dir.join("gpreport.xml"));
+        let shown: Vec<(String, String, Option<String>)> = report
+            .descendants()
+            .into_iter()
+            .filter(|e| e.local_name() == "Policy")
+            .filter(|p| child_text(p, "Name") == "Listener port of RDP-Tcp")
+            .map(|p| {
+                (
+                    child_text(p, "State"),
+                    p.element("Numeric")
+                        .map(|n| child_text(n, "State"))
+                        .unwrap_or_default(),
+                    p.element("Numeric").map(|n| child_text(n, "Value")),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [(
+                "Enabled".to_string(),
+                "Enabled".to_string(),
+                Some(port.to_string())
+            )],
+            "port {port}"
+        );
+        // registry.pol holds the port itself, not a deletion.
+        let entries = pol(&dir.join(MACHINE).join("registry.pol"));
+        let written: Vec<_> = entries
+            .iter()
+            .filter(|e| e.key.eq_ignore_ascii_case(keys::RDP_TCP))
+            .map(|e| (e.value_name.clone(), e.value.clone()))
+            .collect();
+        assert_eq!(
+            written,
+            [(
+                "PortNumber".to_string(),
+                RegistryValue::Dword(port.parse().unwrap())
+            )]
+        );
+    }
+}
+
+/// One ACE of a self-relative security descriptor: (type, flags, mask, object type GUID bytes,
+/// SID as `S-1-...`).
+type Ace = (u8, u8, u32, Option<Vec<u8>>, String);
+
+fn sid_text(bytes: &[u8]) -> String {
+    let count = usize::from(bytes[1]);
+    let authority = u64::from_be_bytes([
+        0, 0, bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+    ]);
+    let mut text = format!("S-{}-{authority}", bytes[0]);
+    for i in 0..count {
+        let at = 8 + 4 * i;
+        text.push_str(&format!(
+            "-{}",
+            u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap())
+        ));
+    }
+    text
+}
+
+/// The DACL of a `<SecurityDescriptor>` text (space-separated hex, as GPMC writes it).
+fn dacl_of(text: &str) -> Vec<Ace> {
+    let sd: Vec<u8> = text
+        .split_whitespace()
+        .map(|b| u8::from_str_radix(b, 16).unwrap())
+        .collect();
+    assert_eq!(sd[0], 1, "revision");
+    let control = u16::from_le_bytes([sd[2], sd[3]]);
+    assert_eq!(control & 0x8004, 0x8004, "self-relative, DACL present");
+    let dacl = usize::try_from(u32::from_le_bytes(sd[16..20].try_into().unwrap())).unwrap();
+    let count = usize::from(u16::from_le_bytes([sd[dacl + 4], sd[dacl + 5]]));
+    let acl_size = usize::from(u16::from_le_bytes([sd[dacl + 2], sd[dacl + 3]]));
+    assert!(dacl + acl_size <= sd.len());
+    let mut at = dacl + 8;
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let (kind, flags) = (sd[at], sd[at + 1]);
+        let size = usize::from(u16::from_le_bytes([sd[at + 2], sd[at + 3]]));
+        let mask = u32::from_le_bytes(sd[at + 4..at + 8].try_into().unwrap());
+        let (object, sid) = if kind == 5 {
+            let object_flags = u32::from_le_bytes(sd[at + 8..at + 12].try_into().unwrap());
+            assert_eq!(object_flags, 1, "only an object type");
+            (Some(sd[at + 12..at + 28].to_vec()), &sd[at + 28..at + size])
+        } else {
+            (None, &sd[at + 8..at + size])
+        };
+        out.push((kind, flags, mask, object, sid_text(sid)));
+        at += size;
+    }
+    assert_eq!(at, dacl + acl_size, "the ACL size covers exactly its ACEs");
+    out
+}
+
+/// Backup.xml's `SecurityDescriptor` is Microsoft's default GPO DACL minus the ACEs that name
+/// domain principals (which need the domain SID rdpgen does not have): read from each of
+/// Microsoft's baseline backups and compared ACE by ACE.
+#[test]
+fn security_descriptor_is_microsofts_default_dacl_without_domain_principals() {
+    let baseline = repo().join("../shared/reference/baseline-gpos/Server2025");
+    if !baseline.is_dir() {
+        eprintln!(
+            "\n!!!!!!!! SKIPPED: {} is missing !!!!!!!!\n",
+            baseline.display()
+        );
+        return;
+    }
+    let out = build(&[repo().join("examples/dmz-jump.yaml")], None);
+    let (dir, _) = backup_dir(&out, "dmz-jump");
+    let core = |backup: &Path| {
+        xml(&backup.join("Backup.xml"))
+            .element("GroupPolicyObject")
+            .unwrap()
+            .element("GroupPolicyCoreSettings")
+            .unwrap()
+            .element("SecurityDescriptor")
+            .unwrap()
+            .text()
+    };
+    let ours = dacl_of(&core(&dir));
+    assert_eq!(ours.len(), 5, "{ours:?}");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&baseline).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.is_dir() {
+            continue;
+        }
+        let theirs: Vec<Ace> = dacl_of(&core(&path))
+            .into_iter()
+            .filter(|ace| !ace.4.starts_with("S-1-5-21-"))
+            .collect();
+        assert_eq!(ours, theirs, "{}", path.display());
+        compared += 1;
+    }
+    assert!(compared >= 8, "{compared}");
+    // Apply Group Policy for Authenticated Users: without it the GPO applies to no one.
+    assert!(
+        ours.iter()
+            .any(|a| a.0 == 5 && a.4 == "S-1-5-11" && a.2 & 0x100 != 0)
+    );
 }

@@ -9,6 +9,7 @@ mod gpo;
 mod hardening;
 mod model;
 mod reports;
+mod rollback;
 mod safety;
 mod validate;
 mod verdicts;

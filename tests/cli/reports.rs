@@ -443,3 +443,102 @@ fn a_waiver_that_matches_nothing_is_a_warning() {
         assert!(out.contains(needle), "missing {needle:?} in {out}");
     }
 }
+
+#[test]
+fn only_findings_leaves_out_what_passed_but_counts_every_host() {
+    let (code, out, _) = run(rdpgen().args([
+        "diff",
+        "examples/tier1.yaml",
+        "examples/hosts",
+        "--format",
+        "json",
+        "--only-findings",
+    ]));
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let hosts = v["hosts"].as_array().unwrap();
+    // 2 of 6 hosts are compliant: left out; the summary still counts them.
+    assert_eq!(hosts.len(), 4);
+    assert_eq!(v["summary"]["hosts"], 6);
+    assert_eq!(v["summary"]["compliant"], 2);
+    for h in hosts {
+        assert_ne!(h["status"], "compliant");
+        assert!(
+            h["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["outcome"] != "pass")
+        );
+    }
+    assert_eq!(v["summary"]["hostsWithFindingsPerArea"]["security"], 2);
+}
+
+#[test]
+fn shard_reports_merge_into_the_report_of_one_run() {
+    let dir = scratch("merge");
+    let hosts: Vec<_> = std::fs::read_dir(crate::repo().join("examples/hosts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let mut sorted = hosts.clone();
+    sorted.sort();
+    let (a, b) = sorted.split_at(3);
+    let mut shards = Vec::new();
+    for (i, part) in [a, b].iter().enumerate() {
+        let out = dir.join(format!("shard{i}.json"));
+        let (code, _, err) = run(rdpgen()
+            .env("SOURCE_DATE_EPOCH", "1795514400")
+            .args(["diff", "examples/tier1.yaml", "--format", "json", "-o"])
+            .arg(&out)
+            .args(part.iter()));
+        assert!(code == 1 || code == 3 || code == 0, "{err}");
+        shards.push(out);
+    }
+    let (code, merged, _) = run(rdpgen()
+        .env("SOURCE_DATE_EPOCH", "1795514400")
+        .args(["report", "merge", "--format", "json"])
+        .args(&shards));
+    let (whole_code, whole, _) = run(rdpgen()
+        .env("SOURCE_DATE_EPOCH", "1795514400")
+        .args(["diff", "examples/tier1.yaml", "--format", "json"])
+        .args(&sorted));
+    assert_eq!(code, whole_code);
+    let m: Value = serde_json::from_str(&merged).unwrap();
+    let w: Value = serde_json::from_str(&whole).unwrap();
+    assert_eq!(m["summary"], w["summary"]);
+    assert_eq!(m["hosts"], w["hosts"]);
+    assert_eq!(m["policy"]["sha256"], w["policy"]["sha256"]);
+    // Any format from the merged hosts.
+    let (_, text, _) = run(rdpgen()
+        .args(["report", "merge", "--format", "text"])
+        .args(&shards));
+    assert!(
+        text.contains("6 hosts: 2 compliant, 3 drifted, 1 incomplete, 0 unreadable"),
+        "{text}"
+    );
+    // Reports of another policy do not merge.
+    let other = dir.join("other.json");
+    let (_, _, _) = run(rdpgen()
+        .args(["diff", "examples/dmz-jump.yaml", "--format", "json", "-o"])
+        .arg(&other)
+        .arg(&sorted[0]));
+    let (code, _, err) = run(rdpgen()
+        .args(["report", "merge"])
+        .arg(&shards[0])
+        .arg(&other));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("only reports of the same policy merge"),
+        "{err}"
+    );
+    // Not a report.
+    let (code, _, err) = run(rdpgen()
+        .args(["report", "merge"])
+        .arg(crate::repo().join("examples/hosts/tier1-compliant.json")));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("is not a JSON report of `rdpgen diff`"),
+        "{err}"
+    );
+}

@@ -437,3 +437,23 @@ fn a_folder_that_is_no_gpo_is_not_read_as_one() {
         "{out}"
     );
 }
+
+#[test]
+fn an_exported_key_covers_its_subtree() {
+    let dir = scratch("verdict-subtree");
+    // `reg export ...\SCHANNEL\Protocols` writes every subkey: TLS 1.0\Server is absent here,
+    // so its values are not set (a failure), not unverified.
+    let text = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols]\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server]\r\n\"Enabled\"=dword:00000001\r\n\"DisabledByDefault\"=dword:00000000\r\n\r\n";
+    let p = reg_export(&dir, "schannel.reg", text);
+    let (code, r) = json_report(POLICY, &p);
+    assert_eq!(code, 1);
+    assert_eq!(
+        check(&r, "tls.minVersion:TLS 1.2:Enabled")["outcome"],
+        "pass"
+    );
+    let c = check(&r, "tls.minVersion:TLS 1.0:Enabled");
+    assert_eq!(c["outcome"], "fail");
+    assert_eq!(c["actual"], "absent");
+    // Keys outside the exported subtree stay unverified.
+    assert_eq!(check(&r, "connection.port")["outcome"], "notVerified");
+}

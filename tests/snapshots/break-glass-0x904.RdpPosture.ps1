@@ -5,9 +5,21 @@
 # Description:      Time-boxed recovery for hosts failing with 0x904/0x7 (remove after the fix)
 # GPO display name: RDP - break-glass 0x904 recovery
 #
-# RdpPosture applies the policy; RdpPostureRollback undoes it: it restores the Windows default
-# of every value RdpPosture sets (or removes the value) and removes the firewall rules.
-# Certificate bindings and key permissions RdpPosture made are left as they are.
+# RdpPosture applies the policy; RdpPostureRollback undoes its registry values and removes its
+# firewall rules (key permissions RdpPosture granted are left as they are).
+# rdpgen rollback of RdpPosture: restores Windows defaults, not what this host had before: values with a Windows default get it back, every other value RdpPosture sets is deleted.
+# To restore a host's own values, build with `rdpgen build --rollback-from <snapshot>` (a collector snapshot or a .reg export of the host).
+# This weakens a host that was hardened before the policy: deleting these SCHANNEL switches returns each protocol the policy turns off to the operating system's default (TLS 1.0 and 1.1 are on by default before Windows Server 2025 and Windows 11 24H2):
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server\DisabledByDefault: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server\DisabledByDefault: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server\DisabledByDefault: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.1\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.1\Server\DisabledByDefault: deleted
+# These local values go back to the Windows default whatever the host had (a listener on another port moves back):
+#   HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp\PortNumber: set to REG_DWORD 3389
 #
 # Every value from the policy file is a single-quoted string literal; the Script resources get
 # theirs through $using: variables assigned from such literals.

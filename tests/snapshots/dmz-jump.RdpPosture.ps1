@@ -5,9 +5,21 @@
 # Description:      Jump host in the DMZ, reachable from the bastion pair only
 # GPO display name: RDP - DMZ jump host
 #
-# RdpPosture applies the policy; RdpPostureRollback undoes it: it restores the Windows default
-# of every value RdpPosture sets (or removes the value) and removes the firewall rules.
-# Certificate bindings and key permissions RdpPosture made are left as they are.
+# RdpPosture applies the policy; RdpPostureRollback undoes its registry values and removes its
+# firewall rules (key permissions RdpPosture granted are left as they are).
+# rdpgen rollback of RdpPosture: restores Windows defaults, not what this host had before: values with a Windows default get it back, every other value RdpPosture sets is deleted.
+# To restore a host's own values, build with `rdpgen build --rollback-from <snapshot>` (a collector snapshot or a .reg export of the host).
+# This weakens a host that was hardened before the policy: deleting these SCHANNEL switches returns each protocol the policy turns off to the operating system's default (TLS 1.0 and 1.1 are on by default before Windows Server 2025 and Windows 11 24H2):
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server\DisabledByDefault: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server\DisabledByDefault: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server\DisabledByDefault: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.1\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.1\Server\DisabledByDefault: deleted
+# These local values go back to the Windows default whatever the host had (a listener on another port moves back):
+#   HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp\PortNumber: set to REG_DWORD 3389
 # The policy's logon rights (logonRights) are user rights, not registry values: these
 # configurations do not set them.
 #
@@ -132,17 +144,6 @@ Configuration RdpPosture {
             ValueName = 'DisablePasswordSaving'
             ValueType = 'Dword'
             ValueData = '1'
-            Hex       = $false
-            Force     = $true
-            Ensure    = 'Present'
-        }
-
-        # certificate.thumbprint
-        Registry certificate_thumbprint_SSLCertificateSHA1Hash {
-            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp'
-            ValueName = 'SSLCertificateSHA1Hash'
-            ValueType = 'Binary'
-            ValueData = '9f2b4c11d07e35a864c219fb0e835d2a77b1c440'
             Hex       = $false
             Force     = $true
             Ensure    = 'Present'
@@ -451,7 +452,28 @@ Configuration RdpPosture {
             Service       = 'termservice'
         }
 
-        # Bind the RDP-Tcp listener to the certificate through Win32_TSGeneralSetting.
+        # The certificate must be in LocalMachine\My with its private key before anything binds
+        # it: this fails (and DSC skips what depends on it) when it is not.
+        Script ListenerCertificateCheck {
+            GetScript  = {
+                $certificate = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + [string]$using:ListenerThumbprint) -ErrorAction SilentlyContinue
+                @{ Result = [string]($null -ne $certificate -and $certificate.HasPrivateKey) }
+            }
+            TestScript = {
+                $certificate = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + [string]$using:ListenerThumbprint) -ErrorAction SilentlyContinue
+                $null -ne $certificate -and $certificate.HasPrivateKey
+            }
+            SetScript  = {
+                $thumbprint = [string]$using:ListenerThumbprint
+                $certificate = Get-Item -LiteralPath ('Cert:\LocalMachine\My\' + $thumbprint) -ErrorAction SilentlyContinue
+                if (-not ($null -ne $certificate -and $certificate.HasPrivateKey)) {
+                    throw ('rdpgen: certificate ' + $thumbprint + ' with its private key is not in Cert:\LocalMachine\My; import it (with the key) first')
+                }
+            }
+        }
+
+        # Bind the RDP-Tcp listener to the certificate through Win32_TSGeneralSetting: the one
+        # writer of SSLCertificateSHA1Hash in this configuration.
         Script BindListenerCertificate {
             GetScript  = {
                 $setting = Get-CimInstance -Namespace 'root\cimv2\TerminalServices' -ClassName 'Win32_TSGeneralSetting' -Filter 'TerminalName=''RDP-Tcp'''
@@ -469,6 +491,7 @@ Configuration RdpPosture {
                 $setting = Get-CimInstance -Namespace 'root\cimv2\TerminalServices' -ClassName 'Win32_TSGeneralSetting' -Filter 'TerminalName=''RDP-Tcp'''
                 Set-CimInstance -InputObject $setting -Property @{ SSLCertificateSHA1Hash = $thumbprint }
             }
+            DependsOn  = '[Script]ListenerCertificateCheck'
         }
 
         # Grant NETWORK SERVICE (S-1-5-20) read on the certificate's private key file, and on

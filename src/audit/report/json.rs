@@ -35,12 +35,7 @@ impl Report for Json {
             .map(|(id, c)| json!({"check": id, "field": c.field, "cause": c.cause, "hosts": c.hosts}))
             .collect();
         let mut per_area = serde_json::Map::new();
-        for (i, area) in Area::ALL.iter().enumerate() {
-            let failing = s
-                .grid
-                .iter()
-                .filter(|row| row.2[i] >= super::Cell::Warning)
-                .count();
+        for (area, failing) in Area::ALL.iter().zip(s.failing_per_area) {
             per_area.insert(area.as_str().to_string(), json!(failing));
         }
         let not_verified: Vec<_> = s

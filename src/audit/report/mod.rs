@@ -60,8 +60,13 @@ pub struct Summary {
     pub findings: BTreeMap<String, FindingCount>,
     /// Hosts per check id that could not be verified.
     pub not_verified: BTreeMap<String, FindingCount>,
-    /// One row per host: name, status and the cell of each area in [`Area::ALL`] order.
+    /// One row per host: name, status and the cell of each area in [`Area::ALL`] order. Kept
+    /// only when `keep_grid` is set (the HTML report shows it), so memory stays flat for the
+    /// other formats however large the fleet.
     pub grid: Vec<(String, HostStatus, [Cell; Area::ALL.len()])>,
+    pub keep_grid: bool,
+    /// Hosts with a failing check (warning or error), per area in [`Area::ALL`] order.
+    pub failing_per_area: [usize; Area::ALL.len()],
     /// Checks by outcome, over every host.
     pub passed: usize,
     pub failed_errors: usize,
@@ -131,7 +136,14 @@ impl Summary {
                 entry.fix.clone_from(&check.fix);
             }
         }
-        self.grid.push((host.host.clone(), host.status, cells));
+        for (n, cell) in self.failing_per_area.iter_mut().zip(&cells) {
+            if *cell >= Cell::Warning {
+                *n += 1;
+            }
+        }
+        if self.keep_grid {
+            self.grid.push((host.host.clone(), host.status, cells));
+        }
     }
 }
 

@@ -3,10 +3,19 @@
 //! element order fixed, GUIDs upper case with braces. rdpgen writes CRLF where GPMC's files
 //! break lines (the copies examined passed through git, which hides the original line ends).
 //!
-//! What rdpgen cannot know is left empty, as hand-made backups that `Import-GPO` accepts do:
-//! the source domain's GUID and domain controller, the GPO's security descriptor and the
-//! principals of its ACL. `Restore-GPO` needs them and is therefore not supported; `Import-GPO`
-//! and GPMC's Import Settings do not read them.
+//! Compared field by field with Microsoft's backups (a test does): what rdpgen can derive is
+//! filled, the rest is left empty, as hand-made backups that `Import-GPO` accepts do.
+//!
+//! - `SecurityDescriptor`: the default GPO DACL in GPMC's hex form, restricted to its
+//!   well-known principals (Authenticated Users read and Apply Group Policy, Enterprise Domain
+//!   Controllers read, SYSTEM full control, CREATOR OWNER full control inherited). The ACEs
+//!   for Domain Admins and Enterprise Admins need the domain SID, which rdpgen does not know.
+//!   `Import-GPO` does not copy a backup's security to the target GPO, which keeps its own.
+//! - `GPODomainGuid`, `GPODomainController`: the source domain's GUID and the DC GPMC talked
+//!   to; unknowable, empty. `Restore-GPO` needs them and is not supported.
+//! - `bkp:SourceExpandedPath`: where GPMC read each file; written with `gpo.domain` (as
+//!   `\\<domain>\sysvol\<domain>\Policies\{GUID}\...`), omitted without it. Import reads each
+//!   file from its `bkp:Location` in the backup.
 
 use super::{Backup, PREFERENCES_REGISTRY, REGISTRY_POL, SECURITY_TEMPLATE, guid};
 use crate::formats::registry_pol::compare_keys;
@@ -14,6 +23,92 @@ use crate::formats::xml::{XmlError, XmlWriter};
 
 const OPERATIONS: &str = "http://www.microsoft.com/GroupPolicy/GPOOperations";
 const MANIFEST: &str = "http://www.microsoft.com/GroupPolicy/GPOOperations/Manifest";
+
+/// A SID in binary form: revision 1, the identifier authority, the sub-authorities.
+fn sid(authority: u8, sub_authorities: &[u32]) -> Vec<u8> {
+    let mut out = vec![1, u8::try_from(sub_authorities.len()).unwrap_or(0)];
+    out.extend_from_slice(&[0, 0, 0, 0, 0, authority]);
+    for s in sub_authorities {
+        out.extend_from_slice(&s.to_le_bytes());
+    }
+    out
+}
+
+fn ace(kind: u8, flags: u8, body: &[u8]) -> Vec<u8> {
+    let size = u16::try_from(4 + body.len()).unwrap_or(0);
+    let mut out = vec![kind, flags];
+    out.extend_from_slice(&size.to_le_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// The self-relative security descriptor of a new GPO's container as GPMC backs it up, with
+/// only the ACEs whose principals are well known (see the module documentation).
+pub(crate) fn security_descriptor() -> Vec<u8> {
+    const CONTAINER_INHERIT: u8 = 0x02;
+    const INHERIT_ONLY: u8 = 0x08;
+    const READ: u32 = 0x0002_0094;
+    const FULL: u32 = 0x000F_00FF;
+    const CONTROL_ACCESS: u32 = 0x0000_0100;
+    // edacfd8f-ffb3-11d1-b41d-00a0c968f939, the Apply Group Policy extended right, as a GUID
+    // structure (first three fields little-endian).
+    const APPLY_GROUP_POLICY: [u8; 16] = [
+        0x8f, 0xfd, 0xac, 0xed, 0xb3, 0xff, 0xd1, 0x11, 0xb4, 0x1d, 0x00, 0xa0, 0xc9, 0x68, 0xf9,
+        0x39,
+    ];
+    let authenticated_users = sid(5, &[11]);
+    let enterprise_dcs = sid(5, &[9]);
+    let system = sid(5, &[18]);
+    let creator_owner = sid(3, &[0]);
+    let allowed = |mask: u32, who: &[u8]| {
+        let mut body = mask.to_le_bytes().to_vec();
+        body.extend_from_slice(who);
+        body
+    };
+    let mut apply = CONTROL_ACCESS.to_le_bytes().to_vec();
+    apply.extend_from_slice(&1u32.to_le_bytes()); // ACE_OBJECT_TYPE_PRESENT
+    apply.extend_from_slice(&APPLY_GROUP_POLICY);
+    apply.extend_from_slice(&authenticated_users);
+    let aces = [
+        ace(0x05, CONTAINER_INHERIT, &apply),
+        ace(0x00, CONTAINER_INHERIT, &allowed(READ, &enterprise_dcs)),
+        ace(
+            0x00,
+            CONTAINER_INHERIT,
+            &allowed(READ, &authenticated_users),
+        ),
+        ace(0x00, CONTAINER_INHERIT, &allowed(FULL, &system)),
+        ace(
+            0x00,
+            CONTAINER_INHERIT | INHERIT_ONLY,
+            &allowed(FULL, &creator_owner),
+        ),
+    ];
+    let acl_size = 8 + aces.iter().map(Vec::len).sum::<usize>();
+    let mut acl = vec![4, 0];
+    acl.extend_from_slice(&u16::try_from(acl_size).unwrap_or(0).to_le_bytes());
+    acl.extend_from_slice(&u16::try_from(aces.len()).unwrap_or(0).to_le_bytes());
+    acl.extend_from_slice(&[0, 0]);
+    for a in &aces {
+        acl.extend_from_slice(a);
+    }
+    // Revision 1; control: self-relative, DACL protected, auto-inherited, present (0x9c04, as
+    // GPMC writes it); no owner, group or SACL; the DACL right after the 20-byte header.
+    let mut out = vec![1, 0, 0x04, 0x9c];
+    out.extend_from_slice(&[0; 12]);
+    out.extend_from_slice(&20u32.to_le_bytes());
+    out.extend_from_slice(&acl);
+    out
+}
+
+/// [`security_descriptor`] as GPMC writes it: lower-case hex bytes separated by spaces.
+fn security_descriptor_hex() -> String {
+    security_descriptor()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// The children of `<BackupInst>`, shared by bkupInfo.xml and manifest.xml.
 fn backup_inst(w: &mut XmlWriter, backup: &Backup<'_>) {
@@ -140,7 +235,7 @@ pub(super) fn backup(backup: &Backup<'_>) -> Result<String, XmlError> {
         Some(d) => w.cdata_element("Domain", d),
         None => w.empty("Domain", &[]),
     };
-    w.empty("SecurityDescriptor", &[]);
+    w.text_element("SecurityDescriptor", &[], &security_descriptor_hex());
     w.cdata_element("DisplayName", &gpo.display_name);
     // 1: the User Configuration half is disabled (rdpgen writes computer settings only).
     w.cdata_element("Options", "1");
