@@ -27,6 +27,7 @@ except ImportError:
 READ_ONLY_COMMANDS = {
     "get-item", "get-childitem", "get-ciminstance", "get-acl", "get-netconnectionprofile",
     "get-netfirewallrule", "get-netfirewallportfilter", "get-netfirewalladdressfilter",
+    "get-netfirewallapplicationfilter", "get-netfirewallservicefilter", "get-netfirewallprofile",
     "get-nettcpconnection", "get-date", "convertto-json", "write-output", "where-object",
     "foreach-object", "select-object", "test-path", "join-path", "get-content",
 }

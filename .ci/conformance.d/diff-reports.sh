@@ -18,8 +18,8 @@ flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --dis
 timeout 120 chromium "${flags[@]}" --screenshot="$work/report.png" "file://$work/report.html" >/dev/null 2>&1
 timeout 120 chromium "${flags[@]}" --dump-dom "file://$work/report.html" > "$work/dom.html" 2>/dev/null
 # The summary rendered: the counts, the grid and the findings table are in the DOM Chromium built.
-grep -q 'id="count-hosts"><b>6</b>hosts' "$work/dom.html"
-grep -q 'id="count-drifted"><b>3</b>drifted' "$work/dom.html"
+grep -q 'id="count-hosts"><b>7</b>hosts' "$work/dom.html"
+grep -q 'id="count-drifted"><b>4</b>drifted' "$work/dom.html"
 grep -q '<h2>Hosts × areas</h2>' "$work/dom.html"
 grep -q '<h2>Findings</h2>' "$work/dom.html"
 size=$(stat -c %s "$work/report.png")

@@ -16,6 +16,36 @@ pub const LISTENER_FLAGS: &[(&str, &str)] = &[
     (keys::TERMINAL_SERVER, "TSServerDrainMode"),
 ];
 
+/// The firewall's own settings the effective-firewall evaluation reads
+/// (`super::firewall`): per profile, policy and local, and the legacy `WF_RemoteDesktop`
+/// policy.
+fn firewall_settings() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for profile in ["DomainProfile", "PrivateProfile", "PublicProfile"] {
+        for name in [
+            "EnableFirewall",
+            "DefaultInboundAction",
+            "AllowLocalPolicyMerge",
+        ] {
+            out.push((format!("{}\\{profile}", keys::FWPOL), name.to_string()));
+        }
+    }
+    for profile in ["DomainProfile", "StandardProfile"] {
+        for name in ["Enabled", "RemoteAddresses"] {
+            out.push((
+                format!("{}\\{profile}\\Services\\RemoteDesktop", keys::FWPOL),
+                name.to_string(),
+            ));
+        }
+    }
+    for profile in ["DomainProfile", "StandardProfile", "PublicProfile"] {
+        for name in ["EnableFirewall", "DefaultInboundAction"] {
+            out.push((format!("{}\\{profile}", keys::FWLOCAL), name.to_string()));
+        }
+    }
+    out
+}
+
 /// A key below HKLM and the value names the audit reads there; `None` reads every value
 /// (the Group Policy firewall rules key, whose value names are rule ids).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +75,7 @@ pub fn registry_locations() -> Vec<Location> {
     for (key, name) in LISTENER_FLAGS {
         pairs.push(((*key).to_string(), (*name).to_string()));
     }
+    pairs.extend(firewall_settings());
     // The firewall rules key is read whole (below); the catalog names no value there.
     pairs.retain(|(k, _)| !k.eq_ignore_ascii_case(keys::FWPOL_RULES));
     pairs.sort_by_key(|(k, n)| (k.to_ascii_lowercase(), n.to_ascii_lowercase()));

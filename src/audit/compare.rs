@@ -19,8 +19,8 @@ use crate::formats::firewall_rule::RuleString;
 use crate::formats::{Hive, RegistryValue};
 use crate::model::describe::value_text;
 use crate::model::{
-    Account, CertificateSource, FirewallRule, LogonRight, Model, RegistryAction, RegistryOp, Scope,
-    UserRight,
+    Account, CertificateSource, FirewallAction, FirewallRule, LogonRight, Model, RegistryAction,
+    RegistryOp, Scope, UserRight,
 };
 
 /// The part of the posture a check belongs to (the columns of the HTML grid).
@@ -469,7 +469,8 @@ pub fn audit(model: &Model, host: &HostState) -> HostReport {
         checks: Vec::new(),
     };
     for op in &model.registry {
-        if op.key.eq_ignore_ascii_case(keys::FWPOL_RULES) {
+        // Rules and PolicyVersion: the firewall checks below judge what they do.
+        if keys::is_firewall_policy_key(&op.key) {
             continue;
         }
         a.registry_check(op);
@@ -477,6 +478,7 @@ pub fn audit(model: &Model, host: &HostState) -> HostReport {
     for rule in &model.firewall {
         a.firewall_check(rule);
     }
+    a.effective_firewall_check();
     a.certificate_checks();
     for right in &model.logon_rights {
         a.logon_right_check(right);
@@ -646,6 +648,28 @@ impl<'m> Auditor<'m> {
         }
     }
 
+    /// What Windows Firewall admits on the RDP port, from every rule of every store
+    /// (`super::firewall`).
+    fn effective_firewall_check(&mut self) {
+        let Some(scope) = &self.model.firewall_scope else {
+            return;
+        };
+        let host = super::firewall::host_firewall(self.host);
+        for f in super::firewall::evaluate(scope, &host) {
+            let mut draft = self
+                .check(f.id, f.field)
+                .at(f.location)
+                .want(f.desired)
+                .got(f.actual, ValueSource::Snapshot)
+                .fix("deploy this policy's firewall rules (GPO, `reg/apply.reg` or DSC), or remove or narrow the rule named");
+            draft.check.cause = f.cause;
+            if f.severity == FindingSeverity::Warning {
+                draft = draft.warning();
+            }
+            draft.outcome(f.outcome, f.message);
+        }
+    }
+
     fn firewall_check(&mut self, rule: &FirewallRule) {
         let field = if rule.remote_addresses.is_empty() {
             "firewall.profiles"
@@ -677,20 +701,28 @@ impl<'m> Auditor<'m> {
                 .map(RuleShape::of_snapshot)
         });
         let host = self.host;
-        let draft = self
+        let mut draft = self
             .check(id, field)
             .at(location)
             .want(desired.clone())
             .fix("deploy this policy's GPO (or DSC) firewall rules");
+        let verb = match rule.action {
+            FirewallAction::Allow => "allows",
+            FirewallAction::Block => "is",
+        };
+        if rule.action == FirewallAction::Block {
+            // A missing block rule widens the scope; it is not a reason RDP fails (C5).
+            draft.check.cause = None;
+        }
         match (from_registry, from_snapshot) {
             (Some(Ok(Ok(got))), _) | (_, Some(got)) => {
                 let actual = got.describe();
                 let ok = got == want;
                 draft.got(actual.clone(), ValueSource::Policy).result(
                     ok,
-                    format!("rule `{}` allows {actual}", rule.id),
+                    format!("rule `{}` {verb} {actual}", rule.id),
                     format!(
-                        "rule `{}` allows {actual}; the policy wants {desired}",
+                        "rule `{}` {verb} {actual}; the policy wants {desired}",
                         rule.id
                     ),
                 );
@@ -698,10 +730,20 @@ impl<'m> Auditor<'m> {
             (Some(Ok(Err(e))), None) => draft
                 .got("unreadable rule", ValueSource::Policy)
                 .fail(format!("the rule `{}` cannot be parsed: {e}", rule.id)),
-            (Some(Err(())), None) => draft.got("absent", ValueSource::Absent).fail(format!(
-                "the allow rule `{}` is missing: RDP is not allowed by this policy's rule",
-                rule.id
-            )),
+            (Some(Err(())), None) => {
+                draft
+                    .got("absent", ValueSource::Absent)
+                    .fail(match rule.action {
+                        FirewallAction::Allow => format!(
+                            "the allow rule `{}` is missing: RDP is not allowed by this policy's rule",
+                            rule.id
+                        ),
+                        FirewallAction::Block => format!(
+                            "the block rule `{}` is missing: other allow rules can widen the policy's scope",
+                            rule.id
+                        ),
+                    });
+            }
             (None, None) => draft.not_verified(format!(
                 "the inputs hold no firewall rules (they cover {})",
                 host.evidence.describe()
@@ -1217,6 +1259,7 @@ fn account_matches(account: &Account, member: &str) -> bool {
 pub struct RuleShape {
     pub enabled: bool,
     pub allow_inbound: bool,
+    pub block_inbound: bool,
     pub protocol: String,
     pub ports: BTreeSet<String>,
     /// Lower-case; all three when the rule names none.
@@ -1285,6 +1328,13 @@ impl RuleShape {
                 && r.dir
                     .as_deref()
                     .is_some_and(|d| d.eq_ignore_ascii_case("In")),
+            block_inbound: r
+                .action
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case("Block"))
+                && r.dir
+                    .as_deref()
+                    .is_some_and(|d| d.eq_ignore_ascii_case("In")),
             protocol: protocol_name(&r.protocol.map(|p| p.to_string()).unwrap_or_default()),
             ports: r.local_ports.iter().map(|p| p.trim().to_string()).collect(),
             profiles: all_profiles(r.profiles.iter().map(|p| p.to_ascii_lowercase()).collect()),
@@ -1302,6 +1352,8 @@ impl RuleShape {
         Self {
             enabled: r.enabled,
             allow_inbound: r.action.eq_ignore_ascii_case("Allow")
+                && r.direction.eq_ignore_ascii_case("Inbound"),
+            block_inbound: r.action.eq_ignore_ascii_case("Block")
                 && r.direction.eq_ignore_ascii_case("Inbound"),
             protocol: protocol_name(&r.protocol),
             ports: r
@@ -1329,8 +1381,10 @@ impl RuleShape {
             if self.enabled { "" } else { "(disabled) " },
             if self.allow_inbound {
                 "inbound"
+            } else if self.block_inbound {
+                "blocking inbound"
             } else {
-                "not an inbound allow rule:"
+                "not an inbound allow or block rule:"
             },
             self.protocol,
             join(&self.ports),

@@ -4,6 +4,7 @@
 
 pub mod collector;
 pub mod compare;
+pub mod firewall;
 pub mod report;
 pub mod rollback;
 pub mod snapshot;

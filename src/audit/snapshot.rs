@@ -137,9 +137,34 @@ pub struct FirewallInfo {
     /// Network category per connected interface.
     #[serde(default)]
     pub network_categories: Vec<NetworkCategory>,
-    /// Inbound rules for the RDP port(s), from every store.
+    /// Inbound rules for the RDP port(s), from every store: every enabled inbound rule whose
+    /// port and protocol admit the listener's port, and rdpgen's and Windows' Remote Desktop
+    /// rules in any state. When the section is present, this list is taken as complete.
     #[serde(default)]
     pub rules: Vec<FirewallRuleInfo>,
+    /// Per-profile settings, one entry per profile and store (`Get-NetFirewallProfile
+    /// -PolicyStore RSOP` and `PersistentStore`); a setting left unconfigured is `null`.
+    #[serde(default)]
+    pub profiles: Vec<FirewallProfileInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FirewallProfileInfo {
+    /// `Domain`, `Private` or `Public`.
+    pub profile: String,
+    /// `GroupPolicy` (the resultant Group Policy) or `PersistentStore` (local settings).
+    pub store: String,
+    /// Whether the firewall is on for the profile (`EnableFirewall`).
+    #[serde(default)]
+    pub enable_firewall: Option<bool>,
+    /// `Block` or `Allow` (`DefaultInboundAction` 1 or 0).
+    #[serde(default)]
+    pub default_inbound_action: Option<String>,
+    /// Whether local rules apply on the profile (`AllowLocalPolicyMerge`, NetSecurity's
+    /// `AllowLocalFirewallRules`); meaningful in the `GroupPolicy` store only.
+    #[serde(default)]
+    pub allow_local_policy_merge: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -171,9 +196,19 @@ pub struct FirewallRuleInfo {
     /// Empty or `Any` means every profile.
     #[serde(default)]
     pub profiles: Vec<String>,
-    /// `GroupPolicy` or `PersistentStore`.
+    /// The store the rule comes from (NetSecurity's `PolicyStoreSourceType`): `GroupPolicy`,
+    /// or `Local` / `PersistentStore` for the host's own rules. Anything but `GroupPolicy` is
+    /// a local rule, dropped on profiles whose policy sets `AllowLocalPolicyMerge` to 0.
     #[serde(default)]
     pub policy_store: Option<String>,
+    /// The program the rule is limited to (`Get-NetFirewallApplicationFilter`), `Any` or
+    /// absent for every program. Remote Desktop runs in `svchost.exe`.
+    #[serde(default)]
+    pub program: Option<String>,
+    /// The service the rule is limited to, `Any` or absent for every service. Remote Desktop
+    /// is `TermService`.
+    #[serde(default)]
+    pub service: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

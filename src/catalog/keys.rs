@@ -12,6 +12,13 @@ pub const SCHANNEL_PROTOCOLS: &str =
 /// CredSSP parameters written by CredSsp.admx, below HKLM.
 pub const CREDSSP: &str =
     r"Software\Microsoft\Windows\CurrentVersion\Policies\System\CredSSP\Parameters";
+/// The firewall policy key (Group Policy), below HKLM: `PolicyVersion`, the per-profile
+/// keys and `FirewallRules`.
+pub const FWPOL: &str = r"SOFTWARE\Policies\Microsoft\WindowsFirewall";
+/// The local (non-policy) firewall settings, below HKLM: `DomainProfile`, `StandardProfile`
+/// (= Private), `PublicProfile` and `FirewallRules`.
+pub const FWLOCAL: &str =
+    r"SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy";
 /// Firewall rules delivered by Group Policy, below HKLM.
 pub const FWPOL_RULES: &str = r"SOFTWARE\Policies\Microsoft\WindowsFirewall\FirewallRules";
 /// Firewall rules of the local store, below HKLM (audited, never written).
@@ -46,4 +53,14 @@ pub fn tls_server_keys() -> Vec<String> {
                 .map(tls_server_key),
         )
         .collect()
+}
+
+/// Whether `key` (below HKLM) is [`FWPOL`] or a key below it.
+#[must_use]
+pub fn is_firewall_policy_key(key: &str) -> bool {
+    key.get(..FWPOL.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(FWPOL))
+        && key
+            .get(FWPOL.len()..)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('\\'))
 }

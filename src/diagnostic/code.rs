@@ -115,9 +115,13 @@ codes! {
         "Policy names match `^[a-z0-9][a-z0-9-]{0,62}$`: they name output directories and seed the GPO GUID.";
     BadServerName = "RDP048", Error, "a license server name is not valid",
         "License servers are host names or IP addresses; they are joined with commas into the LicenseServers policy value, so a name cannot hold a comma, space or control character.";
-    Lockout = "RDP049", Error, "the logon rights lock everyone out",
+    ScopeLocalSubnet = "RDP049", Warning, "`local-subnet` cannot be enforced against other allow rules",
+        "rdpgen keeps `firewall.allowFrom` by blocking RDP from every address outside it (Windows Firewall: block beats allow). `local-subnet` is whatever the host's interfaces are on, so it has no complement to block: on the chosen profiles, any other enabled allow rule for the RDP port — Windows' own RemoteDesktop-UserMode-In-TCP/UDP allows any address on every profile — still admits RDP from outside `allowFrom`. The profiles not chosen are still blocked. List the subnets instead of `local-subnet`, or disable the built-in rules on the host.";
+    ScopeAdvisory = "RDP050", Warning, "the firewall scope is advisory",
+        "With `firewall.builtinRules: keep` rdpgen adds its allow rules and touches nothing else. Windows allows a packet when any enabled allow rule matches, so other rules — Windows' own RemoteDesktop-UserMode-In-TCP/UDP allows any address on every profile — still admit RDP from outside `firewall.allowFrom` and on other profiles; `rdpgen diff` reports them as warnings. Use it only where another tool manages the host firewall.";
+    Lockout = "RDP055", Error, "the logon rights lock everyone out",
         "Deny beats allow in Windows user rights. Denying `Local account` (S-1-5-113 or S-1-5-114) on a `role: workgroup` host denies every account, since a workgroup host has only local accounts; denying `Everyone`, `Authenticated Users` or `Users`, or every account that `allow` names, does the same on any host. Nobody could log on over Remote Desktop to repair it.";
-    LocalAccountDenied = "RDP050", Warning, "local members of an allowed local group are denied",
+    LocalAccountDenied = "RDP056", Warning, "local members of an allowed local group are denied",
         "`logonRights.deny` names `Local account` (S-1-5-113/114) while `allow` names a local group such as `Administrators`: the local accounts in that group (the built-in Administrator included) cannot log on, because deny beats allow. Only domain members of the group can. That is the CIS/STIG intent on a domain member; say `role: member-server` and make sure a domain account can log on.";
     DomainGroupOnWorkgroup = "RDP051", Error, "a domain group on a workgroup host",
         "A `role: workgroup` host is not joined to a domain, so domain groups (`Domain Admins`, `CORP\\RDP Admins`, domain SIDs) cannot be resolved when the security template applies. Name local groups or SIDs instead.";

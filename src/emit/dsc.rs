@@ -106,6 +106,7 @@ struct FirewallResource {
     display_name: Literal,
     description: Literal,
     group: Literal,
+    action: Literal,
     protocol: Literal,
     local_port: ArrayLiteral,
     remote_address: ArrayLiteral,
@@ -141,12 +142,13 @@ struct RepairKey {
     depends_on: Option<Literal>,
 }
 
-/// Registry operations that are not the Group Policy form of a firewall rule.
+/// Registry operations outside the firewall policy key: the Group Policy form of the firewall
+/// rules and `PolicyVersion`, which the local targets express as firewall resources instead.
 pub(in crate::emit) fn registry_ops(model: &Model) -> Vec<&RegistryOp> {
     model
         .registry
         .iter()
-        .filter(|op| !op.key.eq_ignore_ascii_case(keys::FWPOL_RULES))
+        .filter(|op| !keys::is_firewall_policy_key(&op.key))
         .collect()
 }
 
@@ -283,6 +285,7 @@ fn firewall_resources(model: &Model, namer: &mut Namer, present: bool) -> Vec<Fi
                 display_name: literal(&rule.display_name),
                 description: literal(&rule.description),
                 group: literal(&rule.group),
+                action: literal(rule.action.as_str()),
                 protocol: literal(match rule.protocol {
                     Protocol::Tcp => "TCP",
                     Protocol::Udp => "UDP",
@@ -496,6 +499,7 @@ mod tests {
         let rule = |addresses: Vec<FirewallAddress>| FirewallRule {
             id: "r".into(),
             display_name: "r".into(),
+            action: crate::model::FirewallAction::Allow,
             description: "r".into(),
             group: "g".into(),
             protocol: Protocol::Tcp,

@@ -29,6 +29,7 @@ use crate::escape::{single_line, yaml};
 use crate::firewall_address::FirewallAddress;
 use crate::formats::RegistryValue;
 use crate::model::{CertificateSource, FirewallRule, HostAction, Model, RegistryOp};
+use crate::policy::types::FirewallProfile;
 
 /// Whether this back end is finished.
 pub const AVAILABLE: bool = true;
@@ -135,8 +136,9 @@ struct Rule {
     name: yaml::Scalar,
     present: bool,
     description: yaml::Scalar,
-    application_name: yaml::Scalar,
-    service_name: yaml::Scalar,
+    application_name: Option<yaml::Scalar>,
+    service_name: Option<yaml::Scalar>,
+    action: &'static str,
     protocol: u8,
     local_ports: yaml::Scalar,
     remote_addresses: yaml::Scalar,
@@ -231,20 +233,43 @@ fn registry(
         .collect()
 }
 
-/// `remoteAddresses` as INetFwRule reads it: `*`, or a comma-separated list of CIDR subnets,
-/// addresses and `LocalSubnet`.
+/// `remoteAddresses` in the form `INetFwRule::RemoteAddresses` reads it back, which is what
+/// the resource's `get` returns and `dsc config test` compares: `*`, or a comma-separated list
+/// of `LocalSubnet`, IPv4 subnets and addresses with their dotted mask (a bare address reads
+/// back as `/255.255.255.255`), IPv6 subnets with their prefix length, and ranges.
 fn remote_addresses(rule: &FirewallRule) -> String {
     if rule.remote_addresses.is_empty() || rule.remote_addresses.contains(&FirewallAddress::Any) {
         return "*".into();
     }
     rule.remote_addresses
         .iter()
-        .map(|a| match a {
+        .map(|a| match *a {
             FirewallAddress::LocalSubnet => "LocalSubnet".to_string(),
+            FirewallAddress::V4 { network, prefix } => {
+                let mask = if prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - u32::from(prefix.min(32)))
+                };
+                format!("{network}/{}", std::net::Ipv4Addr::from(mask))
+            }
             other => other.to_string(),
         })
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// `profiles` as the resource reads them back: `profiles_from_mask` in PowerShell/DSC's
+/// `windows_firewall` resource reports the three profiles together as `[All]`.
+fn profiles(rule: &FirewallRule) -> Vec<String> {
+    if rule.profiles.is_empty() || rule.profiles.len() == FirewallProfile::ALL.len() {
+        vec!["All".into()]
+    } else {
+        rule.profiles
+            .iter()
+            .map(|p| profile_name(*p).to_string())
+            .collect()
+    }
 }
 
 fn firewall(
@@ -260,25 +285,19 @@ fn firewall(
         .iter()
         .map(|rule| {
             let gp = rule.to_rule_string();
-            let profiles: Vec<String> = if rule.profiles.is_empty() {
-                vec!["All".into()]
-            } else {
-                rule.profiles
-                    .iter()
-                    .map(|p| profile_name(*p).to_string())
-                    .collect()
-            };
             Ok(Rule {
-                // INetFwRule.Name, the name the firewall shows: the rule's display name.
+                // INetFwRule.Name, the name the firewall shows: the rule's display name, which
+                // rdpgen makes equal to its id, so every target names the rule alike.
                 name: scalar(&rule.display_name)?,
                 present,
                 description: scalar(&rule.description)?,
-                application_name: scalar(gp.app.as_deref().unwrap_or_default())?,
-                service_name: scalar(gp.svc.as_deref().unwrap_or_default())?,
+                application_name: gp.app.as_deref().map(scalar).transpose()?,
+                service_name: gp.svc.as_deref().map(scalar).transpose()?,
+                action: rule.action.as_str(),
                 protocol: rule.protocol.number(),
                 local_ports: scalar(&rule.local_port.to_string())?,
                 remote_addresses: scalar(&remote_addresses(rule))?,
-                profiles: Yaml(flow(profiles)),
+                profiles: Yaml(flow(profiles(rule))),
                 grouping: scalar(&rule.group)?,
             })
         })
@@ -466,6 +485,7 @@ mod tests {
         let rule = |addresses: Vec<FirewallAddress>| FirewallRule {
             id: "r".into(),
             display_name: "r".into(),
+            action: crate::model::FirewallAction::Allow,
             description: "r".into(),
             group: "g".into(),
             protocol: Protocol::Udp,
@@ -479,6 +499,48 @@ mod tests {
         assert_eq!(
             remote_addresses(&rule(vec![FirewallAddress::LocalSubnet, v6])),
             "LocalSubnet,2001:db8::/32"
+        );
+        // IPv4 in mask form, a bare address with the all-ones mask, as Windows returns them.
+        let v4 = |s: &str| FirewallAddress::parse(s).unwrap().address;
+        assert_eq!(
+            remote_addresses(&rule(vec![
+                v4("10.0.0.0/8"),
+                v4("203.0.113.10"),
+                v4("0.0.0.0/0")
+            ])),
+            "10.0.0.0/255.0.0.0,203.0.113.10/255.255.255.255,0.0.0.0/0.0.0.0"
+        );
+        let range = FirewallAddress::V4Range {
+            first: "0.0.0.0".parse().unwrap(),
+            last: "9.255.255.255".parse().unwrap(),
+        };
+        assert_eq!(
+            remote_addresses(&rule(vec![range])),
+            "0.0.0.0-9.255.255.255"
+        );
+    }
+
+    #[test]
+    fn profiles_as_the_resource_reads_them_back() {
+        let rule = |profiles: Vec<FirewallProfile>| FirewallRule {
+            id: "r".into(),
+            display_name: "r".into(),
+            action: crate::model::FirewallAction::Block,
+            description: "r".into(),
+            group: "g".into(),
+            protocol: Protocol::Tcp,
+            local_port: 3389,
+            profiles,
+            remote_addresses: vec![],
+        };
+        assert_eq!(profiles(&rule(vec![])), ["All"]);
+        assert_eq!(profiles(&rule(FirewallProfile::ALL.to_vec())), ["All"]);
+        assert_eq!(
+            profiles(&rule(vec![
+                FirewallProfile::Private,
+                FirewallProfile::Public
+            ])),
+            ["Private", "Public"]
         );
     }
 

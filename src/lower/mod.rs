@@ -5,15 +5,16 @@
 use serde_json::Value;
 
 use crate::catalog::{self, Data, LocalValue, Mapping, Setting, State, keys};
-use crate::firewall_address::FirewallAddress;
+use crate::firewall_address::{FirewallAddress, complement};
 use crate::formats::firewall_rule::{RuleString, ra4, ra6};
 use crate::formats::{Hive, RegistryValue};
 use crate::model::{
-    Account, CertificateRequirements, CertificateSource, FirewallRule, GpoMetadata, HostAction,
-    LogonRight, Model, Protocol, Provenance, RegistryAction, RegistryOp, Scope, UserRight,
+    Account, CertificateRequirements, CertificateSource, FIREWALL_POLICY_VERSION, FirewallAction,
+    FirewallRule, FirewallScope, GpoMetadata, HostAction, LogonRight, Model, Protocol, Provenance,
+    RegistryAction, RegistryOp, Scope, UserRight,
 };
 use crate::policy::Policy;
-use crate::policy::types::{FirewallProfile, TlsVersion, Transport};
+use crate::policy::types::{BuiltinRules, FirewallProfile, TlsVersion, Transport};
 use crate::validate::rules::normalize_thumbprint;
 
 /// The namespace of rdpgen's deterministic GPO GUIDs (UUIDv5 of the policy name).
@@ -45,7 +46,13 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
         registry.extend(lower_setting(setting, value)?);
     }
     registry.extend(lower_tls(policy));
-    let firewall = lower_firewall(policy);
+    let (firewall, firewall_scope) = match lower_firewall(policy) {
+        Some((rules, scope)) => (rules, Some(scope)),
+        None => (Vec::new(), None),
+    };
+    if !firewall.is_empty() {
+        registry.push(policy_version_op());
+    }
     for rule in &firewall {
         registry.push(firewall_op(rule)?);
     }
@@ -73,6 +80,7 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
         gpo: gpo_metadata(policy),
         registry,
         firewall,
+        firewall_scope,
         certificate,
         logon_rights: lower_logon_rights(policy),
         host_actions,
@@ -282,13 +290,14 @@ fn lower_tls(policy: &Policy) -> Vec<RegistryOp> {
     ops
 }
 
-fn lower_firewall(policy: &Policy) -> Vec<FirewallRule> {
-    let Some(fw) = &policy.firewall else {
-        return Vec::new();
-    };
+fn lower_firewall(policy: &Policy) -> Option<(Vec<FirewallRule>, FirewallScope)> {
+    let fw = policy.firewall.as_ref()?;
     let mut profiles: Vec<FirewallProfile> = fw.profiles.clone().unwrap_or_default();
     profiles.sort();
     profiles.dedup();
+    if profiles.len() == FirewallProfile::ALL.len() {
+        profiles.clear();
+    }
     let mut addresses: Vec<FirewallAddress> = fw
         .allow_from
         .iter()
@@ -310,27 +319,108 @@ fn lower_firewall(policy: &Policy) -> Vec<FirewallRule> {
     if conn.transport != Some(Transport::Tcp) {
         protocols.push(Protocol::Udp);
     }
-    protocols
-        .into_iter()
-        .map(|protocol| FirewallRule {
-            id: format!("rdpgen-{}-{}-In", policy.name, protocol.as_str()),
-            display_name: format!(
-                "rdpgen {} Remote Desktop ({}-In)",
-                policy.name,
-                protocol.as_str()
-            ),
-            description: format!(
-                "Inbound Remote Desktop on {} port {port}, managed by the rdpgen policy {}",
-                protocol.as_str(),
-                policy.name
-            ),
-            group: "rdpgen".to_string(),
+    let enforced = fw.builtin_rules != Some(BuiltinRules::Keep);
+    // Empty means any address: nothing to block.
+    let outside = if addresses.is_empty() {
+        Some(Vec::new())
+    } else {
+        complement(&addresses)
+    };
+    let other_profiles: Vec<FirewallProfile> = if profiles.is_empty() {
+        Vec::new()
+    } else {
+        FirewallProfile::ALL
+            .into_iter()
+            .filter(|p| !profiles.contains(p))
+            .collect()
+    };
+    let name = &policy.name;
+    let rule = |id: String,
+                action: FirewallAction,
+                protocol: Protocol,
+                description: String,
+                profiles: Vec<FirewallProfile>,
+                remote_addresses: Vec<FirewallAddress>| FirewallRule {
+        display_name: id.clone(),
+        id,
+        action,
+        description,
+        group: "rdpgen".to_string(),
+        protocol,
+        local_port: port,
+        profiles,
+        remote_addresses,
+    };
+    let mut rules = Vec::new();
+    for &protocol in &protocols {
+        let p = protocol.as_str();
+        rules.push(rule(
+            format!("rdpgen-{name}-{p}-In"),
+            FirewallAction::Allow,
             protocol,
-            local_port: port,
-            profiles: profiles.clone(),
-            remote_addresses: addresses.clone(),
-        })
-        .collect()
+            format!(
+                "Inbound Remote Desktop on {p} port {port}, managed by the rdpgen policy {name}"
+            ),
+            profiles.clone(),
+            addresses.clone(),
+        ));
+    }
+    if enforced {
+        for &protocol in &protocols {
+            let p = protocol.as_str();
+            if let Some(outside) = outside.as_ref().filter(|o| !o.is_empty()) {
+                rules.push(rule(
+                    format!("rdpgen-{name}-{p}-In-Block-Outside"),
+                    FirewallAction::Block,
+                    protocol,
+                    format!(
+                        "Blocks Remote Desktop on {p} port {port} from every address outside firewall.allowFrom of the rdpgen policy {name}, whatever other rules allow"
+                    ),
+                    Vec::new(),
+                    outside.clone(),
+                ));
+            }
+            if !other_profiles.is_empty() {
+                rules.push(rule(
+                    format!("rdpgen-{name}-{p}-In-Block-Profiles"),
+                    FirewallAction::Block,
+                    protocol,
+                    format!(
+                        "Blocks Remote Desktop on {p} port {port} on the profiles outside firewall.profiles of the rdpgen policy {name}, whatever other rules allow"
+                    ),
+                    other_profiles.clone(),
+                    Vec::new(),
+                ));
+            }
+        }
+    }
+    let scope = FirewallScope {
+        profiles,
+        allow_from: addresses,
+        port,
+        protocols,
+        enforced,
+        unenforceable_addresses: enforced && outside.is_none(),
+    };
+    Some((rules, scope))
+}
+
+/// `PolicyVersion` of the firewall policy: Microsoft's baselines write it beside their
+/// firewall settings, and the firewall editor writes it with the first rule.
+fn policy_version_op() -> RegistryOp {
+    RegistryOp {
+        hive: Hive::LocalMachine,
+        key: keys::FWPOL.to_string(),
+        value_name: "PolicyVersion".to_string(),
+        action: RegistryAction::Set(RegistryValue::Dword(FIREWALL_POLICY_VERSION)),
+        scope: Scope::Policy,
+        provenance: Provenance {
+            field: "firewall.profiles".to_string(),
+            admx: None,
+            state: None,
+        },
+        rollback: None,
+    }
 }
 
 impl FirewallRule {
@@ -339,7 +429,7 @@ impl FirewallRule {
     pub fn to_rule_string(&self) -> RuleString {
         let mut rule = RuleString {
             version: "2.10".to_string(),
-            action: Some("Allow".into()),
+            action: Some(self.action.as_str().into()),
             active: Some(true),
             dir: Some("In".into()),
             protocol: Some(self.protocol.number()),
@@ -353,8 +443,11 @@ impl FirewallRule {
                 })
                 .collect(),
             local_ports: vec![self.local_port.to_string()],
-            app: Some(r"%SystemRoot%\system32\svchost.exe".into()),
-            svc: Some("termservice".into()),
+            // Allow rules admit only the Remote Desktop service; block rules stop every
+            // program on the port, so no other rule can reopen it.
+            app: (self.action == FirewallAction::Allow)
+                .then(|| r"%SystemRoot%\system32\svchost.exe".into()),
+            svc: (self.action == FirewallAction::Allow).then(|| "termservice".into()),
             name: Some(self.display_name.clone()),
             desc: Some(self.description.clone()),
             embed_ctxt: Some(self.group.clone()),
@@ -373,6 +466,8 @@ impl FirewallRule {
                 FirewallAddress::V6 { network, prefix } => {
                     rule.remote_v6.push(ra6(*network, *prefix))
                 }
+                FirewallAddress::V4Range { .. } => rule.remote_v4.push(a.to_string()),
+                FirewallAddress::V6Range { .. } => rule.remote_v6.push(a.to_string()),
             }
         }
         rule

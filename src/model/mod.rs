@@ -21,7 +21,11 @@ pub struct Model {
     pub gpo: GpoMetadata,
     /// Registry operations in catalog order (firewall rule values last).
     pub registry: Vec<RegistryOp>,
+    /// Allow rules first, then the block rules that make the scope hold (see
+    /// [`FirewallScope`]).
     pub firewall: Vec<FirewallRule>,
+    /// The scope the allow rules promise, and whether block rules enforce it.
+    pub firewall_scope: Option<FirewallScope>,
     pub certificate: CertificateRequirements,
     pub logon_rights: Vec<LogonRight>,
     pub host_actions: Vec<HostAction>,
@@ -145,12 +149,57 @@ impl Protocol {
     }
 }
 
-/// An inbound allow rule for the RDP listener.
+/// What an inbound rule does with the traffic it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FirewallAction {
+    Allow,
+    /// Wins over every allow rule, of any store (Windows Firewall: block beats allow).
+    Block,
+}
+
+impl FirewallAction {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Allow => "Allow",
+            Self::Block => "Block",
+        }
+    }
+}
+
+/// The RDP scope of a policy: from where, on which profiles, which ports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirewallScope {
+    /// Sorted; empty means every profile.
+    pub profiles: Vec<FirewallProfile>,
+    /// Sorted; empty means any address.
+    pub allow_from: Vec<FirewallAddress>,
+    pub port: u16,
+    pub protocols: Vec<Protocol>,
+    /// Whether rdpgen's block rules enforce the scope against other allow rules
+    /// (`firewall.builtinRules: override`); false with `keep`.
+    pub enforced: bool,
+    /// Addresses the block rules cannot cover: the scope holds `local-subnet`, which has no
+    /// complement, so other allow rules still admit any address on the chosen profiles.
+    pub unenforceable_addresses: bool,
+}
+
+/// `PolicyVersion` under the firewall policy key: what every Microsoft baseline that carries
+/// firewall settings writes (538 = 0x021A, schema 2.26).
+pub const FIREWALL_POLICY_VERSION: u32 = 538;
+
+/// An inbound rule for the RDP listener: an allow rule of the scope, or a block rule that
+/// keeps other allow rules from widening it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FirewallRule {
-    /// The rule id (the registry value name in the GPO), `rdpgen-<policy>-TCP-In`.
+    /// The rule id, the one identity of the rule in every target: the registry value name in
+    /// the GPO, NetworkingDsc's `Name`, and (as the display name, which is what the COM API
+    /// names a rule by) DSC v3's `name`. `rdpgen-<policy>-TCP-In`,
+    /// `rdpgen-<policy>-TCP-In-Block-Outside`, `rdpgen-<policy>-TCP-In-Block-Profiles`.
     pub id: String,
+    /// Equal to `id`.
     pub display_name: String,
+    pub action: FirewallAction,
     pub description: String,
     /// Rule group (EmbedCtxt).
     pub group: String,

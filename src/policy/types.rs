@@ -358,6 +358,22 @@ pub struct Firewall {
     /// `any` and `local-subnet`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_from: Option<Vec<String>>,
+    /// What rdpgen does about other inbound allow rules for the RDP port, such as Windows' own
+    /// `RemoteDesktop-UserMode-In-TCP/UDP` (any address, every profile): `override` (the
+    /// default) adds block rules for every address outside `allowFrom` and for the profiles
+    /// not chosen, so the scope holds whatever else the host allows (block beats allow);
+    /// `keep` adds allow rules only, and the scope is then advisory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builtin_rules: Option<BuiltinRules>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BuiltinRules {
+    // Block RDP from outside allowFrom and on the other profiles.
+    Override,
+    // Leave other rules alone: the scope is advisory.
+    Keep,
 }
 
 #[derive(
@@ -368,6 +384,20 @@ pub enum FirewallProfile {
     Domain,
     Private,
     Public,
+}
+
+impl FirewallProfile {
+    pub const ALL: [FirewallProfile; 3] = [Self::Domain, Self::Private, Self::Public];
+
+    /// The name Windows Firewall uses (`Profile=Domain` in a rule string).
+    #[must_use]
+    pub fn windows_name(self) -> &'static str {
+        match self {
+            Self::Domain => "Domain",
+            Self::Private => "Private",
+            Self::Public => "Public",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]

@@ -4,7 +4,7 @@
 use crate::catalog;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::firewall_address::FirewallAddress;
-use crate::policy::types::{FirewallProfile, Role, SecurityLayer, TlsVersion};
+use crate::policy::types::{BuiltinRules, FirewallProfile, Role, SecurityLayer, TlsVersion};
 use crate::policy::{Policy, TreeNode, TreeValue};
 
 struct Rules<'a> {
@@ -297,11 +297,15 @@ fn connection_rules(p: &Policy, r: &mut Rules<'_>) {
 fn firewall_rules(p: &Policy, r: &mut Rules<'_>) {
     let Some(fw) = &p.firewall else { return };
     let mut has_any = false;
+    let mut local_subnet = None;
     for (i, entry) in fw.allow_from.iter().flatten().enumerate() {
         let pointer = format!("/firewall/allowFrom/{i}");
         match FirewallAddress::parse(entry) {
             Ok(parsed) => {
                 has_any |= covers_the_internet(parsed.address);
+                if parsed.address == FirewallAddress::LocalSubnet && local_subnet.is_none() {
+                    local_subnet = Some(pointer.clone());
+                }
                 if parsed.had_host_bits {
                     let d = r.report(
                         Code::HostBitsSet,
@@ -341,6 +345,27 @@ fn firewall_rules(p: &Policy, r: &mut Rules<'_>) {
         );
         d.help = Some(
             "narrow `firewall.allowFrom`, or leave `public` out of `firewall.profiles`".into(),
+        );
+    }
+    if fw.builtin_rules == Some(BuiltinRules::Keep) {
+        let d = r.report(
+            Code::ScopeAdvisory,
+            "/firewall/builtinRules",
+            "with `builtinRules: keep` the firewall scope is advisory: other allow rules, such as Windows' RemoteDesktop-UserMode-In-TCP/UDP (any address, every profile), still admit RDP from outside `allowFrom` and on other profiles".into(),
+        );
+        d.help = Some(
+            "remove `builtinRules: keep` to let rdpgen block RDP outside the scope, unless another tool manages this firewall".into(),
+        );
+    } else if let Some(pointer) = local_subnet
+        && !has_any
+    {
+        let d = r.report(
+            Code::ScopeLocalSubnet,
+            &pointer,
+            "`local-subnet` has no complement to block: on the chosen profiles, other allow rules such as Windows' RemoteDesktop-UserMode-In-TCP/UDP (any address) still admit RDP from outside `allowFrom`; other profiles stay blocked".into(),
+        );
+        d.help = Some(
+            "list the subnets instead of `local-subnet`, or disable RemoteDesktop-UserMode-In-TCP/UDP on the host".into(),
         );
     }
 }
@@ -523,12 +548,19 @@ fn is_host_name(s: &str) -> bool {
 
 /// Whether an `allowFrom` entry admits (nearly) the whole internet: `any`, or an IPv4 subnet
 /// of prefix 4 or less (`0.0.0.0/0`, `0.0.0.0/1` + `128.0.0.0/1`) or an IPv6 subnet of prefix
-/// 3 or less (`::/0`, `2000::/3`, all global unicast).
+/// 3 or less (`::/0`, `2000::/3`, all global unicast), or a range at least as wide.
 fn covers_the_internet(address: FirewallAddress) -> bool {
     match address {
         FirewallAddress::Any => true,
         FirewallAddress::V4 { prefix, .. } => prefix <= 4,
         FirewallAddress::V6 { prefix, .. } => prefix <= 3,
+        // A range as wide as such a subnet (`0.0.0.0-255.255.255.255`).
+        FirewallAddress::V4Range { first, last } => {
+            u32::from(last).saturating_sub(u32::from(first)) >= (1 << 28) - 1
+        }
+        FirewallAddress::V6Range { first, last } => {
+            u128::from(last).saturating_sub(u128::from(first)) >= (1 << 125) - 1
+        }
         FirewallAddress::LocalSubnet => false,
     }
 }

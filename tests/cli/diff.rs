@@ -41,12 +41,12 @@ fn each_example_host_gives_its_exit_code_and_findings() {
         (
             "tier1-compliant.json",
             0,
-            &["compliant RDS-T1-01: 49 checks passed, all verified"][..],
+            &["compliant RDS-T1-01: 54 checks passed, all verified"][..],
         ),
         (
             "tier1-firewall-equal.json",
             0,
-            &["compliant RDS-T1-05: 49 checks passed, all verified"],
+            &["compliant RDS-T1-05: 54 checks passed, all verified"],
         ),
         (
             // The export holds the policy key and the listener key only: nothing fails, and
@@ -54,9 +54,10 @@ fn each_example_host_gives_its_exit_code_and_findings() {
             "tier1-export.reg",
             3,
             &[
-                "INCOMPLETE tier1-export: 0 findings, 22 not verified, 26 passed (evidence: 2 exported keys)",
+                "INCOMPLETE tier1-export: 0 findings, 27 not verified, 26 passed (evidence: 2 exported keys)",
                 r"not verified tls.minVersion:TLS 1.2:Enabled: the inputs hold no evidence of `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server` (they cover 2 exported keys)",
                 "not verified firewall:rdpgen-tier1-servers-TCP-In: the inputs hold no firewall rules",
+                "not verified firewall.effective: the inputs hold neither the Group Policy firewall rules nor the collector's rule list, so what Windows Firewall admits cannot be decided (they cover 2 exported keys)",
                 "not verified certificate.expiry: the inputs hold no listener certificate",
                 "not verified logonRights.deny: the inputs hold no logon rights",
             ],
@@ -72,6 +73,20 @@ fn each_example_host_gives_its_exit_code_and_findings() {
                 "warning consistency.networkCategory:Ethernet0: interface `Ethernet0` is categorised Public",
                 "error   logonRights.allow: SeRemoteInteractiveLogonRight also holds Users (S-1-5-32-545)",
                 "error   logonRights.deny: SeDenyRemoteInteractiveLogonRight lacks Local account (S-1-5-113)",
+            ],
+        ),
+        (
+            // What rdpgen wrote before it enforced the scope: allow rules only. Windows' own
+            // rules and a vendor rule admit RDP from outside allowFrom; Public drops local
+            // rules (AllowLocalPolicyMerge 0 in the policy), so it is not named there, and the
+            // disabled Shadow rule is no finding.
+            "tier1-builtin-widens.json",
+            1,
+            &[
+                "error   firewall.effective:local:RemoteDesktop-UserMode-In-TCP: rule `RemoteDesktop-UserMode-In-TCP` (\"Remote Desktop - User Mode (TCP-In)\", local store, remote addresses any) lets RDP in from 0.0.0.0-10.19.255.255,10.21.0.0-192.168.9.255,192.168.11.0-255.255.255.255,any IPv6 on Domain; from any on Private, outside `firewall.allowFrom`",
+                "error   firewall.effective:local:RemoteDesktop-UserMode-In-UDP: rule `RemoteDesktop-UserMode-In-UDP` (\"Remote Desktop - User Mode (UDP-In)\", local store, remote addresses any)",
+                "error   firewall.effective:local:{6F2A1B9E-0C1D-4E55-9A7B-3C2D1E0F9A88}: rule `{6F2A1B9E-0C1D-4E55-9A7B-3C2D1E0F9A88}` (\"Open RDP for vendor\", local store, remote addresses 198.51.100.0/24,2001:db8:77::/48) lets RDP in from 198.51.100.0/24,2001:db8:77::/48 on Domain, outside `firewall.allowFrom`",
+                "error   firewall:rdpgen-tier1-servers-TCP-In-Block-Outside: the block rule `rdpgen-tier1-servers-TCP-In-Block-Outside` is missing: other allow rules can widen the policy's scope\n",
             ],
         ),
         (
@@ -135,16 +150,16 @@ fn golden_reports_in_every_format() {
 fn machine_formats_are_well_formed() {
     let (_, json, _) = diff(&["--format", "json", "examples/hosts"]);
     let v: Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["summary"]["hosts"], 6);
+    assert_eq!(v["summary"]["hosts"], 7);
     assert_eq!(v["summary"]["compliant"], 2);
-    assert_eq!(v["summary"]["drifted"], 3);
+    assert_eq!(v["summary"]["drifted"], 4);
     assert_eq!(v["summary"]["incomplete"], 1);
     assert_eq!(v["summary"]["unreadable"], 0);
     let (_, sarif, _) = diff(&["--format", "sarif", "examples/hosts"]);
     let v: Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(v["version"], "2.1.0");
     let results = v["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 36);
+    assert_eq!(results.len(), 48);
     let rules: Vec<&str> = v["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap()
@@ -164,8 +179,8 @@ fn machine_formats_are_well_formed() {
             .entry(r["kind"].as_str().unwrap().to_string())
             .or_insert(0) += 1;
     }
-    assert_eq!(kinds["fail"], 14, "{kinds:?}");
-    assert_eq!(kinds["review"], 22, "{kinds:?}");
+    assert_eq!(kinds["fail"], 21, "{kinds:?}");
+    assert_eq!(kinds["review"], 27, "{kinds:?}");
     let (_, junit, _) = diff(&["--format", "junit", "examples/hosts"]);
     let mut reader = quick_xml::Reader::from_str(&junit);
     let (mut suites, mut failures, mut skipped) = (0, 0, 0);
@@ -181,7 +196,7 @@ fn machine_formats_are_well_formed() {
             _ => {}
         }
     }
-    assert_eq!((suites, failures, skipped), (6, 14, 22));
+    assert_eq!((suites, failures, skipped), (7, 21, 27));
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -240,7 +255,7 @@ fn subdirectories_are_hosts_whose_files_merge() {
     let (code, stdout, _) = diff(&[dir.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(
-        stdout.contains("DRIFTED WEB01: 3 findings, 20 not verified"),
+        stdout.contains("DRIFTED WEB01: 3 findings, 25 not verified"),
         "{stdout}"
     );
     assert!(
@@ -263,7 +278,7 @@ fn a_gpo_registry_pol_is_compared_with_the_policy() {
     let (code, stdout, _) = diff(&[pol.to_str().unwrap()]);
     assert_eq!(code, 3, "{stdout}");
     assert!(
-        stdout.contains("INCOMPLETE Registry: 0 findings, 10 not verified, 38 passed (evidence: the Group Policy keys)"),
+        stdout.contains("INCOMPLETE Registry: 0 findings, 10 not verified, 43 passed (evidence: the Group Policy keys)"),
         "{stdout}"
     );
     let (code, _, _) = diff(&["--allow-incomplete", pol.to_str().unwrap()]);

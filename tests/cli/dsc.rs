@@ -130,13 +130,13 @@ fn dsc_checks(python: &Path, args: &[&std::ffi::OsStr]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text)
 }
 
-/// Registry operations the DSC back ends express with Registry resources: all but the Group
-/// Policy form of the firewall rules.
+/// Registry operations the DSC back ends express with Registry resources: all but the firewall
+/// policy key (the Group Policy form of the rules, and PolicyVersion).
 fn registry_count(model: &Model) -> usize {
     model
         .registry
         .iter()
-        .filter(|op| !op.key.eq_ignore_ascii_case(keys::FWPOL_RULES))
+        .filter(|op| !keys::is_firewall_policy_key(&op.key))
         .count()
 }
 

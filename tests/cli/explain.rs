@@ -52,6 +52,28 @@ fn a_field_names_registry_locations_admx_and_benchmarks() {
 }
 
 #[test]
+fn the_firewall_scope_says_what_it_does_to_other_rules() {
+    let (code, stdout, _) = run(rdpgen().args(["explain", "firewall.allowFrom"]));
+    assert_eq!(code, 0);
+    for needle in [
+        "turning Remote Desktop on enables RemoteDesktop-UserMode-In-TCP/UDP (any address, every profile), so an allow rule alone restricts nothing",
+        "`rdpgen-<policy>-<TCP|UDP>-In-Block-Outside` blocks the RDP port from every IPv4 and IPv6 address outside `allowFrom` on every profile",
+        "while leaving the rules themselves untouched (they stay enabled and are not deleted)",
+        "They also override allow rules other administrators add for the port",
+        "(RDP049)",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?} in\n{stdout}");
+    }
+    let (code, stdout, _) = run(rdpgen().args(["explain", "firewall.builtinRules"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Values: override | keep"), "{stdout}");
+    assert!(
+        stdout.contains("the scope is advisory (RDP050)"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn error_0x904_lists_every_cause_with_fields_and_checks() {
     for spelling in ["0x904/0x7", "0x904", "0x00000904 0x7"] {
         let (code, stdout, _) = run(rdpgen().args(["explain", spelling]));

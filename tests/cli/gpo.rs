@@ -379,7 +379,7 @@ fn dmz_jump_backup_holds_what_the_spec_says() {
     ));
 
     // GptTmpl.inf as Windows writes it: UTF-16LE, BOM, CRLF; well-known names as *SIDs. A
-    // workgroup host: no `Local account` (RDP049) and no domain groups (RDP051).
+    // workgroup host: no `Local account` (RDP055) and no domain groups (RDP051).
     let inf = std::fs::read(dir.join(GPT_TMPL)).unwrap();
     assert_eq!(
         utf16(&inf),
@@ -452,7 +452,7 @@ fn firewall_rules_land_in_the_gpo_registry_pol() {
             let written = &rules[&rule.id];
             assert_eq!(written.local_ports, std::slice::from_ref(&port), "{name}");
             assert_eq!(written.dir.as_deref(), Some("In"));
-            assert_eq!(written.action.as_deref(), Some("Allow"));
+            assert_eq!(written.action.as_deref(), Some(rule.action.as_str()));
             assert_eq!(written.protocol, Some(rule.protocol.number()));
             assert_eq!(written.profiles.len(), rule.profiles.len());
             assert_eq!(
@@ -468,9 +468,18 @@ fn firewall_rules_land_in_the_gpo_registry_pol() {
         .filter(|e| e.key.eq_ignore_ascii_case(keys::FWPOL_RULES))
         .map(|e| e.value_name)
         .collect();
+    let mut names = names;
+    names.sort();
     assert_eq!(
         names,
-        ["rdpgen-tier1-servers-TCP-In", "rdpgen-tier1-servers-UDP-In"]
+        [
+            "rdpgen-tier1-servers-TCP-In",
+            "rdpgen-tier1-servers-TCP-In-Block-Outside",
+            "rdpgen-tier1-servers-TCP-In-Block-Profiles",
+            "rdpgen-tier1-servers-UDP-In",
+            "rdpgen-tier1-servers-UDP-In-Block-Outside",
+            "rdpgen-tier1-servers-UDP-In-Block-Profiles",
+        ]
     );
     let (dmz, _) = backup_dir(&out, "dmz-jump");
     let entries = pol(&dmz.join(MACHINE).join("registry.pol"));
@@ -478,13 +487,49 @@ fn firewall_rules_land_in_the_gpo_registry_pol() {
         .iter()
         .filter(|e| e.key.eq_ignore_ascii_case(keys::FWPOL_RULES))
         .collect();
-    assert_eq!(dmz_rules.len(), 1);
-    let RegistryValue::Sz(text) = &dmz_rules[0].value else {
-        unreachable!()
+    // tcp only: the allow rule and its two block rules, all TCP.
+    assert_eq!(dmz_rules.len(), 3);
+    let text = |name: &str| {
+        let entry = dmz_rules
+            .iter()
+            .find(|e| e.value_name == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        let RegistryValue::Sz(text) = &entry.value else {
+            unreachable!()
+        };
+        text.clone()
     };
+    let allow = text("rdpgen-dmz-jump-TCP-In");
     assert!(
-        text.contains("|Protocol=6|Profile=Private|Profile=Public|LPort=53389|RA4=203.0.113.10|RA4=203.0.113.11|"),
-        "{text}"
+        allow.contains("|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Private|Profile=Public|LPort=53389|RA4=203.0.113.10|RA4=203.0.113.11|"),
+        "{allow}"
+    );
+    let outside = text("rdpgen-dmz-jump-TCP-In-Block-Outside");
+    // Every other address as subnets in mask form: around .10 and .11 the /31 below and the
+    // /30 above; all of IPv6 as two halves.
+    for needle in [
+        "|Action=Block|Active=TRUE|Dir=In|Protocol=6|LPort=53389|RA4=0.0.0.0/128.0.0.0|RA4=128.0.0.0/192.0.0.0|",
+        "|RA4=203.0.113.8/255.255.255.254|RA4=203.0.113.12/255.255.255.252|",
+        "|RA4=224.0.0.0/224.0.0.0|RA6=::/1|RA6=8000::/1|Name=rdpgen-dmz-jump-TCP-In-Block-Outside|",
+    ] {
+        assert!(outside.contains(needle), "{needle} in {outside}");
+    }
+    assert!(!outside.contains("RA4=203.0.113.10"), "{outside}");
+    let profiles = text("rdpgen-dmz-jump-TCP-In-Block-Profiles");
+    assert!(
+        profiles.contains(
+            "|Action=Block|Active=TRUE|Dir=In|Protocol=6|Profile=Domain|LPort=53389|Name="
+        ),
+        "{profiles}"
+    );
+    // PolicyVersion beside the rules, as in Microsoft's baselines (538 in the Server 2025
+    // Member Server and Domain Controller GPOs).
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.key.eq_ignore_ascii_case(keys::FWPOL)
+                && e.value_name == "PolicyVersion"
+                && e.value == RegistryValue::Dword(538))
     );
 }
 
@@ -1112,7 +1157,7 @@ fn structure_matches_microsofts_baseline_backup() {
     };
     assert!(deny(&t_theirs).contains(&"*S-1-5-113".to_string()));
     // dmz-jump is a workgroup host, so it denies Guests only (denying Local account there
-    // would lock everyone out, RDP049); the entry has the baseline's `*SID` form.
+    // would lock everyone out, RDP055); the entry has the baseline's `*SID` form.
     assert!(deny(&t_ours).contains(&"*S-1-5-32-546".to_string()));
     let text = |d: &Path| utf16(&std::fs::read(d.join(GPT_TMPL)).unwrap());
     for t in [text(&baseline), text(&dir)] {

@@ -5,6 +5,7 @@ mod diff;
 mod docs;
 mod dsc;
 mod explain;
+mod firewall;
 mod gpo;
 mod hardening;
 mod model;

@@ -67,7 +67,8 @@ fn csv_is_one_row_per_host_and_check() {
     );
     assert!(rows.iter().all(|r| r.len() == 11));
     let hosts: std::collections::BTreeSet<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(hosts.len(), 6);
+    // Seven example hosts (tier1-builtin-widens.json came with the effective firewall).
+    assert_eq!(hosts.len(), 7);
     let layer = rows
         .iter()
         .find(|r| r[0] == "RDS-T1-02" && r[3] == "security.layer")
@@ -194,12 +195,12 @@ fn init_prints_a_policy_that_validates() {
         std::fs::write(&p, &out).unwrap();
         let (code, vout, verr) = run(rdpgen().arg("validate").arg(&p));
         assert_eq!(code, 0, "{vout}{verr}");
-        // cis-level1 and stig deny `Local account` while allowing Administrators: RDP050 says
+        // cis-level1 and stig deny `Local account` while allowing Administrators: RDP056 says
         // only domain members of the group may log on (issue 14); nothing else may warn.
         assert!(vout.contains("valid (0 errors, "), "{vout}");
         let warnings: Vec<&str> = vout.lines().filter(|l| l.starts_with("warning[")).collect();
         assert!(
-            warnings.iter().all(|w| w.starts_with("warning[RDP050]")),
+            warnings.iter().all(|w| w.starts_with("warning[RDP056]")),
             "{vout}"
         );
     }
@@ -382,7 +383,7 @@ fn a_live_waiver_turns_drift_into_waived_in_every_format() {
         .arg("validate")
         .arg(&p));
     assert_eq!(code, 0);
-    // The only warning is cis-level1's RDP050 (issue 14), none about the waiver.
+    // The only warning is cis-level1's RDP056 (issue 14), none about the waiver.
     assert!(out.contains("valid (0 errors, "), "{out}");
     assert!(!out.contains("RDP090") && !out.contains("RDP091"), "{out}");
 }
@@ -457,9 +458,9 @@ fn only_findings_leaves_out_what_passed_but_counts_every_host() {
     assert_eq!(code, 1);
     let v: Value = serde_json::from_str(&out).unwrap();
     let hosts = v["hosts"].as_array().unwrap();
-    // 2 of 6 hosts are compliant: left out; the summary still counts them.
-    assert_eq!(hosts.len(), 4);
-    assert_eq!(v["summary"]["hosts"], 6);
+    // 2 of 7 hosts are compliant: left out; the summary still counts them.
+    assert_eq!(hosts.len(), 5);
+    assert_eq!(v["summary"]["hosts"], 7);
     assert_eq!(v["summary"]["compliant"], 2);
     for h in hosts {
         assert_ne!(h["status"], "compliant");
@@ -514,7 +515,7 @@ fn shard_reports_merge_into_the_report_of_one_run() {
         .args(["report", "merge", "--format", "text"])
         .args(&shards));
     assert!(
-        text.contains("6 hosts: 2 compliant, 3 drifted, 1 incomplete, 0 unreadable"),
+        text.contains("7 hosts: 2 compliant, 4 drifted, 1 incomplete, 0 unreadable"),
         "{text}"
     );
     // Reports of another policy do not merge.

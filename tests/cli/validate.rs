@@ -250,7 +250,7 @@ fn every_example_and_baseline_validates() {
         // Examples are complete postures and must be clean; baselines are partial by design
         // (cis-level1 alone means a self-signed certificate, which RDP035 rightly points out).
         // tier1 keeps cis-level1's logon rights on purpose: on a domain member only domain
-        // accounts in Administrators may log on, which RDP050 says; that is its one warning.
+        // accounts in Administrators may log on, which RDP056 says; that is its one warning.
         let example = file.starts_with(repo().join("examples"));
         let tier1 = file.ends_with("examples/tier1.yaml");
         let mut cmd = rdpgen();
@@ -266,7 +266,7 @@ fn every_example_and_baseline_validates() {
         assert_eq!(code, 0, "{diags:#?}");
         if tier1 {
             let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
-            assert_eq!(codes, ["RDP050"], "{diags:#?}");
+            assert_eq!(codes, ["RDP056"], "{diags:#?}");
         }
     }
 }
@@ -1031,6 +1031,56 @@ fn rdp038_public_any() {
 }
 
 #[test]
+fn rdp049_local_subnet_and_rdp050_keep_say_what_still_gets_through() {
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}firewall:\n  profiles: [private]\n  allowFrom: [10.0.0.0/8, local-subnet]\n"
+    ));
+    assert_eq!(code, 0);
+    let d = only(&diags, "RDP049");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(
+        d["message"],
+        "`local-subnet` has no complement to block: on the chosen profiles, other allow rules such as Windows' RemoteDesktop-UserMode-In-TCP/UDP (any address) still admit RDP from outside `allowFrom`; other profiles stay blocked"
+    );
+    assert_eq!(at(d), (5, 27));
+    // With `keep`, RDP050 says the scope is advisory, and RDP049 is not repeated.
+    let (code, diags) = diagnose(&format!(
+        "{HEADER}firewall:\n  allowFrom: [local-subnet]\n  builtinRules: keep\n"
+    ));
+    assert_eq!(code, 0);
+    assert!(!diags.iter().any(|d| d["code"] == "RDP049"), "{diags:#?}");
+    let d = only(&diags, "RDP050");
+    assert_eq!(
+        d["message"],
+        "with `builtinRules: keep` the firewall scope is advisory: other allow rules, such as Windows' RemoteDesktop-UserMode-In-TCP/UDP (any address, every profile), still admit RDP from outside `allowFrom` and on other profiles"
+    );
+    assert_eq!(at(d), (5, 17));
+    // `any` has nothing to block: no warning. `override` is the default, spelled out.
+    let (_, diags) = diagnose(&format!(
+        "{HEADER}firewall:\n  allowFrom: [any, local-subnet]\n  builtinRules: override\n"
+    ));
+    assert!(
+        !diags
+            .iter()
+            .any(|d| d["code"] == "RDP049" || d["code"] == "RDP050"),
+        "{diags:#?}"
+    );
+    // Warnings fail --deny-warnings.
+    let dir = scratch("rdp050");
+    let path = write(
+        &dir,
+        "p.yaml",
+        &format!("{HEADER}firewall:\n  builtinRules: keep\n"),
+    );
+    let (code, _, _) = run(rdpgen().args(["validate", "--deny-warnings"]).arg(&path));
+    assert_eq!(code, 1);
+    // A value that is neither is an error of the schema.
+    let (code, diags) = diagnose(&format!("{HEADER}firewall:\n  builtinRules: drop\n"));
+    assert_eq!(code, 1);
+    assert_eq!(only(&diags, "RDP013")["line"], 4);
+}
+
+#[test]
 fn rdp039_and_rdp040_ports() {
     for (port, col) in [("0", 9), ("65536", 9), ("-1", 9)] {
         let (code, diags) = diagnose(&format!("{HEADER}connection:\n  port: {port}\n"));
@@ -1164,32 +1214,38 @@ fn rdp053_tls13_minimum_on_a_release_without_tls13() {
 }
 
 #[test]
-fn rdp049_lockouts_are_errors() {
+fn rdp055_lockouts_are_errors() {
     // The original dmz-jump: a workgroup host that inherits `deny: [Guests, Local account]`.
     let (code, diags) = diagnose(&format!("{HEADER}extends: [cis-level1]\nrole: workgroup\n"));
     assert_eq!(code, 1);
-    let d = only(&diags, "RDP049");
+    let d = only(&diags, "RDP055");
     assert_eq!(
         d["message"],
         "denying `Local account` on a workgroup host (`role: workgroup`) locks everyone out: every account there is a local account (S-1-5-113), and deny beats allow"
     );
     assert_eq!(d["file"], "builtin:cis-level1");
     assert_eq!(at(d), (31, 18));
-    for (deny, col) in [
-        ("S-1-5-113", 10),
-        ("\"Local account and member of Administrators group\"", 10),
-        ("S-1-5-114", 10),
+    for (deny, who) in [
+        ("S-1-5-113", "everyone"),
+        (
+            "\"Local account and member of Administrators group\"",
+            "every administrator",
+        ),
+        ("S-1-5-114", "every administrator"),
     ] {
         let (code, diags) = diagnose(&format!(
             "{HEADER}role: workgroup\nlogonRights:\n  deny: [{deny}]\n"
         ));
         assert_eq!(code, 1, "{deny}");
-        assert_eq!(at(only(&diags, "RDP049")), (5, col), "{deny}");
+        let d = only(&diags, "RDP055");
+        assert_eq!(at(d), (5, 10), "{deny}");
+        let expected = format!("on a workgroup host (`role: workgroup`) locks {who} out");
+        assert!(d["message"].as_str().unwrap().contains(&expected), "{d:#?}");
     }
     for deny in ["Everyone", "Authenticated Users", "S-1-1-0", "Users"] {
         let (code, diags) = diagnose(&format!("{HEADER}logonRights:\n  deny: [Guests, {deny}]\n"));
         assert_eq!(code, 1, "{deny}");
-        let d = only(&diags, "RDP049");
+        let d = only(&diags, "RDP055");
         assert!(
             d["message"]
                 .as_str()
@@ -1204,7 +1260,7 @@ fn rdp049_lockouts_are_errors() {
     ));
     assert_eq!(code, 1);
     assert_eq!(
-        only(&diags, "RDP049")["message"],
+        only(&diags, "RDP055")["message"],
         "every account `logonRights.allow` names is also denied: nobody can log on over RDP"
     );
     // A domain controller has no local accounts: denying them locks nobody out.
@@ -1216,13 +1272,13 @@ fn rdp049_lockouts_are_errors() {
 }
 
 #[test]
-fn rdp050_local_account_deny_with_a_local_group_allowed() {
+fn rdp056_local_account_deny_with_a_local_group_allowed() {
     for role in ["", "role: member-server\n"] {
         let (code, diags) = diagnose(&format!(
             "{HEADER}{role}logonRights:\n  allow: [Administrators]\n  deny: [Guests, Local account]\n"
         ));
         assert_eq!(code, 0, "a warning");
-        let d = only(&diags, "RDP050");
+        let d = only(&diags, "RDP056");
         assert_eq!(d["severity"], "warning");
         assert_eq!(
             d["message"],

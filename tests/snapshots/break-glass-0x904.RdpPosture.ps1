@@ -223,7 +223,7 @@ Configuration RdpPosture {
 
         Firewall rdpgen_break_glass_0x904_TCP_In {
             Name          = 'rdpgen-break-glass-0x904-TCP-In'
-            DisplayName   = 'rdpgen break-glass-0x904 Remote Desktop (TCP-In)'
+            DisplayName   = 'rdpgen-break-glass-0x904-TCP-In'
             Description   = 'Inbound Remote Desktop on TCP port 3389, managed by the rdpgen policy break-glass-0x904'
             Group         = 'rdpgen'
             Ensure        = 'Present'
@@ -236,6 +236,36 @@ Configuration RdpPosture {
             Profile       = @('Domain', 'Private')
             Program       = '%SystemRoot%\system32\svchost.exe'
             Service       = 'termservice'
+        }
+
+        Firewall rdpgen_break_glass_0x904_TCP_In_Block_Outside {
+            Name          = 'rdpgen-break-glass-0x904-TCP-In-Block-Outside'
+            DisplayName   = 'rdpgen-break-glass-0x904-TCP-In-Block-Outside'
+            Description   = 'Blocks Remote Desktop on TCP port 3389 from every address outside firewall.allowFrom of the rdpgen policy break-glass-0x904, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('3389')
+            RemoteAddress = @('0.0.0.0/5', '8.0.0.0/7', '11.0.0.0/8', '12.0.0.0/6', '16.0.0.0/4', '32.0.0.0/3', '64.0.0.0/2', '128.0.0.0/1', '::/1', '8000::/1')
+            Profile       = @('Any')
+        }
+
+        Firewall rdpgen_break_glass_0x904_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-break-glass-0x904-TCP-In-Block-Profiles'
+            DisplayName   = 'rdpgen-break-glass-0x904-TCP-In-Block-Profiles'
+            Description   = 'Blocks Remote Desktop on TCP port 3389 on the profiles outside firewall.profiles of the rdpgen policy break-glass-0x904, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('3389')
+            RemoteAddress = @('Any')
+            Profile       = @('Public')
         }
 
         # Grant NETWORK SERVICE (S-1-5-20) read on the certificate's private key file, and on
@@ -541,6 +571,16 @@ Configuration RdpPostureRollback {
 
         Firewall rdpgen_break_glass_0x904_TCP_In {
             Name          = 'rdpgen-break-glass-0x904-TCP-In'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_break_glass_0x904_TCP_In_Block_Outside {
+            Name          = 'rdpgen-break-glass-0x904-TCP-In-Block-Outside'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_break_glass_0x904_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-break-glass-0x904-TCP-In-Block-Profiles'
             Ensure        = 'Absent'
         }
     }

@@ -437,7 +437,7 @@ Configuration RdpPosture {
 
         Firewall rdpgen_dmz_jump_TCP_In {
             Name          = 'rdpgen-dmz-jump-TCP-In'
-            DisplayName   = 'rdpgen dmz-jump Remote Desktop (TCP-In)'
+            DisplayName   = 'rdpgen-dmz-jump-TCP-In'
             Description   = 'Inbound Remote Desktop on TCP port 53389, managed by the rdpgen policy dmz-jump'
             Group         = 'rdpgen'
             Ensure        = 'Present'
@@ -450,6 +450,36 @@ Configuration RdpPosture {
             Profile       = @('Private', 'Public')
             Program       = '%SystemRoot%\system32\svchost.exe'
             Service       = 'termservice'
+        }
+
+        Firewall rdpgen_dmz_jump_TCP_In_Block_Outside {
+            Name          = 'rdpgen-dmz-jump-TCP-In-Block-Outside'
+            DisplayName   = 'rdpgen-dmz-jump-TCP-In-Block-Outside'
+            Description   = 'Blocks Remote Desktop on TCP port 53389 from every address outside firewall.allowFrom of the rdpgen policy dmz-jump, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('53389')
+            RemoteAddress = @('0.0.0.0/1', '128.0.0.0/2', '192.0.0.0/5', '200.0.0.0/7', '202.0.0.0/8', '203.0.0.0/18', '203.0.64.0/19', '203.0.96.0/20', '203.0.112.0/24', '203.0.113.0/29', '203.0.113.8/31', '203.0.113.12/30', '203.0.113.16/28', '203.0.113.32/27', '203.0.113.64/26', '203.0.113.128/25', '203.0.114.0/23', '203.0.116.0/22', '203.0.120.0/21', '203.0.128.0/17', '203.1.0.0/16', '203.2.0.0/15', '203.4.0.0/14', '203.8.0.0/13', '203.16.0.0/12', '203.32.0.0/11', '203.64.0.0/10', '203.128.0.0/9', '204.0.0.0/6', '208.0.0.0/4', '224.0.0.0/3', '::/1', '8000::/1')
+            Profile       = @('Any')
+        }
+
+        Firewall rdpgen_dmz_jump_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-dmz-jump-TCP-In-Block-Profiles'
+            DisplayName   = 'rdpgen-dmz-jump-TCP-In-Block-Profiles'
+            Description   = 'Blocks Remote Desktop on TCP port 53389 on the profiles outside firewall.profiles of the rdpgen policy dmz-jump, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('53389')
+            RemoteAddress = @('Any')
+            Profile       = @('Domain')
         }
 
         # The certificate must be in LocalMachine\My with its private key before anything binds
@@ -938,6 +968,16 @@ Configuration RdpPostureRollback {
 
         Firewall rdpgen_dmz_jump_TCP_In {
             Name          = 'rdpgen-dmz-jump-TCP-In'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_dmz_jump_TCP_In_Block_Outside {
+            Name          = 'rdpgen-dmz-jump-TCP-In-Block-Outside'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_dmz_jump_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-dmz-jump-TCP-In-Block-Profiles'
             Ensure        = 'Absent'
         }
     }

@@ -445,7 +445,7 @@ Configuration RdpPosture {
 
         Firewall rdpgen_tier1_servers_TCP_In {
             Name          = 'rdpgen-tier1-servers-TCP-In'
-            DisplayName   = 'rdpgen tier1-servers Remote Desktop (TCP-In)'
+            DisplayName   = 'rdpgen-tier1-servers-TCP-In'
             Description   = 'Inbound Remote Desktop on TCP port 3389, managed by the rdpgen policy tier1-servers'
             Group         = 'rdpgen'
             Ensure        = 'Present'
@@ -462,7 +462,7 @@ Configuration RdpPosture {
 
         Firewall rdpgen_tier1_servers_UDP_In {
             Name          = 'rdpgen-tier1-servers-UDP-In'
-            DisplayName   = 'rdpgen tier1-servers Remote Desktop (UDP-In)'
+            DisplayName   = 'rdpgen-tier1-servers-UDP-In'
             Description   = 'Inbound Remote Desktop on UDP port 3389, managed by the rdpgen policy tier1-servers'
             Group         = 'rdpgen'
             Ensure        = 'Present'
@@ -475,6 +475,66 @@ Configuration RdpPosture {
             Profile       = @('Domain')
             Program       = '%SystemRoot%\system32\svchost.exe'
             Service       = 'termservice'
+        }
+
+        Firewall rdpgen_tier1_servers_TCP_In_Block_Outside {
+            Name          = 'rdpgen-tier1-servers-TCP-In-Block-Outside'
+            DisplayName   = 'rdpgen-tier1-servers-TCP-In-Block-Outside'
+            Description   = 'Blocks Remote Desktop on TCP port 3389 from every address outside firewall.allowFrom of the rdpgen policy tier1-servers, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('3389')
+            RemoteAddress = @('0.0.0.0/5', '8.0.0.0/7', '10.0.0.0/12', '10.16.0.0/14', '10.21.0.0/16', '10.22.0.0/15', '10.24.0.0/13', '10.32.0.0/11', '10.64.0.0/10', '10.128.0.0/9', '11.0.0.0/8', '12.0.0.0/6', '16.0.0.0/4', '32.0.0.0/3', '64.0.0.0/2', '128.0.0.0/2', '192.0.0.0/9', '192.128.0.0/11', '192.160.0.0/13', '192.168.0.0/21', '192.168.8.0/23', '192.168.11.0/24', '192.168.12.0/22', '192.168.16.0/20', '192.168.32.0/19', '192.168.64.0/18', '192.168.128.0/17', '192.169.0.0/16', '192.170.0.0/15', '192.172.0.0/14', '192.176.0.0/12', '192.192.0.0/10', '193.0.0.0/8', '194.0.0.0/7', '196.0.0.0/6', '200.0.0.0/5', '208.0.0.0/4', '224.0.0.0/3', '::/1', '8000::/1')
+            Profile       = @('Any')
+        }
+
+        Firewall rdpgen_tier1_servers_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-tier1-servers-TCP-In-Block-Profiles'
+            DisplayName   = 'rdpgen-tier1-servers-TCP-In-Block-Profiles'
+            Description   = 'Blocks Remote Desktop on TCP port 3389 on the profiles outside firewall.profiles of the rdpgen policy tier1-servers, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'TCP'
+            LocalPort     = @('3389')
+            RemoteAddress = @('Any')
+            Profile       = @('Private', 'Public')
+        }
+
+        Firewall rdpgen_tier1_servers_UDP_In_Block_Outside {
+            Name          = 'rdpgen-tier1-servers-UDP-In-Block-Outside'
+            DisplayName   = 'rdpgen-tier1-servers-UDP-In-Block-Outside'
+            Description   = 'Blocks Remote Desktop on UDP port 3389 from every address outside firewall.allowFrom of the rdpgen policy tier1-servers, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'UDP'
+            LocalPort     = @('3389')
+            RemoteAddress = @('0.0.0.0/5', '8.0.0.0/7', '10.0.0.0/12', '10.16.0.0/14', '10.21.0.0/16', '10.22.0.0/15', '10.24.0.0/13', '10.32.0.0/11', '10.64.0.0/10', '10.128.0.0/9', '11.0.0.0/8', '12.0.0.0/6', '16.0.0.0/4', '32.0.0.0/3', '64.0.0.0/2', '128.0.0.0/2', '192.0.0.0/9', '192.128.0.0/11', '192.160.0.0/13', '192.168.0.0/21', '192.168.8.0/23', '192.168.11.0/24', '192.168.12.0/22', '192.168.16.0/20', '192.168.32.0/19', '192.168.64.0/18', '192.168.128.0/17', '192.169.0.0/16', '192.170.0.0/15', '192.172.0.0/14', '192.176.0.0/12', '192.192.0.0/10', '193.0.0.0/8', '194.0.0.0/7', '196.0.0.0/6', '200.0.0.0/5', '208.0.0.0/4', '224.0.0.0/3', '::/1', '8000::/1')
+            Profile       = @('Any')
+        }
+
+        Firewall rdpgen_tier1_servers_UDP_In_Block_Profiles {
+            Name          = 'rdpgen-tier1-servers-UDP-In-Block-Profiles'
+            DisplayName   = 'rdpgen-tier1-servers-UDP-In-Block-Profiles'
+            Description   = 'Blocks Remote Desktop on UDP port 3389 on the profiles outside firewall.profiles of the rdpgen policy tier1-servers, whatever other rules allow'
+            Group         = 'rdpgen'
+            Ensure        = 'Present'
+            Enabled       = 'True'
+            Direction     = 'Inbound'
+            Action        = 'Block'
+            Protocol      = 'UDP'
+            LocalPort     = @('3389')
+            RemoteAddress = @('Any')
+            Profile       = @('Private', 'Public')
         }
 
         # Grant NETWORK SERVICE (S-1-5-20) read on the certificate's private key file, and on
@@ -925,6 +985,26 @@ Configuration RdpPostureRollback {
 
         Firewall rdpgen_tier1_servers_UDP_In {
             Name          = 'rdpgen-tier1-servers-UDP-In'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_tier1_servers_TCP_In_Block_Outside {
+            Name          = 'rdpgen-tier1-servers-TCP-In-Block-Outside'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_tier1_servers_TCP_In_Block_Profiles {
+            Name          = 'rdpgen-tier1-servers-TCP-In-Block-Profiles'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_tier1_servers_UDP_In_Block_Outside {
+            Name          = 'rdpgen-tier1-servers-UDP-In-Block-Outside'
+            Ensure        = 'Absent'
+        }
+
+        Firewall rdpgen_tier1_servers_UDP_In_Block_Profiles {
+            Name          = 'rdpgen-tier1-servers-UDP-In-Block-Profiles'
             Ensure        = 'Absent'
         }
     }

@@ -98,7 +98,18 @@ fn firewall(w: &mut XmlWriter, backup: &Backup<'_>) {
             _ => None,
         })
         .collect();
-    if rules.is_empty() {
+    let policy_version =
+        backup.pol.iter().find_map(
+            |e| match (&e.value, e.key.eq_ignore_ascii_case(keys::FWPOL)) {
+                (crate::formats::RegistryValue::Dword(v), true)
+                    if e.value_name.eq_ignore_ascii_case("PolicyVersion") =>
+                {
+                    Some(*v)
+                }
+                _ => None,
+            },
+        );
+    if rules.is_empty() && policy_version.is_none() {
         return;
     }
     open_extension(
@@ -107,6 +118,18 @@ fn firewall(w: &mut XmlWriter, backup: &Backup<'_>) {
         "http://www.microsoft.com/GroupPolicy/Settings/WindowsFirewall",
         "q2:WindowsFirewallSettings",
     );
+    // As GPMC reports Microsoft's baselines: GlobalSettings first.
+    if let Some(v) = policy_version {
+        nl(w, 4);
+        w.open("q2:GlobalSettings", &[]);
+        nl(w, 5);
+        w.open("q2:PolicyVersion", &[]);
+        element(w, 6, "q2:Value", &v.to_string());
+        nl(w, 5);
+        w.close("q2:PolicyVersion");
+        nl(w, 4);
+        w.close("q2:GlobalSettings");
+    }
     for rule in rules {
         nl(w, 4);
         w.open("q2:InboundFirewallRules", &[]);
