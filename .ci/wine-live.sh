@@ -12,7 +12,7 @@ command -v x86_64-w64-mingw32-gcc >/dev/null && command -v wine >/dev/null \
 # A debug build: the live check judges behaviour, and it compiles in a fraction of the time.
 cargo build --quiet --target x86_64-pc-windows-gnu
 exe=target/x86_64-pc-windows-gnu/debug/rdpgen.exe
-[ -f target/release/rdpgen ] || cargo build --release --quiet
+cargo build --release --quiet
 out=target/wine-live
 rm -rf "$out"
 ./target/release/rdpgen build examples/*.yaml --target reg --out "$out" >/dev/null
