@@ -57,6 +57,11 @@ fn rollback_host(args: &BuildArgs) -> Result<Option<HostState>, String> {
     let input = if let Some(path) = &args.rollback_from {
         let hosts = expand_inputs(std::slice::from_ref(path))
             .map_err(|e| format!("--rollback-from: {e}"))?;
+        // A host that cannot be read (a link out of the directory, a FIFO's directory that
+        // cannot be listed) stops the build rather than being followed.
+        if let Some(problem) = hosts.iter().find_map(|h| h.problem.clone()) {
+            return Err(format!("--rollback-from: {problem}"));
+        }
         // A directory is one host here: all its host files, merged in name order.
         let files: Vec<PathBuf> = hosts.into_iter().flat_map(|h| h.files).collect();
         if files.is_empty() {
@@ -68,6 +73,7 @@ fn rollback_host(args: &BuildArgs) -> Result<Option<HostState>, String> {
         HostInput {
             name: path.display().to_string(),
             files,
+            problem: None,
         }
     } else {
         return Ok(None);
@@ -192,7 +198,9 @@ pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
     }
     if let Err(e) = write_all(&args.out, &outputs) {
         eprintln!("error: {e}");
-        eprintln!("nothing was changed in `{}`", args.out.display());
+        if e.unchanged {
+            eprintln!("nothing was changed in `{}`", args.out.display());
+        }
         return ExitStatus::Failure;
     }
     for output in &outputs {

@@ -12,6 +12,7 @@ mod hardening;
 mod model;
 mod reports;
 mod rollback;
+mod safety;
 mod validate;
 mod verdicts;
 
