@@ -69,7 +69,7 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
-    /// Policy files to check.
+    /// Policy files to check, or directories: every `*.yaml` / `*.yml` directly in one.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Output format of the diagnostics.
@@ -85,9 +85,16 @@ pub struct ValidateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
-    /// Policy files to compile.
+    /// Policy files to compile, or directories: every `*.yaml` / `*.yml` directly in one.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// What to print: the files written (text), or a JSON summary of what was written (policy,
+    /// target, path, sha256) and of every diagnostic.
+    #[arg(long, value_enum, default_value_t = BuildFormat::Text)]
+    pub format: BuildFormat,
+    /// Treat warnings as errors: a policy with a warning writes nothing, exit 1.
+    #[arg(long)]
+    pub deny_warnings: bool,
     /// Output directory; each policy goes to `<out>/<name>/`.
     #[arg(long)]
     pub out: PathBuf,
@@ -103,6 +110,12 @@ pub struct BuildArgs {
     /// Like `--rollback-from`, from this machine's live registry (Windows only).
     #[arg(long)]
     pub rollback_from_local: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BuildFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

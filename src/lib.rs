@@ -11,6 +11,7 @@ pub mod exit_status;
 pub mod explain;
 pub mod firewall_address;
 pub mod formats;
+pub mod fsread;
 pub mod import;
 pub mod lower;
 pub mod model;

@@ -119,15 +119,176 @@ pub fn snapshot(bytes: &[u8]) {
     }
 }
 
+/// Every string of a YAML document, depth first.
+fn yaml_strings(node: &yaml::Node, out: &mut Vec<String>) {
+    match &node.value {
+        yaml::NodeValue::Str { text, .. } => out.push(text.clone()),
+        yaml::NodeValue::Seq(items) => items.iter().for_each(|i| yaml_strings(i, out)),
+        // `dependsOn` holds rdpgen's own `[resourceId(...)]` expression, from an instance name.
+        yaml::NodeValue::Map(entries) => entries
+            .iter()
+            .filter(|(k, _)| k.name != "dependsOn")
+            .for_each(|(_, v)| yaml_strings(v, out)),
+        _ => {}
+    }
+}
+
+/// Puts fuzzer strings (lines of `bytes`) into every string field of the tier-1 model that
+/// reaches the DSC v3 documents (description, a REG_SZ, a REG_EXPAND_SZ, a REG_MULTI_SZ, a
+/// value name, the firewall rules' description and group), emits them, and checks what DSC
+/// would read.
+///
+/// # Panics
+/// When an emitted document does not parse as YAML, holds a string DSC would evaluate as an
+/// expression (starts with one `[`), or does not read back a value exactly.
+pub fn dsc3(bytes: &[u8]) {
+    use rdpgen::formats::RegistryValue;
+    use rdpgen::model::RegistryAction;
+    let text = String::from_utf8_lossy(bytes);
+    let mut parts = text.split('\n').map(str::to_string);
+    let mut next = || parts.next().unwrap_or_default();
+    let mut model = tier1_model().clone();
+    model.description = Some(next());
+    let (sz, expand, multi, name, fw) = (next(), next(), next(), next(), next());
+    let Some(template) = model.registry.first().cloned() else {
+        return;
+    };
+    let mut add = |value_name: String, value: RegistryValue| {
+        let mut op = template.clone();
+        op.value_name = value_name;
+        op.action = RegistryAction::Set(value);
+        model.registry.push(op);
+    };
+    add("FuzzSz".into(), RegistryValue::Sz(sz.clone()));
+    add("FuzzExpand".into(), RegistryValue::ExpandSz(expand.clone()));
+    add(
+        "FuzzMulti".into(),
+        RegistryValue::MultiSz(multi.split('|').map(str::to_string).collect()),
+    );
+    add(name.clone(), RegistryValue::Dword(1));
+    for rule in &mut model.firewall {
+        rule.description.clone_from(&fw);
+        rule.group.clone_from(&fw);
+    }
+    // A value a one-line YAML scalar cannot carry is refused with a typed error: fine.
+    let Ok(artifacts) = emit(&model, &[Target::Dsc3], &Options::default()) else {
+        return;
+    };
+    for artifact in &artifacts {
+        let text = std::str::from_utf8(&artifact.bytes).expect("DSC v3 documents are UTF-8");
+        let doc = yaml::parse(text)
+            .unwrap_or_else(|e| panic!("{} does not parse: {e}\n{text}", artifact.path));
+        let mut strings = Vec::new();
+        yaml_strings(&doc, &mut strings);
+        let read: Vec<&str> = strings
+            .iter()
+            .map(|s| {
+                rdpgen::escape::dsc_read(s)
+                    .unwrap_or_else(|| panic!("DSC would evaluate {s:?} in {}", artifact.path))
+            })
+            .collect();
+        if artifact.path.ends_with("rdp.dsc.yaml") {
+            for expected in [&sz, &expand, &name] {
+                assert!(
+                    read.contains(&expected.as_str()),
+                    "{expected:?} does not read back from {}",
+                    artifact.path
+                );
+            }
+        }
+    }
+}
+
+/// Reads `bytes` as a host file (its first line is the host name when it is unreadable), audits
+/// it against the tier-1 model and writes it with every report writer.
+///
+/// # Panics
+/// When the text report carries a control, escape or bidi character, the JSON or SARIF report
+/// is not JSON, the JUnit report is not well-formed XML, or markup from the host reaches the
+/// HTML report unescaped.
+pub fn reports(bytes: &[u8]) {
+    use rdpgen::audit::compare::HostReport;
+    use rdpgen::audit::report::{Context, Html, Json, Junit, Report, Sarif, Summary, Text};
+    let model = tier1_model();
+    let host = match parse_bytes(bytes, "fuzz") {
+        Ok(state) => rdpgen::audit::audit(model, &state),
+        Err(e) => {
+            let name =
+                String::from_utf8_lossy(bytes.split(|b| *b == b'\n').next().unwrap_or_default())
+                    .into_owned();
+            HostReport::unreadable(name.clone(), vec![name], e.to_string())
+        }
+    };
+    let ctx = Context {
+        policy_name: model.name.clone(),
+        policy_description: model.description.clone(),
+        policy_file: "examples/tier1.yaml".into(),
+        policy_hash: model.policy_hash.clone(),
+        version: "fuzz",
+        report_date: "2026-01-01T00:00:00Z".into(),
+    };
+    let mut summary = Summary::default();
+    summary.add(&host);
+    let write = |report: &mut dyn Report| -> Vec<u8> {
+        let mut out = Vec::new();
+        report.begin(&mut out, &ctx).expect("writing to memory");
+        report.host(&mut out, &host).expect("writing to memory");
+        report
+            .finish(&mut out, &summary)
+            .expect("writing to memory");
+        out
+    };
+    let text = write(&mut Text {
+        color: false,
+        verbose: true,
+    });
+    let text = String::from_utf8(text).expect("the text report is UTF-8");
+    if let Some(c) = text
+        .chars()
+        .find(|c| *c != '\n' && rdpgen::escape::terminal::is_unsafe(*c))
+    {
+        panic!("the text report carries U+{:04X}", u32::from(c));
+    }
+    for (name, bytes) in [
+        ("json", write(&mut Json::default())),
+        ("sarif", write(&mut Sarif::default())),
+    ] {
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            panic!("the {name} report is not JSON: {e}");
+        }
+    }
+    let junit = write(&mut Junit);
+    let mut reader = quick_xml::Reader::from_reader(junit.as_slice());
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => buf.clear(),
+            Err(e) => panic!("the JUnit report is not well-formed XML: {e}"),
+        }
+    }
+    let html = String::from_utf8(write(&mut Html::default())).expect("the HTML report is UTF-8");
+    for markup in ["<script", "<img", "<svg", "<iframe"] {
+        if host.host.to_ascii_lowercase().contains(markup) {
+            assert!(
+                !html.to_ascii_lowercase().contains(markup),
+                "host markup {markup} reaches the HTML report"
+            );
+        }
+    }
+}
+
 /// One target's check: panics on a finding.
 pub type Check = fn(&[u8]);
 
 /// The targets by name, as `fuzz_targets/` and `corpus/` name them.
-pub const TARGETS: [(&str, Check); 4] = [
+pub const TARGETS: [(&str, Check); 6] = [
     ("policy_yaml", policy_yaml),
     ("reg_file", reg_file),
     ("registry_pol", registry_pol),
     ("snapshot", snapshot),
+    ("dsc3", dsc3),
+    ("reports", reports),
 ];
 
 #[cfg(test)]

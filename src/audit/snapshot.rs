@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
@@ -460,10 +459,7 @@ pub enum SnapshotError {
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, SnapshotError> {
-    let file = fs::File::open(path).map_err(|e| SnapshotError::Io(e.to_string()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SNAPSHOT_BYTES + 1)
-        .read_to_end(&mut bytes)
+    let bytes = crate::fsread::read_regular(path, MAX_SNAPSHOT_BYTES)
         .map_err(|e| SnapshotError::Io(e.to_string()))?;
     if bytes.len() as u64 > MAX_SNAPSHOT_BYTES {
         return Err(SnapshotError::TooLarge);
@@ -922,10 +918,25 @@ pub fn from_gpo_dir(dir: &Path) -> Result<HostState, SnapshotError> {
 }
 
 /// One host to read: a file, or a directory whose files are merged.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HostInput {
     pub name: String,
     pub files: Vec<PathBuf>,
+    /// Why the host cannot be read at all (an unlistable directory, a link out of the
+    /// directory given); it is then reported as unreadable and the other hosts go on.
+    pub problem: Option<String>,
+}
+
+/// Why a directory entry is not read: a symbolic link whose target is outside `dir`.
+fn escapes(entry: &Path, dir: &Path) -> Option<String> {
+    let is_link = fs::symlink_metadata(entry).is_ok_and(|m| m.file_type().is_symlink());
+    (is_link && !crate::fsread::stays_inside(entry, dir)).then(|| {
+        format!(
+            "`{}` is a symbolic link out of `{}`; rdpgen does not follow it",
+            entry.display(),
+            dir.display()
+        )
+    })
 }
 
 fn is_host_file(path: &Path) -> bool {
@@ -951,6 +962,7 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
             out.push(HostInput {
                 name: dir_name(arg),
                 files: vec![arg.clone()],
+                problem: None,
             });
             continue;
         }
@@ -961,6 +973,7 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
                 out.push(HostInput {
                     name: dir_name(&gpo),
                     files: vec![gpo],
+                    problem: None,
                 });
             }
             continue;
@@ -972,6 +985,7 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
                     |s| s.to_string_lossy().into_owned(),
                 ),
                 files: vec![arg.clone()],
+                problem: None,
             });
             continue;
         }
@@ -982,33 +996,63 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
             .collect();
         entries.sort();
         for entry in entries {
-            if entry.is_dir() && is_gpo_dir(&entry) {
+            let entry_name = |stem: bool| {
+                if stem {
+                    entry.file_stem()
+                } else {
+                    entry.file_name()
+                }
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+            };
+            if let Some(problem) = escapes(&entry, arg) {
+                out.push(HostInput {
+                    name: entry_name(entry.is_file()),
+                    files: vec![entry.clone()],
+                    problem: Some(problem),
+                });
+            } else if entry.is_dir() && is_gpo_dir(&entry) {
                 out.push(HostInput {
                     name: dir_name(&entry),
-                    files: vec![entry],
+                    files: vec![entry.clone()],
+                    problem: None,
                 });
             } else if entry.is_dir() {
-                let mut files: Vec<PathBuf> = fs::read_dir(&entry)
-                    .map_err(|e| format!("cannot list `{}`: {e}", entry.display()))?
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.is_file() && is_host_file(p))
-                    .collect();
-                files.sort();
+                let (files, problem) = match fs::read_dir(&entry) {
+                    Ok(list) => {
+                        let mut files: Vec<PathBuf> = Vec::new();
+                        let mut problem = None;
+                        for e in list {
+                            match e {
+                                Ok(e) => files.push(e.path()),
+                                Err(e) => {
+                                    problem =
+                                        Some(format!("cannot list `{}`: {e}", entry.display()))
+                                }
+                            }
+                        }
+                        if problem.is_none() {
+                            problem = files.iter().find_map(|f| escapes(f, &entry));
+                        }
+                        files.retain(|p| !p.is_dir() && is_host_file(p));
+                        files.sort();
+                        (files, problem)
+                    }
+                    Err(e) => (
+                        Vec::new(),
+                        Some(format!("cannot list `{}`: {e}", entry.display())),
+                    ),
+                };
                 out.push(HostInput {
-                    name: entry
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
+                    name: entry_name(false),
                     files,
+                    problem,
                 });
             } else if is_host_file(&entry) {
                 out.push(HostInput {
-                    name: entry
-                        .file_stem()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
+                    name: entry_name(true),
                     files: vec![entry],
+                    problem: None,
                 });
             }
         }
@@ -1028,6 +1072,9 @@ fn dir_name(dir: &Path) -> String {
 /// # Errors
 /// The first file that cannot be read, or a directory with no host files.
 pub fn read_host(input: &HostInput) -> Result<HostState, SnapshotError> {
+    if let Some(problem) = &input.problem {
+        return Err(SnapshotError::Io(problem.clone()));
+    }
     let mut files = input.files.iter();
     let first = files.next().ok_or(SnapshotError::EmptyDirectory)?;
     let mut state = read_file(first)?;

@@ -268,9 +268,16 @@ pub fn policies() -> Vec<CustomPolicy> {
         });
     }
     if let Some(tls) = setting("tls.minVersion") {
-        for version in TlsVersion::ALL {
-            let v = version.as_str();
-            let key = keys::schannel_server(&format!("TLS {v}"));
+        let protocols = keys::SSL_PROTOCOLS
+            .into_iter()
+            .map(|p| (p.to_string(), None))
+            .chain(
+                TlsVersion::ALL
+                    .into_iter()
+                    .map(|v| (format!("TLS {}", v.as_str()), Some(v))),
+            );
+        for (protocol, version) in protocols {
+            let key = keys::schannel_server(&protocol);
             let names: Vec<&'static str> = tls.local.iter().map(|l| l.value_name).collect();
             let list = |on: bool| {
                 names
@@ -285,21 +292,39 @@ pub fn policies() -> Vec<CustomPolicy> {
                     .join(", ")
             };
             let (enabled, disabled) = (list(true), list(false));
+            let v = &protocol;
+            let rule = match version {
+                None => {
+                    "rdpgen disables SSL 2.0 and SSL 3.0 whenever the policy sets tls.minVersion."
+                }
+                Some(TlsVersion::Tls13) => {
+                    "rdpgen enables every version at or above the policy's tls.minVersion \
+                     and disables every version below it. It writes TLS 1.3 only when \
+                     tls.minimumOs names a release with a TLS 1.3 server (Windows Server 2022 \
+                     and later, Windows 11) or when 1.3 is the minimum."
+                }
+                Some(_) => {
+                    "rdpgen enables every version at or above the policy's tls.minVersion \
+                     and disables every version below it."
+                }
+            };
             out.push(CustomPolicy {
-                name: format!("SCHANNEL_Server_TLS{}", v.replace('.', "_")),
+                name: format!(
+                    "SCHANNEL_Server_{}",
+                    protocol.replace(' ', "").replace('.', "_")
+                ),
                 field: "tls.minVersion",
-                display_name: format!("TLS {v} for SCHANNEL servers"),
+                display_name: format!("{v} for SCHANNEL servers"),
                 explain: explain(
                     &format!(
-                        "Turns TLS {v} on or off for every server that uses SCHANNEL, the \
+                        "Turns {v} on or off for every server that uses SCHANNEL, the \
                          Remote Desktop listener included: HKEY_LOCAL_MACHINE\\{key} (REG_DWORD \
                          values).\n\n\
-                         Enabled: servers accept TLS {v} ({}).\n\
-                         Disabled: servers refuse TLS {v} ({}).\n\
+                         Enabled: servers accept {v} ({}).\n\
+                         Disabled: servers refuse {v} ({}).\n\
                          Not configured: the values are left as they are. They are not under a \
                          Policies key, so they stay when this setting no longer applies.\n\n\
-                         rdpgen enables every version at or above the policy's tls.minVersion \
-                         and disables every version below it.",
+                         {rule}",
                         describe(&enabled),
                         describe(&disabled)
                     ),
@@ -307,8 +332,8 @@ pub fn policies() -> Vec<CustomPolicy> {
                 ),
                 category: SCHANNEL_CATEGORY,
                 supported_on: match version {
-                    TlsVersion::Tls10 => SUPPORTED_VISTA,
-                    TlsVersion::Tls13 => SUPPORTED_WIN11,
+                    None | Some(TlsVersion::Tls10) => SUPPORTED_VISTA,
+                    Some(TlsVersion::Tls13) => SUPPORTED_WIN11,
                     _ => SUPPORTED_WIN7,
                 },
                 key,
@@ -337,7 +362,7 @@ mod tests {
     #[test]
     fn names_are_admx_item_names_and_unique() {
         let policies = policies();
-        assert_eq!(policies.len(), 5);
+        assert_eq!(policies.len(), 7);
         let mut ids: Vec<String> = policies.iter().map(|p| p.name.clone()).collect();
         ids.extend(policies.iter().map(CustomPolicy::explain_id));
         ids.extend(CATEGORIES.iter().map(|c| c.name.to_string()));

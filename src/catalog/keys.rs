@@ -37,12 +37,21 @@ pub fn tls_server_key(version: crate::policy::types::TlsVersion) -> String {
     schannel_server(&format!("TLS {}", version.as_str()))
 }
 
-/// The SCHANNEL server keys of every TLS version the policy language names.
+/// The SSL protocols rdpgen switches off on the server side whenever `tls.minVersion` is set.
+pub const SSL_PROTOCOLS: [&str; 2] = ["SSL 2.0", "SSL 3.0"];
+
+/// The SCHANNEL server keys of every protocol rdpgen may write: SSL 2.0 and 3.0, then every
+/// TLS version the policy language names.
 #[must_use]
 pub fn tls_server_keys() -> Vec<String> {
-    crate::policy::types::TlsVersion::ALL
+    SSL_PROTOCOLS
         .into_iter()
-        .map(tls_server_key)
+        .map(schannel_server)
+        .chain(
+            crate::policy::types::TlsVersion::ALL
+                .into_iter()
+                .map(tls_server_key),
+        )
         .collect()
 }
 

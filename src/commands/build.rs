@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::output::{PolicyOutput, write_all};
 use crate::audit::{HostInput, HostState, expand_inputs, read_host};
-use crate::cli::BuildArgs;
+use crate::cli::{BuildArgs, BuildFormat};
 use crate::diagnostic::render_text;
 use crate::emit::{Options, Target, emit};
 use crate::exit_status::ExitStatus;
@@ -41,6 +41,9 @@ fn targets(args: &BuildArgs) -> Result<Vec<Target>, String> {
 /// What became of one policy: its rendered diagnostics, and its artifacts or why there are none.
 struct PolicyResult {
     diagnostics: Vec<String>,
+    /// The same diagnostics as JSON objects (`--format json`).
+    diagnostics_json: Vec<serde_json::Value>,
+    warnings: usize,
     outcome: Result<PolicyOutput, Failure>,
 }
 
@@ -57,6 +60,11 @@ fn rollback_host(args: &BuildArgs) -> Result<Option<HostState>, String> {
     let input = if let Some(path) = &args.rollback_from {
         let hosts = expand_inputs(std::slice::from_ref(path))
             .map_err(|e| format!("--rollback-from: {e}"))?;
+        // A host that cannot be read (a link out of the directory, a FIFO's directory that
+        // cannot be listed) stops the build rather than being followed.
+        if let Some(problem) = hosts.iter().find_map(|h| h.problem.clone()) {
+            return Err(format!("--rollback-from: {problem}"));
+        }
         // A directory is one host here: all its host files, merged in name order.
         let files: Vec<PathBuf> = hosts.into_iter().flat_map(|h| h.files).collect();
         if files.is_empty() {
@@ -68,6 +76,7 @@ fn rollback_host(args: &BuildArgs) -> Result<Option<HostState>, String> {
         HostInput {
             name: path.display().to_string(),
             files,
+            problem: None,
         }
     } else {
         return Ok(None);
@@ -87,6 +96,8 @@ fn build_one(
     let mut sources = Sources::default();
     let fail = |status, message: Option<String>, diagnostics| PolicyResult {
         diagnostics,
+        diagnostics_json: Vec::new(),
+        warnings: 0,
         outcome: Err(Failure { status, message }),
     };
     let chain = match load_chain(path, &mut sources) {
@@ -99,9 +110,23 @@ fn build_one(
         .iter()
         .map(|d| render_text(std::slice::from_ref(d), &sources, styled))
         .collect();
+    let diagnostics_json: Vec<serde_json::Value> = serde_json::from_str(
+        &crate::diagnostic::render_json(&result.diagnostics, &sources),
+    )
+    .unwrap_or_default();
+    let warnings = result.diagnostics.iter().filter(|d| !d.is_error()).count();
     let has_errors = result.has_errors();
     let Some(policy) = result.policy.filter(|_| !has_errors) else {
-        return fail(ExitStatus::Problems, None, diagnostics);
+        let mut r = fail(ExitStatus::Problems, None, diagnostics);
+        r.diagnostics_json = diagnostics_json;
+        r.warnings = warnings;
+        return r;
+    };
+    let fail = |status, message: Option<String>, diagnostics| PolicyResult {
+        diagnostics,
+        diagnostics_json: diagnostics_json.clone(),
+        warnings,
+        outcome: Err(Failure { status, message }),
     };
     let mut model = match lower(&policy) {
         Ok(m) => m,
@@ -115,6 +140,8 @@ fn build_one(
     match emit(&model, targets, options) {
         Ok(artifacts) => PolicyResult {
             diagnostics,
+            diagnostics_json: diagnostics_json.clone(),
+            warnings,
             outcome: Ok(PolicyOutput {
                 name: model.name.clone(),
                 artifacts,
@@ -149,8 +176,14 @@ pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
     };
     // Policies are independent: each is loaded, validated, lowered and emitted on its own
     // thread with its own sources; results are then taken in command-line order.
-    let results: Vec<PolicyResult> = args
-        .files
+    let files = match super::expand_policy_args(&args.files) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitStatus::Failure;
+        }
+    };
+    let results: Vec<PolicyResult> = files
         .par_iter()
         .map(|path| build_one(path, &targets, &options, styled, host.as_ref()))
         .collect();
@@ -159,11 +192,22 @@ pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
     let mut names = BTreeSet::new();
     // A warning in a shared base (a built-in baseline) is one problem, not one per policy.
     let mut shown = std::collections::HashSet::new();
-    for (path, result) in args.files.iter().zip(results) {
+    let mut json_diagnostics: Vec<serde_json::Value> = Vec::new();
+    for (path, result) in files.iter().zip(results) {
         for block in result.diagnostics {
             if shown.insert(block.clone()) {
                 eprint!("{block}");
             }
+        }
+        json_diagnostics.extend(result.diagnostics_json);
+        if args.deny_warnings && result.warnings > 0 {
+            eprintln!(
+                "error: {}: {} warning{}, and --deny-warnings is set",
+                path.display(),
+                result.warnings,
+                if result.warnings == 1 { "" } else { "s" }
+            );
+            status = status.max(ExitStatus::Problems);
         }
         match result.outcome {
             Ok(output) => {
@@ -192,16 +236,54 @@ pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
     }
     if let Err(e) = write_all(&args.out, &outputs) {
         eprintln!("error: {e}");
-        eprintln!("nothing was changed in `{}`", args.out.display());
+        if e.unchanged {
+            eprintln!("nothing was changed in `{}`", args.out.display());
+        }
         return ExitStatus::Failure;
     }
-    for output in &outputs {
-        for artifact in &output.artifacts {
-            println!(
-                "{}",
-                args.out.join(&output.name).join(&artifact.path).display()
-            );
+    match args.format {
+        BuildFormat::Text => {
+            for output in &outputs {
+                for artifact in &output.artifacts {
+                    println!(
+                        "{}",
+                        args.out.join(&output.name).join(&artifact.path).display()
+                    );
+                }
+            }
+        }
+        BuildFormat::Json => {
+            json_diagnostics.dedup();
+            let written: Vec<serde_json::Value> = outputs
+                .iter()
+                .flat_map(|o| {
+                    o.artifacts.iter().map(move |a| {
+                        serde_json::json!({
+                            "policy": o.name,
+                            "target": a.path.split('/').next().unwrap_or(""),
+                            "path": args.out.join(&o.name).join(&a.path).display().to_string(),
+                            "sha256": hex_sha256(&a.bytes),
+                            "bytes": a.bytes.len(),
+                        })
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({"written": written, "diagnostics": json_diagnostics});
+            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            text.push('\n');
+            return super::print_bytes(text.as_bytes());
         }
     }
     ExitStatus::Success
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .fold(String::new(), |mut s, b| {
+            use std::fmt::Write as _;
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }

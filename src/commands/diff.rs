@@ -4,7 +4,6 @@
 //! 3 when none did but some host is incomplete (0 with `--allow-incomplete`), 2 when rdpgen
 //! could not run.
 
-use std::fs;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
 use rayon::prelude::*;
@@ -82,6 +81,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         vec![HostInput {
             name: String::new(),
             files: Vec::new(),
+            problem: None,
         }]
     } else {
         match expand_inputs(&args.hosts) {
@@ -221,8 +221,10 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
 }
 
 /// The file a report is written to.
-pub(crate) fn create_output(path: &std::path::Path) -> io::Result<fs::File> {
-    fs::File::create(path)
+/// A report file: created or truncated, never through a symbolic link at `path` (see
+/// [`crate::fsread::create_no_follow`]).
+pub(crate) fn create_output(path: &std::path::Path) -> io::Result<std::fs::File> {
+    crate::fsread::create_no_follow(path)
 }
 
 /// Now in UTC as RFC 3339, or `SOURCE_DATE_EPOCH` when set (reproducible reports).

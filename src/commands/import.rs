@@ -388,7 +388,12 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.rdpgen-tmp"));
-    std::fs::write(&tmp, bytes)?;
+    {
+        use std::io::Write as _;
+        let mut file = crate::fsread::create_no_follow(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })

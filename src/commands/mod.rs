@@ -55,6 +55,38 @@ pub fn run(cli: Cli) -> ExitStatus {
     }
 }
 
+/// Policy arguments with each directory replaced by the `*.yaml` / `*.yml` files directly in
+/// it, sorted (not recursive: bases kept in subdirectories are not built on their own).
+fn expand_policy_args(args: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut out = Vec::new();
+    for arg in args {
+        if !arg.is_dir() {
+            out.push(arg.clone());
+            continue;
+        }
+        let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(arg)
+            .map_err(|e| format!("cannot list `{}`: {e}", arg.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_file()
+                    && p.extension().is_some_and(|x| {
+                        x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml")
+                    })
+            })
+            .collect();
+        if found.is_empty() {
+            return Err(format!(
+                "`{}` holds no policy (*.yaml, *.yml)",
+                arg.display()
+            ));
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
 /// Writes to stdout; a closed pipe is not an error worth a panic.
 fn print_bytes(bytes: &[u8]) -> ExitStatus {
     let mut out = std::io::stdout().lock();

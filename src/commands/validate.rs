@@ -16,7 +16,14 @@ pub fn run(args: &ValidateArgs, styled: bool) -> ExitStatus {
     let mut all: Vec<Diagnostic> = Vec::new();
     let mut status = ExitStatus::Success;
     let mut text = String::new();
-    for path in &args.files {
+    let files = match super::expand_policy_args(&args.files) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitStatus::Failure;
+        }
+    };
+    for path in &files {
         let chain = match load_chain(path, &mut sources) {
             Ok(chain) => chain,
             Err(e) => {

@@ -55,6 +55,8 @@ codes! {
         "The document nests too deeply, expands too many aliases or has too many nodes. rdpgen bounds the work it does on any input; real policies are far below these limits.";
     NotAMapping = "RDP008", Error, "the document is not a mapping",
         "The top level of a policy is a mapping of keys such as `rdpgen`, `name` and `security`.";
+    ExplicitTag = "RDP009", Error, "an explicit YAML tag",
+        "Policy files do not use YAML tags. `!!binary`, `!!str` and application tags such as `!secret` change how a value is read while a reviewer sees different text (a `!!binary` value is base64), so rdpgen refuses them. Quote the value instead.";
     UnknownKey = "RDP010", Error, "unknown key",
         "The key is not part of the policy language. Check the spelling (keys are camelCase); the message suggests the closest known key.";
     WrongType = "RDP011", Error, "a value has the wrong type",
@@ -101,8 +103,8 @@ codes! {
         "Session time limits are enumerations in Microsoft's ADMX; Group Policy can only store these values. The message lists the allowed durations.";
     DisabledWithSettings = "RDP042", Warning, "settings have no effect while connections are denied",
         "`connection.allow: false` denies Remote Desktop connections, so the other connection and security settings have no effect.";
-    Tls13Only = "RDP043", Warning, "TLS 1.3 as the minimum may lock out RDP clients",
-        "Whether the RDP listener negotiates TLS 1.3 depends on the Windows build, and older clients and gateways cannot. With `tls.minVersion` above 1.2 and a TLS-capable layer, clients may fail with 0x904/0x7.";
+    Tls13Only = "RDP043", Warning, "TLS 1.3 as the minimum disables TLS 1.2 machine-wide",
+        "The SCHANNEL switches are machine-wide: `tls.minVersion: \"1.3\"` disables TLS 1.2 for every SCHANNEL server on the host (IIS, WinRM, LDAPS, the RDP listener). Windows Server 2019 and older have no TLS 1.3 server, so they are left with no TLS server protocol at all; on newer releases, clients and gateways that cannot negotiate TLS 1.3 fail (RDP with 0x904/0x7). Declare `tls.minimumOs` to have rdpgen check the release.";
     ControlCharacter = "RDP044", Error, "a string holds a control character",
         "Strings that reach the registry, Group Policy files or scripts cannot hold control characters such as CR, LF or NUL.";
     BadSid = "RDP045", Error, "a logon-right entry is not a valid account or SID",
@@ -117,6 +119,18 @@ codes! {
         "rdpgen keeps `firewall.allowFrom` by blocking RDP from every address outside it (Windows Firewall: block beats allow). `local-subnet` is whatever the host's interfaces are on, so it has no complement to block: on the chosen profiles, any other enabled allow rule for the RDP port — Windows' own RemoteDesktop-UserMode-In-TCP/UDP allows any address on every profile — still admits RDP from outside `allowFrom`. The profiles not chosen are still blocked. List the subnets instead of `local-subnet`, or disable the built-in rules on the host.";
     ScopeAdvisory = "RDP050", Warning, "the firewall scope is advisory",
         "With `firewall.builtinRules: keep` rdpgen adds its allow rules and touches nothing else. Windows allows a packet when any enabled allow rule matches, so other rules — Windows' own RemoteDesktop-UserMode-In-TCP/UDP allows any address on every profile — still admit RDP from outside `firewall.allowFrom` and on other profiles; `rdpgen diff` reports them as warnings. Use it only where another tool manages the host firewall.";
+    Lockout = "RDP055", Error, "the logon rights lock everyone out",
+        "Deny beats allow in Windows user rights. Denying `Local account` (S-1-5-113 or S-1-5-114) on a `role: workgroup` host denies every account, since a workgroup host has only local accounts; denying `Everyone`, `Authenticated Users` or `Users`, or every account that `allow` names, does the same on any host. Nobody could log on over Remote Desktop to repair it.";
+    LocalAccountDenied = "RDP056", Warning, "local members of an allowed local group are denied",
+        "`logonRights.deny` names `Local account` (S-1-5-113/114) while `allow` names a local group such as `Administrators`: the local accounts in that group (the built-in Administrator included) cannot log on, because deny beats allow. Only domain members of the group can. That is the CIS/STIG intent on a domain member; say `role: member-server` and make sure a domain account can log on.";
+    DomainGroupOnWorkgroup = "RDP051", Error, "a domain group on a workgroup host",
+        "A `role: workgroup` host is not joined to a domain, so domain groups (`Domain Admins`, `CORP\\RDP Admins`, domain SIDs) cannot be resolved when the security template applies. Name local groups or SIDs instead.";
+    LegacyTls = "RDP052", Warning, "TLS 1.0 or 1.1 re-enabled machine-wide",
+        "The SCHANNEL switches are machine-wide: `tls.minVersion` of 1.0 or 1.1 enables those deprecated protocols for every SCHANNEL server on the host (IIS, WinRM, LDAPS, the RDP listener), not just for Remote Desktop. Use `\"1.2\"`.";
+    Tls13Unavailable = "RDP053", Error, "TLS 1.3 as the minimum on a release without TLS 1.3",
+        "`tls.minimumOs` names a release without a TLS 1.3 server (before Windows Server 2022 and Windows 11). `tls.minVersion: \"1.3\"` would disable TLS 1.2 and leave that host with no TLS server protocol: RDP with TLS or NLA, WinRM over HTTPS and IIS stop working.";
+    BidiControl = "RDP054", Error, "a string holds a bidirectional control character",
+        "Bidirectional controls (U+202A..U+202E, U+2066..U+2069) and other invisible formatting characters make text display in a different order from the one it is stored in, so a reviewer reads something other than what reaches GptTmpl.inf, the registry or a report. rdpgen refuses them in every string.";
     WaiverExpired = "RDP090", Warning, "a waiver has expired",
         "The waiver's `expires` day has passed: `rdpgen diff` no longer hides the drift it covered. Fix the hosts, or renew the waiver with a new reason and date.";
     WaiverMatchesNothing = "RDP091", Warning, "a waiver names nothing this policy checks",

@@ -4,7 +4,24 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::Serialize;
 
 use super::{Diagnostic, Severity};
+use crate::escape::terminal::{is_unsafe, sanitize};
 use crate::source::Sources;
+
+/// The source text with every character unsafe for a terminal replaced by as many `?` as it
+/// has bytes, so spans still point where they did. Line feeds, tabs and the CR of a CRLF stay.
+fn safe_source(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let keep = c == '\n' || c == '\t' || (c == '\r' && chars.peek() == Some(&'\n'));
+        if is_unsafe(c) && !keep {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// Renders diagnostics as text, each with its snippet. `styled` adds ANSI colour.
 #[must_use]
@@ -20,9 +37,17 @@ pub fn render_text(diagnostics: &[Diagnostic], sources: &Sources, styled: bool) 
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
+        // Policy text reaches terminals and CI logs: no escape sequence or bidi control in a
+        // message, a label, a file name or a quoted source line may reach them.
+        let message = sanitize(&d.message);
+        let label = d.label.as_deref().map(sanitize);
+        let help = d.help.as_deref().map(sanitize);
+        let (safe_text, safe_name);
+        let title = level.primary_title(message.as_ref()).id(d.code.as_str());
         let group = if let Some(loc) = d.location {
             let file = sources.get(loc.file);
+            safe_text = safe_source(&file.text);
+            safe_name = sanitize(&file.name);
             let mut start = loc.span.start.min(file.text.len());
             let mut end = loc.span.end.clamp(start, file.text.len());
             while !file.text.is_char_boundary(start) {
@@ -32,12 +57,12 @@ pub fn render_text(diagnostics: &[Diagnostic], sources: &Sources, styled: bool) 
                 end += 1;
             }
             let mut annotation = AnnotationKind::Primary.span(start..end);
-            if let Some(label) = &d.label {
-                annotation = annotation.label(label.as_str());
+            if let Some(label) = &label {
+                annotation = annotation.label(label.as_ref());
             }
             title.element(
-                Snippet::source(file.text.as_str())
-                    .path(file.name.as_str())
+                Snippet::source(safe_text.as_str())
+                    .path(safe_name.as_ref())
                     .fold(true)
                     .annotation(annotation),
             )
@@ -45,9 +70,9 @@ pub fn render_text(diagnostics: &[Diagnostic], sources: &Sources, styled: bool) 
             Group::with_title(title)
         };
         let mut report: Vec<Group<'_>> = vec![group];
-        if let Some(help) = &d.help {
+        if let Some(help) = &help {
             report.push(Group::with_title(
-                Level::HELP.secondary_title(help.as_str()),
+                Level::HELP.secondary_title(help.as_ref()),
             ));
         }
         out.push_str(&renderer.render(&report));

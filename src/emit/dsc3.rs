@@ -153,8 +153,11 @@ fn error(message: String) -> EmitError {
     }
 }
 
+/// Every string of the document: a DSC v3 literal (never an expression, see
+/// [`crate::escape::dsc_literal`]) as a YAML scalar.
 fn scalar(text: &str) -> Result<yaml::Scalar, EmitError> {
-    yaml::scalar(text).map_err(|e| error(format!("`{}`: {e}", text.escape_debug())))
+    yaml::scalar(&crate::escape::dsc_literal(text))
+        .map_err(|e| error(format!("`{}`: {e}", text.escape_debug())))
 }
 
 fn flow<I: IntoIterator<Item = String>>(items: I) -> String {
@@ -192,12 +195,15 @@ fn registry(
     rollback: bool,
     check: Option<&CertificateCheck>,
 ) -> Result<Vec<Registry>, EmitError> {
+    // The one expression rdpgen writes on purpose: built from the adapter type and an
+    // instance name (`^[a-zA-Z0-9 ]+$`, see `Namer`), never from policy or host text.
     let depends_on = check
         .map(|c| {
-            scalar(&format!(
+            let text = format!(
                 "[resourceId('{POWERSHELL_ADAPTER}', '{}')]",
                 c.name.as_str().trim_matches('\'')
-            ))
+            );
+            yaml::scalar(&text).map_err(|e| error(format!("`{}`: {e}", text.escape_debug())))
         })
         .transpose()?;
     let ops = registry_ops(model);
@@ -536,5 +542,71 @@ mod tests {
             ])),
             ["Private", "Public"]
         );
+    }
+
+    /// Every string of the v3 document, with a hostile value that starts with `[` in every
+    /// field a policy or the model can reach: none is an expression, and each reads back.
+    #[test]
+    fn every_string_of_the_document_is_a_literal_for_dsc() {
+        use crate::policy::yaml::{Node, NodeValue, parse};
+        let hostile = "[concat(envvar('SECRET'))]";
+        let policy: crate::policy::Policy = serde_json::from_value(serde_json::json!({
+            "rdpgen": 1,
+            "name": "dsc-hostile",
+            "description": hostile,
+            "security": {"layer": "tls"},
+            "certificate": {"template": hostile},
+            "firewall": {"profiles": ["domain"], "allowFrom": ["10.0.0.0/8"]},
+        }))
+        .unwrap();
+        let mut model = crate::lower::lower(&policy).unwrap();
+        let mut extra = op();
+        extra.value_name = "[v]".into();
+        extra.action = RegistryAction::Set(RegistryValue::Sz("[sz]".into()));
+        model.registry.push(extra.clone());
+        extra.action = RegistryAction::Set(RegistryValue::ExpandSz("[x]".into()));
+        model.registry.push(extra.clone());
+        extra.action =
+            RegistryAction::Set(RegistryValue::MultiSz(vec!["[m]".into(), "[[n".into()]));
+        model.registry.push(extra);
+        for rule in &mut model.firewall {
+            rule.display_name = "[dn]".into();
+            rule.description = "[desc]".into();
+            rule.group = "[group]".into();
+        }
+        assert!(!model.firewall.is_empty());
+        fn strings(node: &Node, out: &mut Vec<String>) {
+            match &node.value {
+                NodeValue::Str { text, .. } => out.push(text.clone()),
+                NodeValue::Seq(items) => items.iter().for_each(|i| strings(i, out)),
+                // `dependsOn` holds rdpgen's own `[resourceId(...)]` expression.
+                NodeValue::Map(entries) => entries
+                    .iter()
+                    .filter(|(k, _)| k.name != "dependsOn")
+                    .for_each(|(_, v)| strings(v, out)),
+                _ => {}
+            }
+        }
+        for rollback in [false, true] {
+            let text = render(&model, rollback).unwrap();
+            let mut found = Vec::new();
+            strings(&parse(&text).unwrap(), &mut found);
+            for s in &found {
+                assert!(
+                    crate::escape::dsc_read(s).is_some(),
+                    "{s:?} would be evaluated by DSC in\n{text}"
+                );
+            }
+            let read: Vec<&str> = found
+                .iter()
+                .filter_map(|s| crate::escape::dsc_read(s))
+                .collect();
+            assert!(read.contains(&hostile), "{hostile} reads back in\n{text}");
+            if !rollback {
+                for expected in ["[desc]", "[group]", "[v]", "[sz]", "[x]", "[m]", "[[n"] {
+                    assert!(read.contains(&expected), "{expected} reads back in\n{text}");
+                }
+            }
+        }
     }
 }

@@ -6,7 +6,33 @@
 //! - [`yaml`]: YAML scalars that are plain or single-quoted, never anything that needs escapes.
 
 pub mod powershell;
+pub mod terminal;
 pub mod yaml;
+
+/// `text` as a DSC v3 literal string: DSC evaluates a string that starts with `[` as an
+/// expression (`[concat(envvar('X'))]`), and reads a leading `[[` as one literal `[`. So a
+/// string that starts with `[` gets one more; every other string is already literal.
+#[must_use]
+pub fn dsc_literal(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with('[') {
+        std::borrow::Cow::Owned(format!("[{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// What DSC v3 makes of a literal string written by [`dsc_literal`]: the leading `[[` becomes
+/// `[`. `None` for a string DSC would evaluate as an expression.
+#[must_use]
+pub fn dsc_read(text: &str) -> Option<&str> {
+    if text.starts_with("[[") {
+        Some(&text[1..])
+    } else if text.starts_with('[') {
+        None
+    } else {
+        Some(text)
+    }
+}
 
 /// `text` on one line of printable characters: every control character (`\n`, `\t`, ...),
 /// every Unicode line or paragraph separator, the byte-order mark and the noncharacters
@@ -31,7 +57,25 @@ pub(crate) fn breaks_line(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::single_line;
+    use super::{dsc_literal, dsc_read, single_line};
+
+    #[test]
+    fn dsc_literals_are_never_expressions_and_read_back() {
+        for text in [
+            "[concat(envvar('X'))]",
+            "[[already]",
+            "[",
+            "[]",
+            "plain",
+            "a[b]",
+            "",
+        ] {
+            let literal = dsc_literal(text);
+            assert_eq!(dsc_read(&literal), Some(text), "{text:?}");
+        }
+        assert_eq!(dsc_literal("[x]"), "[[x]");
+        assert_eq!(dsc_read("[x]"), None);
+    }
 
     #[test]
     fn single_line_replaces_every_line_break_and_control() {

@@ -421,7 +421,11 @@ pub enum RegReadProblem {
     #[error("carriage return (CR) not followed by a line feed")]
     LoneCarriageReturn,
     /// The first line is not a known header.
-    #[error("expected the header `Windows Registry Editor Version 5.00` or `REGEDIT4`, found `{}`", .found.escape_debug())]
+    /// The first line is not quoted: a file that is not a registry export (a secret, a key) must
+    /// not have its content printed in messages and CI logs.
+    #[error(
+        "not a registry export: the first line is not the header `Windows Registry Editor Version 5.00` or `REGEDIT4`"
+    )]
     MissingHeader {
         /// The start of the first line.
         found: String,

@@ -2,7 +2,6 @@
 //! names the file and the position in it; file names are relative to the source given.
 
 use std::fs;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use super::{Action, Entry, GpoInfo, Input, Origin, Other, Right};
@@ -14,10 +13,7 @@ use crate::formats::{Hive, RegistryValue, registry_pol, security_template, xml};
 pub const MAX_SOURCE_BYTES: u64 = 16 * 1024 * 1024;
 
 fn read_bounded(path: &Path, shown: &str) -> Result<Vec<u8>, String> {
-    let file = fs::File::open(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SOURCE_BYTES + 1)
-        .read_to_end(&mut bytes)
+    let bytes = crate::fsread::read_regular(path, MAX_SOURCE_BYTES)
         .map_err(|e| format!("{shown}: cannot read: {e}"))?;
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
         return Err(format!(

@@ -247,16 +247,33 @@ fn lower_local(setting: &'static Setting, value: &Value) -> Result<Vec<RegistryO
     Ok(vec![local_op(setting, local, local.key.to_string(), data)])
 }
 
-/// SCHANNEL server switches for every TLS version.
+/// SCHANNEL server switches: SSL 2.0 and 3.0 off, every TLS version below the minimum off and
+/// every one at or above it on. TLS 1.3 is written only where the OS has it: when the policy
+/// targets releases that do (`tls.minimumOs`), or when it is the minimum (validation makes
+/// that an error on a release without it); otherwise it is left to the Windows default.
 fn lower_tls(policy: &Policy) -> Vec<RegistryOp> {
-    let Some(min) = policy.tls.as_ref().and_then(|t| t.min_version) else {
+    let Some(tls) = policy.tls.as_ref() else {
         return Vec::new();
     };
-    let setting = catalog::setting("tls.minVersion").expect("the catalog has tls.minVersion");
-    let mut ops = Vec::new();
+    let Some(min) = tls.min_version else {
+        return Vec::new();
+    };
+    let Some(setting) = catalog::setting("tls.minVersion") else {
+        return Vec::new();
+    };
+    let has_tls13 = min == TlsVersion::Tls13 || tls.minimum_os.is_some_and(|os| os.has_tls13());
+    let mut switches: Vec<(String, bool)> = keys::SSL_PROTOCOLS
+        .into_iter()
+        .map(|p| (keys::schannel_server(p), false))
+        .collect();
     for version in TlsVersion::ALL {
-        let key = keys::tls_server_key(version);
-        let on = version >= min;
+        if version == TlsVersion::Tls13 && !has_tls13 {
+            continue;
+        }
+        switches.push((keys::tls_server_key(version), version >= min));
+    }
+    let mut ops = Vec::new();
+    for (key, on) in switches {
         for local in setting.local {
             let v = match (local.value_name, on) {
                 ("Enabled", true) | ("DisabledByDefault", false) => 1,

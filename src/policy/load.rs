@@ -3,7 +3,6 @@
 //! unreadable top-level file is an I/O error.
 
 use std::fs;
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use super::builtin;
@@ -43,16 +42,42 @@ pub struct ReadError {
 /// # Errors
 /// Only when `path` itself cannot be opened or read; everything else is a diagnostic.
 pub fn load_chain(path: &Path, sources: &mut Sources) -> Result<Chain, ReadError> {
+    let resolved = fs::canonicalize(path).ok();
+    let canonical_path = resolved.clone().unwrap_or_else(|| normalize(path));
+    // The tree is the one the named path lives in (where the link is, for a symbolic link).
+    // A link that leads out of it is refused unread, like an `extends` entry (RDP024), so a
+    // pull request cannot add `policy.yaml -> /proc/self/environ` and have rdpgen quote it.
+    let link_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let link_dir = canonical(link_dir);
+    let root = policy_tree_root(&link_dir.join(path.file_name().unwrap_or_default()));
+    if resolved.is_some_and(|p| !p.starts_with(&root)) {
+        let mut chain = Chain::default();
+        chain.diagnostics.push(
+            Diagnostic::new(
+                Code::ExtendsOutsideTree,
+                format!(
+                    "`{}` is a symbolic link to a file outside its policy tree `{}`; rdpgen does not read it",
+                    path.display(),
+                    root.display()
+                ),
+                None,
+            )
+            .with_help("name the real file, inside the repository of the policy"),
+        );
+        return Ok(chain);
+    }
     let bytes = read_bounded(path).map_err(|source| ReadError {
         path: path.display().to_string(),
         source,
     })?;
-    let canonical_path = canonical(path);
     let mut loader = Loader {
         sources,
         chain: Chain::default(),
         stack: Vec::new(),
-        root: policy_tree_root(&canonical_path),
+        root,
     };
     let origin = Origin::File(canonical_path);
     let file = loader.add_source(origin.clone(), path.display().to_string(), &bytes);
@@ -60,16 +85,13 @@ pub fn load_chain(path: &Path, sources: &mut Sources) -> Result<Chain, ReadError
     Ok(loader.chain)
 }
 
-/// Reads at most one byte more than the limit, so a huge file costs no memory.
+/// Reads a regular file, at most one byte more than the limit, so a huge file costs no memory
+/// and a FIFO or device never hangs the run.
 fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
-    let file = fs::File::open(path)?;
-    if file.metadata()?.is_dir() {
-        return Err(std::io::Error::other("is a directory"));
-    }
-    let mut bytes = Vec::new();
-    file.take(yaml::MAX_FILE_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
+    crate::fsread::read_regular(path, yaml::MAX_FILE_BYTES as u64).map_err(|e| match e {
+        crate::fsread::ReadRefused::Io(e) => e,
+        other => std::io::Error::other(other.to_string()),
+    })
 }
 
 /// The tree `extends` may read from: the nearest ancestor of the policy file that holds a
@@ -196,6 +218,22 @@ impl Loader<'_> {
         }
         match yaml::parse(text) {
             Ok(node) => {
+                let tags = yaml::explicit_tags(&node, text);
+                if !tags.is_empty() {
+                    for span in tags {
+                        let tag = text.get(span.start..span.end).unwrap_or("!").to_string();
+                        self.chain.diagnostics.push(
+                            Diagnostic::new(
+                                Code::ExplicitTag,
+                                format!("the explicit YAML tag `{tag}` is not allowed in a policy"),
+                                Some(Location { file, span }),
+                            )
+                            .with_label("a tag changes how the value is read")
+                            .with_help("remove the tag; quote the value if it must be a string"),
+                        );
+                    }
+                    return Parsed { tree: None };
+                }
                 let tree = TreeNode::from_yaml(&node, file);
                 if matches!(tree.value, TreeValue::Map(_)) {
                     Parsed { tree: Some(tree) }

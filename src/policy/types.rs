@@ -25,6 +25,11 @@ pub struct Policy {
     /// scalars and lists are replaced whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extends: Option<Vec<String>>,
+    /// The kind of host the policy (or baseline) is written for: `member-server`,
+    /// `domain-controller` or `workgroup`. Logon-right rules depend on it: a workgroup host has
+    /// only local accounts, so denying `Local account` locks everyone out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
     /// Whether and how clients connect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<Connection>,
@@ -161,6 +166,80 @@ pub struct Tls {
     /// Enabled=1/DisabledByDefault=0, versions below it Enabled=0/DisabledByDefault=1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_version: Option<TlsVersion>,
+    /// The oldest Windows release the policy is applied to. TLS 1.3 keys are written only when
+    /// every targeted release has TLS 1.3 (Windows Server 2022 and later, Windows 11), and
+    /// `minVersion: "1.3"` is an error when it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_os: Option<TargetOs>,
+}
+
+/// The host kind a policy is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    // A domain-joined server that is not a domain controller.
+    MemberServer,
+    // A domain controller: it has no local accounts.
+    DomainController,
+    // A host that is not domain-joined: every account is local (S-1-5-113).
+    Workgroup,
+}
+
+impl Role {
+    /// As written in policies.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MemberServer => "member-server",
+            Self::DomainController => "domain-controller",
+            Self::Workgroup => "workgroup",
+        }
+    }
+}
+
+/// A Windows release a policy targets, oldest supported first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetOs {
+    #[serde(rename = "windows-server-2012-r2")]
+    WindowsServer2012R2,
+    #[serde(rename = "windows-server-2016")]
+    WindowsServer2016,
+    #[serde(rename = "windows-server-2019")]
+    WindowsServer2019,
+    #[serde(rename = "windows-server-2022")]
+    WindowsServer2022,
+    #[serde(rename = "windows-server-2025")]
+    WindowsServer2025,
+    #[serde(rename = "windows-10")]
+    Windows10,
+    #[serde(rename = "windows-11")]
+    Windows11,
+}
+
+impl TargetOs {
+    /// As written in policies.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WindowsServer2012R2 => "windows-server-2012-r2",
+            Self::WindowsServer2016 => "windows-server-2016",
+            Self::WindowsServer2019 => "windows-server-2019",
+            Self::WindowsServer2022 => "windows-server-2022",
+            Self::WindowsServer2025 => "windows-server-2025",
+            Self::Windows10 => "windows-10",
+            Self::Windows11 => "windows-11",
+        }
+    }
+
+    /// Whether SCHANNEL of this release (and every later one) has a TLS 1.3 server.
+    #[must_use]
+    pub fn has_tls13(self) -> bool {
+        matches!(
+            self,
+            Self::WindowsServer2022 | Self::WindowsServer2025 | Self::Windows11
+        )
+    }
 }
 
 /// A TLS version. Written `1.2` or `"1.2"`: an unquoted version is a number to YAML 1.2 tools

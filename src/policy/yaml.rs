@@ -136,6 +136,83 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     Ok(node)
 }
 
+/// Where explicit tags (`!!binary`, `!!str`, `!secret`, `!<tag:...>`) are written on the values
+/// and keys of a parsed document. Policies never need them, and a tag changes what a value
+/// means while a reviewer sees different text, so the loader refuses them.
+///
+/// A tag is found by looking at the node properties just before each node (the span of a node
+/// starts at its content): a word starting with `!` between the node and the indicator that
+/// introduces it (`:`, `-`, `[`, `{`, `,`, `?`) or the start of the document.
+#[must_use]
+pub fn explicit_tags(node: &Node, text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    collect_tags(node, text, &mut out);
+    out.sort_by_key(|s| s.start);
+    out.dedup();
+    out
+}
+
+fn collect_tags(node: &Node, text: &str, out: &mut Vec<Span>) {
+    if let Some(span) = tag_before(text, node.span.start) {
+        out.push(span);
+    }
+    match &node.value {
+        NodeValue::Seq(items) => {
+            for item in items {
+                collect_tags(item, text, out);
+            }
+        }
+        NodeValue::Map(entries) => {
+            for (key, value) in entries {
+                if let Some(span) = tag_before(text, key.span.start) {
+                    out.push(span);
+                }
+                collect_tags(value, text, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The span of a `!` word among the node properties before `start`, if any.
+fn tag_before(text: &str, start: usize) -> Option<Span> {
+    let before = text.get(..start.min(text.len()))?;
+    let mut end = before.len();
+    loop {
+        let trimmed = before[..end].trim_end();
+        if trimmed.is_empty() {
+            return None;
+        }
+        let last = trimmed.chars().next_back()?;
+        if matches!(last, ':' | '-' | '[' | '{' | ',' | '?') {
+            return None;
+        }
+        if trimmed.ends_with('>')
+            && let Some(i) = trimmed.rfind("!<")
+            && !trimmed[i..].contains(char::is_whitespace)
+        {
+            return Some(Span::new(i, trimmed.len()));
+        }
+        let word_start = trimmed
+            .rfind(|c: char| c.is_whitespace() || matches!(c, '[' | '{' | ','))
+            .map_or(0, |i| i + 1);
+        let word = &trimmed[word_start..];
+        if word.starts_with('!') {
+            return Some(Span::new(word_start, trimmed.len()));
+        }
+        // Anchors (`&a`), block indicators (`|`, `>-`) and `---` may sit between; anything
+        // else means the node has no properties here.
+        if !(word.starts_with('&')
+            || word.starts_with('|')
+            || word.starts_with('>')
+            || word == "---")
+        {
+            return None;
+        }
+        end = word_start;
+    }
+}
+
 fn convert_error(e: &serde_saphyr::Error, text: &str) -> YamlError {
     let span = e.location().and_then(|loc| location_span(&loc, text));
     let (kind, message) = classify(e);
@@ -444,6 +521,36 @@ mod tests {
         match &node.value {
             NodeValue::Map(entries) => &entries.iter().find(|(k, _)| k.name == key).unwrap().1,
             other => panic!("not a map: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn explicit_tags_are_found_wherever_they_are_written() {
+        for text in [
+            "a: !!binary aGVsbG8=\n",
+            "a: !!str 1.2\n",
+            "a: !secret x\n",
+            "a: &x !!str y\n",
+            "a:\n  - !!binary aGVsbG8=\n",
+            "a: [b, !!str c]\n",
+            "a: !!binary |\n  aGVsbG8=\n",
+            "!!str a: b\n",
+            "a: !<tag:yaml.org,2002:str> b\n",
+        ] {
+            let node = parse(text).unwrap();
+            let tags = explicit_tags(&node, text);
+            assert_eq!(tags.len(), 1, "{text:?}: {tags:?}");
+            assert!(text[tags[0].start..].starts_with('!'), "{text:?}");
+        }
+        for text in [
+            "a: hello!\n",
+            "a: \"!!binary x\"\n",
+            "a: '!x'\n",
+            "a: |\n  !!binary x\n",
+            "a: [b, c!]\n",
+        ] {
+            let node = parse(text).unwrap();
+            assert!(explicit_tags(&node, text).is_empty(), "{text:?}");
         }
     }
 

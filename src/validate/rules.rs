@@ -4,8 +4,8 @@
 use crate::catalog;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::firewall_address::FirewallAddress;
-use crate::policy::types::{BuiltinRules, FirewallProfile, SecurityLayer, TlsVersion};
-use crate::policy::{Policy, TreeNode};
+use crate::policy::types::{BuiltinRules, FirewallProfile, Role, SecurityLayer, TlsVersion};
+use crate::policy::{Policy, TreeNode, TreeValue};
 
 struct Rules<'a> {
     tree: &'a TreeNode,
@@ -36,6 +36,9 @@ pub fn check(policy: &Policy, tree: &TreeNode) -> Vec<Diagnostic> {
     firewall_rules(policy, &mut r);
     session_rules(policy, &mut r);
     string_rules(policy, &mut r);
+    name_rules(policy, &mut r);
+    logon_rules(policy, &mut r);
+    invisible_rules(tree, &mut r);
     waiver_rules(policy, &mut r, crate::audit::waiver::today());
     r.out
 }
@@ -134,22 +137,62 @@ fn security_rules(p: &Policy, r: &mut Rules<'_>) {
         );
         d.help = Some("use `encryption: high` (or `client-compatible`)".into());
     }
-    let min = p.tls.as_ref().and_then(|t| t.min_version);
-    if let Some(v) = min
-        && v > TlsVersion::Tls12
-        && sec.layer != Some(SecurityLayer::Rdp)
-    {
+    tls_rules(p, r);
+}
+
+fn tls_rules(p: &Policy, r: &mut Rules<'_>) {
+    let Some(tls) = &p.tls else { return };
+    let Some(min) = tls.min_version else { return };
+    if min < TlsVersion::Tls12 {
         let d = r.report(
-            Code::Tls13Only,
+            Code::LegacyTls,
             "/tls/minVersion",
             format!(
-                "`tls.minVersion: \"{}\"` disables TLS 1.2; RDP clients and servers that cannot negotiate TLS 1.3 fail with 0x904/0x7",
-                v.as_str()
+                "`tls.minVersion: \"{}\"` enables TLS {} for every SCHANNEL server on the host (IIS, WinRM, LDAPS), not only for Remote Desktop",
+                min.as_str(),
+                if min == TlsVersion::Tls10 { "1.0 and 1.1" } else { "1.1" }
             ),
         );
-        d.help = Some(
-            "keep `minVersion: \"1.2\"` unless every client and gateway speaks TLS 1.3".into(),
-        );
+        d.label = Some("machine-wide".into());
+        d.help = Some("use `minVersion: \"1.2\"`; TLS 1.0 and 1.1 are deprecated".into());
+    }
+    if min == TlsVersion::Tls13 {
+        match tls.minimum_os {
+            Some(os) if !os.has_tls13() => {
+                let d = r.report(
+                    Code::Tls13Unavailable,
+                    "/tls/minVersion",
+                    format!(
+                        "`tls.minVersion: \"1.3\"` on `{}`, which has no TLS 1.3 server: disabling TLS 1.2 leaves it with no TLS server protocol (RDP, WinRM over HTTPS, IIS)",
+                        os.as_str()
+                    ),
+                );
+                d.label = Some("TLS 1.2 disabled here".into());
+                d.help = Some(
+                    "keep `minVersion: \"1.2\"`, or raise `tls.minimumOs` to `windows-server-2022` or later if that is true"
+                        .into(),
+                );
+            }
+            _ => {
+                let d = r.report(
+                    Code::Tls13Only,
+                    "/tls/minVersion",
+                    format!(
+                        "`tls.minVersion: \"1.3\"` disables TLS 1.2 for every SCHANNEL server on the host (IIS, WinRM, LDAPS, RDP); Windows Server 2019 and older have no TLS 1.3 and are left with no TLS server protocol, and clients that cannot negotiate TLS 1.3 fail with 0x904/0x7{}",
+                        if tls.minimum_os.is_none() {
+                            "; `tls.minimumOs` is not set, so rdpgen cannot check the release"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+                d.label = Some("machine-wide".into());
+                d.help = Some(
+                    "keep `minVersion: \"1.2\"` unless every host runs Windows Server 2022 or later and every client and gateway speaks TLS 1.3"
+                        .into(),
+                );
+            }
+        }
     }
 }
 
@@ -259,7 +302,7 @@ fn firewall_rules(p: &Policy, r: &mut Rules<'_>) {
         let pointer = format!("/firewall/allowFrom/{i}");
         match FirewallAddress::parse(entry) {
             Ok(parsed) => {
-                has_any |= parsed.address == FirewallAddress::Any;
+                has_any |= covers_the_internet(parsed.address);
                 if parsed.address == FirewallAddress::LocalSubnet && local_subnet.is_none() {
                     local_subnet = Some(pointer.clone());
                 }
@@ -298,7 +341,7 @@ fn firewall_rules(p: &Policy, r: &mut Rules<'_>) {
         let d = r.report(
             Code::PublicAny,
             "/firewall/allowFrom",
-            "RDP is allowed from any address on the public profile".into(),
+            "RDP is allowed from any address on the public profile (`any`, or a subnet as wide as `0.0.0.0/0` or `::/0`)".into(),
         );
         d.help = Some(
             "narrow `firewall.allowFrom`, or leave `public` out of `firewall.profiles`".into(),
@@ -501,4 +544,283 @@ fn is_host_name(s: &str) -> bool {
                 && !label.ends_with('-')
                 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
+}
+
+/// Whether an `allowFrom` entry admits (nearly) the whole internet: `any`, or an IPv4 subnet
+/// of prefix 4 or less (`0.0.0.0/0`, `0.0.0.0/1` + `128.0.0.0/1`) or an IPv6 subnet of prefix
+/// 3 or less (`::/0`, `2000::/3`, all global unicast), or a range at least as wide.
+fn covers_the_internet(address: FirewallAddress) -> bool {
+    match address {
+        FirewallAddress::Any => true,
+        FirewallAddress::V4 { prefix, .. } => prefix <= 4,
+        FirewallAddress::V6 { prefix, .. } => prefix <= 3,
+        // A range as wide as such a subnet (`0.0.0.0-255.255.255.255`).
+        FirewallAddress::V4Range { first, last } => {
+            u32::from(last).saturating_sub(u32::from(first)) >= (1 << 28) - 1
+        }
+        FirewallAddress::V6Range { first, last } => {
+            u128::from(last).saturating_sub(u128::from(first)) >= (1 << 125) - 1
+        }
+        FirewallAddress::LocalSubnet => false,
+    }
+}
+
+/// Device names Windows reserves in every directory: a folder named `con` or `nul` cannot be
+/// created, opened or deleted with ordinary tools.
+const WINDOWS_RESERVED: &[&str] = &[
+    "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7",
+    "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    "conin", "conout", "clock",
+];
+
+/// Whether `name` is a device name Windows reserves (the pattern already refuses dots, so
+/// `con.txt` and trailing dots never get this far).
+#[must_use]
+pub fn is_windows_reserved(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let stem = lower.trim_end_matches(['.', ' ']);
+    let stem = stem.split('.').next().unwrap_or(stem);
+    WINDOWS_RESERVED.contains(&stem)
+}
+
+fn name_rules(p: &Policy, r: &mut Rules<'_>) {
+    if is_windows_reserved(&p.name) {
+        let d = r.report(
+            Code::BadName,
+            "/name",
+            format!(
+                "`name: {}` is a device name Windows reserves; its output folder could not be opened or deleted on Windows",
+                p.name
+            ),
+        );
+        d.label = Some("reserved on Windows".into());
+        d.help = Some(format!("choose another name, such as `{}-rdp`", p.name));
+    }
+}
+
+/// SIDs whose denial denies (nearly) every account on any host.
+const EVERYONE_SIDS: &[(&str, &str)] = &[
+    ("S-1-1-0", "Everyone"),
+    ("S-1-5-11", "Authenticated Users"),
+    ("S-1-5-32-545", "Users"),
+    ("S-1-5-4", "INTERACTIVE"),
+    ("S-1-5-14", "Remote Interactive Logon"),
+];
+const LOCAL_ACCOUNT_SIDS: &[&str] = &["S-1-5-113", "S-1-5-114"];
+/// Built-in local groups (BUILTIN, S-1-5-32-*) whose local members a `Local account` deny cuts.
+const LOCAL_GROUP_PREFIX: &str = "S-1-5-32-";
+/// Well-known domain group names, resolvable only on a domain member.
+const DOMAIN_GROUPS: &[&str] = &[
+    "Domain Admins",
+    "Domain Users",
+    "Domain Guests",
+    "Domain Computers",
+    "Domain Controllers",
+    "Enterprise Admins",
+    "Schema Admins",
+    "Cert Publishers",
+    "Group Policy Creator Owners",
+    "Protected Users",
+    "Key Admins",
+    "Enterprise Key Admins",
+    "Read-only Domain Controllers",
+    "Enterprise Read-only Domain Controllers",
+    "Cloneable Domain Controllers",
+    "DnsAdmins",
+];
+
+/// The SID an entry stands for, upper-cased, when rdpgen knows it.
+fn entry_sid(entry: &str) -> Option<String> {
+    let stripped = entry
+        .strip_prefix("BUILTIN\\")
+        .or_else(|| entry.strip_prefix("NT AUTHORITY\\"))
+        .unwrap_or(entry);
+    catalog::accounts::sid_of(stripped).map(|s| s.to_ascii_uppercase())
+}
+
+/// Whether an entry names a domain group: `DOMAIN\name` (other than BUILTIN, NT AUTHORITY and
+/// the local `.\`), a well-known domain group name, or a domain SID with a domain group RID.
+fn is_domain_group(entry: &str) -> bool {
+    if let Some((domain, _)) = entry.split_once('\\') {
+        let d = domain.to_ascii_uppercase();
+        return !["BUILTIN", "NT AUTHORITY", ".", ""].contains(&d.as_str());
+    }
+    if DOMAIN_GROUPS.iter().any(|g| g.eq_ignore_ascii_case(entry)) {
+        return true;
+    }
+    let bare = entry
+        .strip_prefix('*')
+        .unwrap_or(entry)
+        .to_ascii_uppercase();
+    if let Some(rest) = bare.strip_prefix("S-1-5-21-") {
+        let parts: Vec<&str> = rest.split('-').collect();
+        if parts.len() == 4
+            && let Ok(rid) = parts[3].parse::<u32>()
+        {
+            return (512..=527).contains(&rid) || rid == 498;
+        }
+    }
+    false
+}
+
+fn logon_rules(p: &Policy, r: &mut Rules<'_>) {
+    let Some(lr) = &p.logon_rights else { return };
+    let allow: Vec<(usize, &String)> = lr.allow.iter().flatten().enumerate().collect();
+    let deny: Vec<(usize, &String)> = lr.deny.iter().flatten().enumerate().collect();
+    let role = p.role;
+    let mut locked_out = false;
+    for (i, entry) in &deny {
+        let pointer = format!("/logonRights/deny/{i}");
+        let sid = entry_sid(entry);
+        if let Some(sid) = &sid
+            && let Some((_, name)) = EVERYONE_SIDS.iter().find(|(s, _)| s == sid)
+        {
+            locked_out = true;
+            let d = r.report(
+                Code::Lockout,
+                &pointer,
+                format!(
+                    "denying `{entry}` ({name}, {sid}) denies Remote Desktop logon to every account: nobody can log on over RDP"
+                ),
+            );
+            d.label = Some("deny beats allow".into());
+            d.help = Some("deny specific groups such as `Guests` instead".into());
+        } else if role == Some(Role::Workgroup)
+            && sid
+                .as_deref()
+                .is_some_and(|s| LOCAL_ACCOUNT_SIDS.contains(&s))
+        {
+            locked_out = true;
+            let who = if sid.as_deref() == Some("S-1-5-114") {
+                "every administrator"
+            } else {
+                "everyone"
+            };
+            let d = r.report(
+                Code::Lockout,
+                &pointer,
+                format!(
+                    "denying `{entry}` on a workgroup host (`role: workgroup`) locks {who} out: every account there is a local account (S-1-5-113), and deny beats allow"
+                ),
+            );
+            d.label = Some("denies every account on this host".into());
+            d.help = Some(
+                "remove `Local account` from `logonRights.deny` (list `deny` in full in this policy: lists replace the baseline's whole)"
+                    .into(),
+            );
+        }
+    }
+    // Everything `allow` names is also denied: nobody it allows can log on.
+    if !locked_out && !allow.is_empty() {
+        let denied: Vec<String> = deny
+            .iter()
+            .map(|(_, e)| entry_sid(e).unwrap_or_else(|| e.to_ascii_uppercase()))
+            .collect();
+        let all_denied = allow
+            .iter()
+            .all(|(_, e)| denied.contains(&entry_sid(e).unwrap_or_else(|| e.to_ascii_uppercase())));
+        if all_denied {
+            locked_out = true;
+            let d = r.report(
+                Code::Lockout,
+                "/logonRights/deny",
+                "every account `logonRights.allow` names is also denied: nobody can log on over RDP".into(),
+            );
+            d.label = Some("deny beats allow".into());
+            d.help = Some("remove the allowed accounts from `deny`".into());
+        }
+    }
+    if !locked_out && role != Some(Role::DomainController) {
+        let local_deny = deny
+            .iter()
+            .find(|(_, e)| entry_sid(e).is_some_and(|s| LOCAL_ACCOUNT_SIDS.contains(&s.as_str())));
+        let local_allow = allow
+            .iter()
+            .find(|(_, e)| entry_sid(e).is_some_and(|s| s.starts_with(LOCAL_GROUP_PREFIX)));
+        if let (Some((i, denied)), Some((_, allowed))) = (local_deny, local_allow) {
+            let d = r.report(
+                Code::LocalAccountDenied,
+                &format!("/logonRights/deny/{i}"),
+                format!(
+                    "`logonRights.deny` names `{denied}` while `allow` names the local group `{allowed}`: its local members (the built-in Administrator included) cannot log on over RDP, only domain members can"
+                ),
+            );
+            d.label = Some("deny beats allow".into());
+            d.help = Some(if role == Some(Role::MemberServer) {
+                "make sure a domain account in the allowed group can log on before applying this"
+                    .into()
+            } else {
+                "on a domain member, say `role: member-server` and keep a domain account allowed; on a workgroup host, remove `Local account` from `deny`".into()
+            });
+        }
+    }
+    if role == Some(Role::Workgroup) {
+        for (list, name) in [(&allow, "allow"), (&deny, "deny")] {
+            for (i, entry) in list {
+                if is_domain_group(entry) {
+                    let d = r.report(
+                        Code::DomainGroupOnWorkgroup,
+                        &format!("/logonRights/{name}/{i}"),
+                        format!(
+                            "`logonRights.{name}` entry `{entry}` is a domain group, which a workgroup host (`role: workgroup`) cannot resolve"
+                        ),
+                    );
+                    d.label = Some("not resolvable without a domain".into());
+                    d.help = Some(
+                        "name local groups (`Administrators`, `Remote Desktop Users`) or SIDs instead"
+                            .into(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Characters that make text display differently from how it is stored: the bidirectional
+/// embeddings, overrides and isolates, and the marks that reorder text.
+#[must_use]
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
+}
+
+/// Every string in the merged tree (keys' values and list items), checked for bidi controls.
+fn invisible_rules(tree: &TreeNode, r: &mut Rules<'_>) {
+    fn walk(node: &TreeNode, pointer: String, out: &mut Vec<(String, char)>) {
+        match &node.value {
+            TreeValue::Str { text, .. } => {
+                if let Some(c) = text.chars().find(|c| is_bidi_control(*c)) {
+                    out.push((pointer, c));
+                }
+            }
+            TreeValue::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, format!("{pointer}/{i}"), out);
+                }
+            }
+            TreeValue::Map(map) => {
+                for (k, v) in map {
+                    walk(
+                        v,
+                        format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        out,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(tree, String::new(), &mut found);
+    for (pointer, c) in found {
+        let d = r.report(
+            Code::BidiControl,
+            &pointer,
+            format!(
+                "`{}` holds the bidirectional control character U+{:04X}: the text displays in a different order from the one that reaches artifacts and reports",
+                crate::policy::pointer_to_field(&pointer),
+                u32::from(c)
+            ),
+        );
+        d.help = Some("remove it; write the text in logical order".into());
+    }
 }

@@ -41,12 +41,12 @@ fn each_example_host_gives_its_exit_code_and_findings() {
         (
             "tier1-compliant.json",
             0,
-            &["compliant RDS-T1-01: 52 checks passed, all verified"][..],
+            &["compliant RDS-T1-01: 54 checks passed, all verified"][..],
         ),
         (
             "tier1-firewall-equal.json",
             0,
-            &["compliant RDS-T1-05: 52 checks passed, all verified"],
+            &["compliant RDS-T1-05: 54 checks passed, all verified"],
         ),
         (
             // The export holds the policy key and the listener key only: nothing fails, and
@@ -54,7 +54,7 @@ fn each_example_host_gives_its_exit_code_and_findings() {
             "tier1-export.reg",
             3,
             &[
-                "INCOMPLETE tier1-export: 0 findings, 25 not verified, 26 passed (evidence: 2 exported keys)",
+                "INCOMPLETE tier1-export: 0 findings, 27 not verified, 26 passed (evidence: 2 exported keys)",
                 r"not verified tls.minVersion:TLS 1.2:Enabled: the inputs hold no evidence of `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server` (they cover 2 exported keys)",
                 "not verified firewall:rdpgen-tier1-servers-TCP-In: the inputs hold no firewall rules",
                 "not verified firewall.effective: the inputs hold neither the Group Policy firewall rules nor the collector's rule list, so what Windows Firewall admits cannot be decided (they cover 2 exported keys)",
@@ -159,7 +159,7 @@ fn machine_formats_are_well_formed() {
     let v: Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(v["version"], "2.1.0");
     let results = v["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 46);
+    assert_eq!(results.len(), 48);
     let rules: Vec<&str> = v["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap()
@@ -180,7 +180,7 @@ fn machine_formats_are_well_formed() {
             .or_insert(0) += 1;
     }
     assert_eq!(kinds["fail"], 21, "{kinds:?}");
-    assert_eq!(kinds["review"], 25, "{kinds:?}");
+    assert_eq!(kinds["review"], 27, "{kinds:?}");
     let (_, junit, _) = diff(&["--format", "junit", "examples/hosts"]);
     let mut reader = quick_xml::Reader::from_str(&junit);
     let (mut suites, mut failures, mut skipped) = (0, 0, 0);
@@ -196,7 +196,7 @@ fn machine_formats_are_well_formed() {
             _ => {}
         }
     }
-    assert_eq!((suites, failures, skipped), (7, 21, 25));
+    assert_eq!((suites, failures, skipped), (7, 21, 27));
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -233,7 +233,7 @@ fn unreadable_hosts_are_reported_and_the_rest_go_on() {
         "UNREADABLE b-broken: invalid JSON at line 1, column",
         "UNREADABLE c-future: unsupported snapshot version 9; this rdpgen reads version 1",
         "UNREADABLE d-huge: a string is longer than 65536 characters",
-        "UNREADABLE e-trunc: .reg line 1, column 1: expected the header",
+        "UNREADABLE e-trunc: .reg line 1, column 1: not a registry export: the first line is not the header",
         "UNREADABLE f-lying: Registry.pol offset 28 (0x1c): the size field says 65535 bytes but only 0 bytes remain",
         "6 hosts: 1 compliant, 0 drifted, 0 incomplete, 5 unreadable",
     ] {
@@ -255,7 +255,7 @@ fn subdirectories_are_hosts_whose_files_merge() {
     let (code, stdout, _) = diff(&[dir.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(
-        stdout.contains("DRIFTED WEB01: 3 findings, 23 not verified"),
+        stdout.contains("DRIFTED WEB01: 3 findings, 25 not verified"),
         "{stdout}"
     );
     assert!(
@@ -278,7 +278,7 @@ fn a_gpo_registry_pol_is_compared_with_the_policy() {
     let (code, stdout, _) = diff(&[pol.to_str().unwrap()]);
     assert_eq!(code, 3, "{stdout}");
     assert!(
-        stdout.contains("INCOMPLETE Registry: 0 findings, 10 not verified, 41 passed (evidence: the Group Policy keys)"),
+        stdout.contains("INCOMPLETE Registry: 0 findings, 10 not verified, 43 passed (evidence: the Group Policy keys)"),
         "{stdout}"
     );
     let (code, _, _) = diff(&["--allow-incomplete", pol.to_str().unwrap()]);

@@ -337,9 +337,37 @@ fn hostile_policy_text_reads_back_exactly_from_dsc3_and_as_one_literal_in_the_sc
         let dir = out.join(&model.name);
         let doc = yaml_json(&dir.join("dsc3/rdp.dsc.yaml"));
         let script = script_text(&dir.join("dsc/RdpPosture.ps1"));
+        fn no_expressions(v: &Value, stem: &str) {
+            match v {
+                Value::String(s) => assert!(
+                    rdpgen::escape::dsc_read(s).is_some(),
+                    "{stem}: DSC would evaluate {s:?}"
+                ),
+                Value::Array(items) => items.iter().for_each(|i| no_expressions(i, stem)),
+                Value::Object(map) => {
+                    for (k, v) in map {
+                        if k == "dependsOn" {
+                            // rdpgen's own `[resourceId(...)]`, from an instance name.
+                            for d in v.as_array().unwrap() {
+                                assert!(
+                                    d.as_str().unwrap().starts_with("[resourceId('"),
+                                    "{stem}: {d}"
+                                );
+                            }
+                        } else {
+                            no_expressions(v, stem);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        no_expressions(&doc, stem);
         if let Some(description) = &model.description {
             assert_eq!(
-                doc["metadata"]["rdpgen"]["description"].as_str(),
+                doc["metadata"]["rdpgen"]["description"]
+                    .as_str()
+                    .and_then(rdpgen::escape::dsc_read),
                 Some(single_line(description).as_str()),
                 "{stem}"
             );
@@ -361,11 +389,12 @@ fn hostile_policy_text_reads_back_exactly_from_dsc3_and_as_one_literal_in_the_sc
             else {
                 panic!("{stem}: CertTemplateName is a string")
             };
-            let found = doc["resources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|r| r["properties"]["valueData"]["String"].as_str() == Some(template));
+            let found = doc["resources"].as_array().unwrap().iter().any(|r| {
+                r["properties"]["valueData"]["String"]
+                    .as_str()
+                    .and_then(rdpgen::escape::dsc_read)
+                    == Some(template)
+            });
             assert!(
                 found,
                 "{stem}: {template:?} reads back from the v3 document"
@@ -470,7 +499,8 @@ fn only_the_dsc_targets_are_written_and_rebuilds_are_identical() {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         top.sort();
-        assert_eq!(top, ["dsc", "dsc3"]);
+        // The marker says rdpgen made the directory and lists what it wrote there.
+        assert_eq!(top, [".rdpgen-output", "dsc", "dsc3"]);
         for f in &files {
             assert_eq!(
                 read(&a.join(&name).join(f)),

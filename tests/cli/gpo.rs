@@ -378,15 +378,15 @@ fn dmz_jump_backup_holds_what_the_spec_says() {
         r#"<FSObjectFile bkp:Path="%GPO_MACH_FSPATH%\Preferences\Registry\Registry.xml" bkp:Location="DomainSysvol\GPO\Machine\Preferences\Registry\Registry.xml"/>"#
     ));
 
-    // GptTmpl.inf as Windows writes it: UTF-16LE, BOM, CRLF; well-known names as *SIDs, other
-    // names as written, in policy order.
+    // GptTmpl.inf as Windows writes it: UTF-16LE, BOM, CRLF; well-known names as *SIDs. A
+    // workgroup host: no `Local account` (RDP055) and no domain groups (RDP051).
     let inf = std::fs::read(dir.join(GPT_TMPL)).unwrap();
     assert_eq!(
         utf16(&inf),
         "[Unicode]\r\nUnicode=yes\r\n[Version]\r\nsignature=\"$CHICAGO$\"\r\nRevision=1\r\n\
          [Privilege Rights]\r\n\
          SeRemoteInteractiveLogonRight = *S-1-5-32-544\r\n\
-         SeDenyRemoteInteractiveLogonRight = *S-1-5-32-546,*S-1-5-113,Domain Admins,Enterprise Admins\r\n"
+         SeDenyRemoteInteractiveLogonRight = *S-1-5-32-546\r\n"
     );
 
     // The thumbprint as a GPP registry item ([MS-GPPREF]; shape of Set-GPPrefRegistryValue).
@@ -1156,7 +1156,9 @@ fn structure_matches_microsofts_baseline_backup() {
             .clone()
     };
     assert!(deny(&t_theirs).contains(&"*S-1-5-113".to_string()));
-    assert!(deny(&t_ours).contains(&"*S-1-5-113".to_string()));
+    // dmz-jump is a workgroup host, so it denies Guests only (denying Local account there
+    // would lock everyone out, RDP055); the entry has the baseline's `*SID` form.
+    assert!(deny(&t_ours).contains(&"*S-1-5-32-546".to_string()));
     let text = |d: &Path| utf16(&std::fs::read(d.join(GPT_TMPL)).unwrap());
     for t in [text(&baseline), text(&dir)] {
         assert!(t.starts_with("[Unicode]\r\nUnicode=yes\r\n"));

@@ -13,6 +13,7 @@ mod import;
 mod model;
 mod reports;
 mod rollback;
+mod safety;
 mod validate;
 mod verdicts;
 

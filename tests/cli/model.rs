@@ -136,6 +136,10 @@ fn baselines_take_their_values_from_the_catalog() {
             .unwrap();
         let json = serde_json::to_value(&policy).unwrap();
         for setting in rdpgen::catalog::SETTINGS {
+            // `role` says which benchmark profile a baseline is written for; it writes nothing.
+            if setting.field == "role" {
+                continue;
+            }
             let actual = setting.field.split('.').try_fold(&json, |v, k| v.get(k));
             let items = pick(setting);
             match (items.first(), actual) {

@@ -195,7 +195,14 @@ fn init_prints_a_policy_that_validates() {
         std::fs::write(&p, &out).unwrap();
         let (code, vout, verr) = run(rdpgen().arg("validate").arg(&p));
         assert_eq!(code, 0, "{vout}{verr}");
-        assert!(vout.contains("valid (0 errors, 0 warnings)"), "{vout}");
+        // cis-level1 and stig deny `Local account` while allowing Administrators: RDP056 says
+        // only domain members of the group may log on (issue 14); nothing else may warn.
+        assert!(vout.contains("valid (0 errors, "), "{vout}");
+        let warnings: Vec<&str> = vout.lines().filter(|l| l.starts_with("warning[")).collect();
+        assert!(
+            warnings.iter().all(|w| w.starts_with("warning[RDP056]")),
+            "{vout}"
+        );
     }
     let (code, _, err) = run(rdpgen().args(["init", "--baseline", "cis-level9"]));
     assert_eq!(code, 2);
@@ -377,7 +384,9 @@ fn a_live_waiver_turns_drift_into_waived_in_every_format() {
         .arg("validate")
         .arg(&p));
     assert_eq!(code, 0);
-    assert!(out.contains("valid (0 errors, 0 warnings)"), "{out}");
+    // The only warning is cis-level1's RDP056 (issue 14), none about the waiver.
+    assert!(out.contains("valid (0 errors, "), "{out}");
+    assert!(!out.contains("RDP090") && !out.contains("RDP091"), "{out}");
 }
 
 #[test]
@@ -534,4 +543,96 @@ fn shard_reports_merge_into_the_report_of_one_run() {
         err.contains("is not a JSON report of `rdpgen diff`"),
         "{err}"
     );
+}
+
+#[test]
+fn build_json_names_every_file_written_with_its_hash() {
+    let out = scratch("build-json");
+    let (code, stdout, _) = run(rdpgen()
+        .args([
+            "build",
+            "examples/workgroup.yaml",
+            "--target",
+            "reg,pol",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(&out));
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    let written = v["written"].as_array().unwrap();
+    assert_eq!(written.len(), 3, "{v}");
+    for w in written {
+        let path = std::path::Path::new(w["path"].as_str().unwrap());
+        let bytes = std::fs::read(path).unwrap();
+        use sha2::Digest as _;
+        let hash: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(w["sha256"], hash.as_str());
+        assert_eq!(w["bytes"], bytes.len());
+        assert_eq!(w["policy"], "workgroup-host");
+        assert!(["reg", "pol"].contains(&w["target"].as_str().unwrap()));
+    }
+    assert!(v["diagnostics"].is_array());
+}
+
+#[test]
+fn build_deny_warnings_writes_nothing_on_a_warning() {
+    let out = scratch("build-deny");
+    // tier1 extends cis-level1, whose logon rights warn (RDP056).
+    let (code, stdout, stderr) = run(rdpgen()
+        .args(["build", "examples/tier1.yaml", "--deny-warnings", "--out"])
+        .arg(&out));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("1 warning, and --deny-warnings is set"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was written"));
+    assert!(std::fs::read_dir(&out).unwrap().next().is_none());
+    // A policy without warnings builds.
+    let (code, _, stderr) = run(rdpgen()
+        .args([
+            "build",
+            "examples/workgroup.yaml",
+            "--deny-warnings",
+            "--out",
+        ])
+        .arg(&out));
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn validate_and_build_take_a_directory_of_policies() {
+    let dir = scratch("policy-dir");
+    for e in ["workgroup", "dmz-jump"] {
+        std::fs::copy(
+            crate::repo().join(format!("examples/{e}.yaml")),
+            dir.join(format!("{e}.yaml")),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), "not a policy").unwrap();
+    let (code, stdout, _) = run(rdpgen().arg("validate").arg(&dir));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("dmz-jump.yaml: valid") && stdout.contains("workgroup.yaml: valid"),
+        "{stdout}"
+    );
+    let out = scratch("policy-dir-out");
+    let (code, _, stderr) = run(rdpgen()
+        .arg("build")
+        .arg(&dir)
+        .args(["--target", "reg", "--out"])
+        .arg(&out));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(out.join("dmz-jump/reg/apply.reg").is_file());
+    assert!(out.join("workgroup-host/reg/apply.reg").is_file());
+    let empty = scratch("policy-dir-empty");
+    let (code, _, stderr) = run(rdpgen().arg("validate").arg(&empty));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("holds no policy"), "{stderr}");
 }

@@ -10,6 +10,10 @@
 # rdpgen rollback of RdpPosture: restores Windows defaults, not what this host had before: values with a Windows default get it back, every other value RdpPosture sets is deleted.
 # To restore a host's own values, build with `rdpgen build --rollback-from <snapshot>` (a collector snapshot or a .reg export of the host).
 # This weakens a host that was hardened before the policy: deleting these SCHANNEL switches returns each protocol the policy turns off to the operating system's default (TLS 1.0 and 1.1 are on by default before Windows Server 2025 and Windows 11 24H2):
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server\DisabledByDefault: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server\Enabled: deleted
+#   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server\DisabledByDefault: deleted
 #   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server\Enabled: deleted
 #   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server\DisabledByDefault: deleted
 #   HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.1\Server\Enabled: deleted
@@ -108,6 +112,50 @@ Configuration RdpPosture {
         }
 
         # tls.minVersion
+        Registry tls_minVersion_SSL_2_0_Enabled {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server'
+            ValueName = 'Enabled'
+            ValueType = 'Dword'
+            ValueData = '0'
+            Hex       = $false
+            Force     = $true
+            Ensure    = 'Present'
+        }
+
+        # tls.minVersion
+        Registry tls_minVersion_SSL_2_0_DisabledByDefault {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server'
+            ValueName = 'DisabledByDefault'
+            ValueType = 'Dword'
+            ValueData = '1'
+            Hex       = $false
+            Force     = $true
+            Ensure    = 'Present'
+        }
+
+        # tls.minVersion
+        Registry tls_minVersion_SSL_3_0_Enabled {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server'
+            ValueName = 'Enabled'
+            ValueType = 'Dword'
+            ValueData = '0'
+            Hex       = $false
+            Force     = $true
+            Ensure    = 'Present'
+        }
+
+        # tls.minVersion
+        Registry tls_minVersion_SSL_3_0_DisabledByDefault {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server'
+            ValueName = 'DisabledByDefault'
+            ValueType = 'Dword'
+            ValueData = '1'
+            Hex       = $false
+            Force     = $true
+            Ensure    = 'Present'
+        }
+
+        # tls.minVersion
         Registry tls_minVersion_TLS_1_0_Enabled {
             Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server'
             ValueName = 'Enabled'
@@ -165,28 +213,6 @@ Configuration RdpPosture {
         # tls.minVersion
         Registry tls_minVersion_TLS_1_2_DisabledByDefault {
             Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server'
-            ValueName = 'DisabledByDefault'
-            ValueType = 'Dword'
-            ValueData = '0'
-            Hex       = $false
-            Force     = $true
-            Ensure    = 'Present'
-        }
-
-        # tls.minVersion
-        Registry tls_minVersion_TLS_1_3_Enabled {
-            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.3\Server'
-            ValueName = 'Enabled'
-            ValueType = 'Dword'
-            ValueData = '1'
-            Hex       = $false
-            Force     = $true
-            Ensure    = 'Present'
-        }
-
-        # tls.minVersion
-        Registry tls_minVersion_TLS_1_3_DisabledByDefault {
-            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.3\Server'
             ValueName = 'DisabledByDefault'
             ValueType = 'Dword'
             ValueData = '0'
@@ -474,6 +500,34 @@ Configuration RdpPostureRollback {
         }
 
         # tls.minVersion
+        Registry tls_minVersion_SSL_2_0_Enabled {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server'
+            ValueName = 'Enabled'
+            Ensure    = 'Absent'
+        }
+
+        # tls.minVersion
+        Registry tls_minVersion_SSL_2_0_DisabledByDefault {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 2.0\Server'
+            ValueName = 'DisabledByDefault'
+            Ensure    = 'Absent'
+        }
+
+        # tls.minVersion
+        Registry tls_minVersion_SSL_3_0_Enabled {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server'
+            ValueName = 'Enabled'
+            Ensure    = 'Absent'
+        }
+
+        # tls.minVersion
+        Registry tls_minVersion_SSL_3_0_DisabledByDefault {
+            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server'
+            ValueName = 'DisabledByDefault'
+            Ensure    = 'Absent'
+        }
+
+        # tls.minVersion
         Registry tls_minVersion_TLS_1_0_Enabled {
             Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server'
             ValueName = 'Enabled'
@@ -511,20 +565,6 @@ Configuration RdpPostureRollback {
         # tls.minVersion
         Registry tls_minVersion_TLS_1_2_DisabledByDefault {
             Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server'
-            ValueName = 'DisabledByDefault'
-            Ensure    = 'Absent'
-        }
-
-        # tls.minVersion
-        Registry tls_minVersion_TLS_1_3_Enabled {
-            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.3\Server'
-            ValueName = 'Enabled'
-            Ensure    = 'Absent'
-        }
-
-        # tls.minVersion
-        Registry tls_minVersion_TLS_1_3_DisabledByDefault {
-            Key       = 'HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.3\Server'
             ValueName = 'DisabledByDefault'
             Ensure    = 'Absent'
         }

@@ -181,7 +181,8 @@ pub trait Report {
 }
 
 /// Text safe for XML and HTML: markup characters escaped, and characters XML cannot hold
-/// (controls other than tab, line feed and carriage return) replaced with U+FFFD. Every
+/// (controls other than tab, line feed and carriage return) and bidirectional controls (which
+/// would reorder what a reader sees) replaced with U+FFFD. Every
 /// string that reaches the JUnit and HTML reports passes through here.
 #[must_use]
 pub fn xml_text(s: &str) -> String {
@@ -190,6 +191,7 @@ pub fn xml_text(s: &str) -> String {
         .map(|c| {
             if (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
                 || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+                || crate::validate::rules::is_bidi_control(c)
             {
                 '\u{FFFD}'
             } else {

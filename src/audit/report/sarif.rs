@@ -17,8 +17,20 @@ pub struct Sarif {
     version: &'static str,
 }
 
+/// A host file path as a SARIF `artifactLocation.uri`, which must be a URI reference (RFC
+/// 3986): `\\` becomes `/`, and every byte but the unreserved characters and `/` is
+/// percent-encoded, so a file name with a space, `#`, `?`, `%`, `:` or any non-ASCII character
+/// stays one path and cannot become a scheme, query or fragment.
 fn uri(path: &str) -> String {
-    path.replace('\\', "/")
+    let mut out = String::with_capacity(path.len());
+    for b in path.replace('\\', "/").bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 impl Report for Sarif {
@@ -36,7 +48,7 @@ impl Report for Sarif {
         let location = host
             .sources
             .first()
-            .map_or_else(|| host.host.clone(), |s| uri(s));
+            .map_or_else(|| uri(&host.host), |s| uri(s));
         let mut results = Vec::new();
         if host.status == HostStatus::Unreadable {
             self.rules.insert(
@@ -116,5 +128,18 @@ impl Report for Sarif {
             out,
             "\n    ],\n    \"tool\": {tool},\n    \"invocations\": [{{\"executionSuccessful\": true, \"properties\": {summary}}}]\n  }}]\n}}\n"
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn file_names_become_uri_references() {
+        assert_eq!(uri(r"hosts\a b.json"), "hosts/a%20b.json");
+        assert_eq!(uri("c:/x#y?z%.reg"), "c%3A/x%23y%3Fz%25.reg");
+        assert_eq!(uri("h\u{1b}[31m\u{e9}.json"), "h%1B%5B31m%C3%A9.json");
+        assert_eq!(uri("/srv/fleet/rds-01.json"), "/srv/fleet/rds-01.json");
     }
 }

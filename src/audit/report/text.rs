@@ -22,11 +22,10 @@ impl Text {
     }
 }
 
-/// Host names and messages come from snapshots: never let them carry terminal escapes.
+/// Host names, check ids and messages come from snapshots: never let them carry terminal
+/// escapes or bidi controls (see [`crate::escape::terminal`]).
 fn plain(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect()
+    crate::escape::terminal::sanitize(s).into_owned()
 }
 
 impl Report for Text {
@@ -34,7 +33,7 @@ impl Report for Text {
         writeln!(
             out,
             "rdpgen diff: policy {} ({}, sha256:{})\n",
-            ctx.policy_name,
+            plain(&ctx.policy_name),
             plain(&ctx.policy_file),
             &ctx.policy_hash[..12.min(ctx.policy_hash.len())]
         )
