@@ -289,71 +289,109 @@ impl Mapper<'_> {
         }
     }
 
-    /// The eight SCHANNEL server values `tls.minVersion` writes: complete and consistent, or
-    /// an error; a partial set is listed.
+    /// The SCHANNEL server values `tls.minVersion` writes (SSL 2.0 and 3.0 off, TLS 1.0 to 1.2
+    /// from the minimum up, TLS 1.3 when present): complete and consistent, or an error; a
+    /// partial set is listed. TLS 1.3 values beside a lower minimum mean a release that has
+    /// TLS 1.3 (`tls.minimumOs`), without which the build would not write them.
     fn tls(&mut self, setting: &'static Setting) {
+        let mut switches: Vec<(Option<TlsVersion>, String)> = keys::SSL_PROTOCOLS
+            .into_iter()
+            .map(|p| (None, keys::schannel_server(p)))
+            .collect();
+        switches.extend(
+            TlsVersion::ALL
+                .into_iter()
+                .map(|v| (Some(v), keys::tls_server_key(v))),
+        );
+        let set = |m: &Self, key: &str, name: &str| {
+            m.find(Hive::LocalMachine, key, name)
+                .filter(|&i| matches!(m.entries[i].action, Action::Set(_)))
+        };
         let mut found = Vec::new();
-        let mut missing = 0;
-        for version in TlsVersion::ALL {
-            let key = keys::tls_server_key(version);
-            for local in setting.local {
-                match self.find(Hive::LocalMachine, &key, local.value_name) {
-                    Some(i) if matches!(self.entries[i].action, Action::Set(_)) => {
-                        found.push((version, local.value_name, i));
-                    }
-                    _ => missing += 1,
-                }
+        let mut incomplete = false;
+        for (version, key) in &switches {
+            match (
+                set(self, key, "Enabled"),
+                set(self, key, "DisabledByDefault"),
+            ) {
+                (Some(en), Some(dbd)) => found.push((*version, en, dbd)),
+                (None, None) if *version == Some(TlsVersion::Tls13) => {}
+                _ => incomplete = true,
             }
         }
-        if found.is_empty() || missing > 0 {
+        if found.is_empty() || incomplete {
             // Not set, or partial: every present value stays listed.
             return;
         }
+        let _ = setting;
+        let dword = |m: &Self, i: usize| match &m.entries[i].action {
+            Action::Set(RegistryValue::Dword(d)) => Some(*d),
+            _ => None,
+        };
         let mut min: Option<TlsVersion> = None;
         let mut bad: Option<(usize, String)> = None;
-        for version in TlsVersion::ALL {
-            let get = |name: &str| {
-                found
-                    .iter()
-                    .find(|(v, n, _)| *v == version && *n == name)
-                    .map(|(_, _, i)| *i)
-            };
-            let (Some(en), Some(dbd)) = (get("Enabled"), get("DisabledByDefault")) else {
-                continue;
-            };
-            let val = |i: usize| match &self.entries[i].action {
-                Action::Set(RegistryValue::Dword(d)) => Some(*d),
-                _ => None,
-            };
-            let on = match (val(en), val(dbd)) {
+        let mut tls13 = false;
+        for &(version, en, dbd) in &found {
+            let name = version.map_or_else(
+                || {
+                    self.entries[en]
+                        .key
+                        .rsplit('\\')
+                        .nth(1)
+                        .unwrap_or("SSL")
+                        .to_string()
+                },
+                |v| format!("TLS {}", v.as_str()),
+            );
+            let on = match (dword(self, en), dword(self, dbd)) {
                 (Some(1), Some(0)) => true,
                 (Some(0), Some(1)) => false,
                 _ => {
-                    bad.get_or_insert((en, format!("TLS {} Server must be Enabled=1/DisabledByDefault=0 or Enabled=0/DisabledByDefault=1", version.as_str())));
+                    bad.get_or_insert((en, format!("{name} Server must be Enabled=1/DisabledByDefault=0 or Enabled=0/DisabledByDefault=1")));
                     continue;
                 }
             };
-            match (on, min) {
-                (true, None) => min = Some(version),
-                (false, Some(m)) => {
-                    bad.get_or_insert((en, format!("TLS {} is off although TLS {} is on; the field turns on every version from the minimum up", version.as_str(), m.as_str())));
+            match (version, on, min) {
+                (None, true, _) => {
+                    bad.get_or_insert((
+                        en,
+                        format!("{name} is on; the field turns SSL 2.0 and 3.0 off"),
+                    ));
+                }
+                (Some(v), true, None) => min = Some(v),
+                (Some(v), false, Some(m)) => {
+                    bad.get_or_insert((en, format!("{} is off although TLS {} is on; the field turns on every version from the minimum up", name, m.as_str())));
+                    let _ = v;
                 }
                 _ => {}
             }
+            if version == Some(TlsVersion::Tls13) {
+                tls13 = true;
+            }
         }
-        for (_, _, i) in &found {
-            self.used[*i] = true;
+        for &(_, en, dbd) in &found {
+            self.used[en] = true;
+            self.used[dbd] = true;
         }
         match (bad, min) {
             (Some((i, why)), _) => {
                 let e = self.entries[i].clone();
-                self.error(&e, setting.field, &why);
+                self.error(&e, "tls.minVersion", &why);
             }
             (None, None) => {
-                let e = self.entries[found[0].2].clone();
-                self.error(&e, setting.field, "every TLS version is off");
+                let e = self.entries[found[0].1].clone();
+                self.error(&e, "tls.minVersion", "every TLS version is off");
             }
-            (None, Some(m)) => self.push(setting.field, json!(m.as_str()), None),
+            (None, Some(m)) => {
+                self.push("tls.minVersion", json!(m.as_str()), None);
+                if tls13 && m != TlsVersion::Tls13 {
+                    self.push(
+                        "tls.minimumOs",
+                        json!("windows-server-2022"),
+                        Some("TLS 1.3 Server values present".into()),
+                    );
+                }
+            }
         }
     }
 

@@ -51,6 +51,9 @@ fn generated(seeds: &[u32]) -> Value {
             ("connection.port", _) => json!(1 + s % 65535),
             ("certificate.thumbprint", _) => json!(format!("{s:08X}").repeat(5)),
             ("tls.minVersion", _) => json!(["1.0", "1.1", "1.2", "1.3"][(s % 4) as usize]),
+            ("tls.minimumOs", _) => json!(
+                ["windows-server-2019", "windows-server-2022", "windows-11"][(s % 3) as usize]
+            ),
             ("firewall.profiles", _) => json!(pick(PROFILES, s)),
             ("firewall.allowFrom", _) => json!(pick(ADDRESSES, s)),
             ("firewall.builtinRules", _) => json!(["override", "keep"][(s % 2) as usize]),

@@ -299,7 +299,7 @@ fn bad_input_names_the_file_and_position_and_writes_nothing() {
     fails(
         &[&v4],
         &[],
-        "error: old.reg: .reg line 1, column 1: expected the header `Windows Registry Editor Version 5.00` or `REGEDIT4`, found `Windows Registry Editor Version 4.00`\n",
+        "error: old.reg: .reg line 1, column 1: not a registry export: the first line is not the header `Windows Registry Editor Version 5.00` or `REGEDIT4`\n",
     );
 
     let inf = write(
