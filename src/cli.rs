@@ -69,7 +69,8 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
-    /// Policy files to check, or directories: every `*.yaml` / `*.yml` directly in one.
+    /// Policy files to check, or directories: every `*.yaml` / `*.yml` directly in one; `-`
+    /// reads one policy from standard input.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Output format of the diagnostics.
@@ -85,7 +86,8 @@ pub struct ValidateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
-    /// Policy files to compile, or directories: every `*.yaml` / `*.yml` directly in one.
+    /// Policy files to compile, or directories: every `*.yaml` / `*.yml` directly in one; `-`
+    /// reads one policy from standard input.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// What to print: the files written (text), or a JSON summary of what was written (policy,

@@ -100,7 +100,11 @@ fn build_one(
         warnings: 0,
         outcome: Err(Failure { status, message }),
     };
-    let chain = match load_chain(path, &mut sources) {
+    let chain = match if path.as_os_str() == "-" {
+        crate::policy::load_chain_from_stdin(&mut sources)
+    } else {
+        load_chain(path, &mut sources)
+    } {
         Ok(c) => c,
         Err(e) => return fail(ExitStatus::Failure, Some(e.to_string()), Vec::new()),
     };

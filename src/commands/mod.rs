@@ -59,6 +59,9 @@ pub fn run(cli: Cli) -> ExitStatus {
 /// it, sorted (not recursive: bases kept in subdirectories are not built on their own).
 fn expand_policy_args(args: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, String> {
     let mut out = Vec::new();
+    if args.iter().filter(|a| a.as_os_str() == "-").count() > 1 {
+        return Err("`-` (standard input) can be named once".into());
+    }
     for arg in args {
         if !arg.is_dir() {
             out.push(arg.clone());

@@ -24,7 +24,11 @@ pub fn run(args: &ValidateArgs, styled: bool) -> ExitStatus {
         }
     };
     for path in &files {
-        let chain = match load_chain(path, &mut sources) {
+        let chain = match if path.as_os_str() == "-" {
+            crate::policy::load_chain_from_stdin(&mut sources)
+        } else {
+            load_chain(path, &mut sources)
+        } {
             Ok(chain) => chain,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -50,10 +54,14 @@ pub fn run(args: &ValidateArgs, styled: bool) -> ExitStatus {
                 text.push_str(&explain_merge(merged, &sources));
             }
             let verdict = if errors > 0 { "invalid" } else { "valid" };
+            let shown = if path.as_os_str() == "-" {
+                "<stdin>".to_string()
+            } else {
+                path.display().to_string()
+            };
             let _ = writeln!(
                 text,
-                "{}: {verdict} ({errors} error{}, {warnings} warning{})",
-                path.display(),
+                "{shown}: {verdict} ({errors} error{}, {warnings} warning{})",
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" },
             );

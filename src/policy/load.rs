@@ -85,6 +85,35 @@ pub fn load_chain(path: &Path, sources: &mut Sources) -> Result<Chain, ReadError
     Ok(loader.chain)
 }
 
+/// Loads a policy read from standard input (`-`): named `<stdin>`, with relative `extends`
+/// resolved against the working directory, inside its policy tree (as for a file there).
+///
+/// # Errors
+/// Standard input cannot be read, or holds more than the policy size limit.
+pub fn load_chain_from_stdin(sources: &mut Sources) -> Result<Chain, ReadError> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(yaml::MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| ReadError {
+            path: "<stdin>".into(),
+            source,
+        })?;
+    let virtual_path = canonical(Path::new(".")).join("<stdin>");
+    let mut loader = Loader {
+        sources,
+        chain: Chain::default(),
+        stack: Vec::new(),
+        root: policy_tree_root(&virtual_path),
+    };
+    let origin = Origin::File(virtual_path);
+    let file = loader.add_source(origin.clone(), "<stdin>".into(), &bytes);
+    loader.visit(file, origin);
+    Ok(loader.chain)
+}
+
 /// Reads a regular file, at most one byte more than the limit, so a huge file costs no memory
 /// and a FIFO or device never hangs the run.
 fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {

@@ -636,3 +636,31 @@ fn validate_and_build_take_a_directory_of_policies() {
     assert_eq!(code, 2);
     assert!(stderr.contains("holds no policy"), "{stderr}");
 }
+
+#[test]
+fn a_policy_can_come_from_standard_input() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let text = std::fs::read(crate::repo().join("examples/workgroup.yaml")).unwrap();
+    let bad = b"rdpgen: 1\nname: x\nsecurity:\n  nla: yes\n".to_vec();
+    for (input, code, needle) in [
+        (text, 0, "<stdin>: valid (0 errors, 0 warnings)"),
+        (bad, 1, "--> <stdin>:4:8"),
+    ] {
+        let mut child = rdpgen()
+            .args(["validate", "--color", "never", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(code), "{stdout}");
+        assert!(stdout.contains(needle), "{stdout}");
+    }
+    let (code, _, err) = run(rdpgen().args(["validate", "-", "-"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("can be named once"), "{err}");
+}
