@@ -126,6 +126,8 @@ pub enum ReportFormat {
     Html,
     /// One row per host and check.
     Csv,
+    /// GitHub Actions workflow commands, annotated at the policy line of each finding.
+    Github,
 }
 
 #[derive(Debug, clap::Args)]

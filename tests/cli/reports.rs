@@ -663,3 +663,63 @@ fn a_policy_can_come_from_standard_input() {
     assert_eq!(code, 2);
     assert!(err.contains("can be named once"), "{err}");
 }
+
+#[test]
+fn diff_findings_point_at_the_policy_line_in_github_and_sarif() {
+    let host = crate::repo().join("examples/hosts/tier1-drifted.json");
+    let (code, out, _) = run(rdpgen()
+        .args(["diff", "examples/tier1.yaml", "--format", "github"])
+        .arg(&host));
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().collect();
+    // `security.layer: tls` is line 15, column 10 of examples/tier1.yaml.
+    assert!(
+        lines.iter().any(|l| l.starts_with("::error file=examples/tier1.yaml,line=15,col=10,title=security.layer on RDS-T1-02::RDS-T1-02: SecurityLayer is REG_DWORD 1")),
+        "{out}"
+    );
+    // logonRights come from the cis-level1 baseline: the annotation is at `extends`.
+    let extends_line = std::fs::read_to_string(crate::repo().join("examples/tier1.yaml"))
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("extends:"))
+        .unwrap()
+        + 1;
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "::error file=examples/tier1.yaml,line={extends_line},"
+        )) && l.contains("logonRights.deny")),
+        "{out}"
+    );
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("::notice title=rdpgen diff::1 hosts: 0 compliant, 1 drifted")
+    );
+    for l in &lines {
+        assert!(
+            l.starts_with("::error ") || l.starts_with("::warning ") || l.starts_with("::notice "),
+            "{l}"
+        );
+    }
+    let (_, sarif, _) = run(rdpgen()
+        .args(["diff", "examples/tier1.yaml", "--format", "sarif"])
+        .arg(&host));
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    let r = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "security.layer")
+        .unwrap()
+        .clone();
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "examples/tier1.yaml");
+    assert_eq!(loc["region"]["startLine"], 15);
+    assert!(
+        r["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("tier1-drifted.json")
+    );
+}

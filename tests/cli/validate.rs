@@ -680,10 +680,14 @@ fn unreadable_files_exit_two() {
         stderr.contains("error: cannot read `does/not/exist.yaml`"),
         "{stderr}"
     );
+    // A directory stands for its policies; one that holds none cannot be validated.
     let dir = scratch("dir");
     let (code, _, stderr) = run(rdpgen().arg("validate").arg(&dir));
     assert_eq!(code, 2);
-    assert!(stderr.contains("is a directory"), "{stderr}");
+    assert!(
+        stderr.contains("holds no policy (*.yaml, *.yml)"),
+        "{stderr}"
+    );
 }
 
 #[test]
