@@ -204,6 +204,27 @@ fn init_prints_a_policy_that_validates() {
             "{vout}"
         );
     }
+    // Every role with every baseline validates without errors; a workgroup host denies no
+    // local account (that would deny everyone).
+    for role in ["member-server", "domain-controller", "workgroup"] {
+        for baseline in ["cis-level1", "stig", "break-glass"] {
+            let (code, out, _) =
+                run(rdpgen().args(["init", "--role", role, "--baseline", baseline]));
+            assert_eq!(code, 0);
+            assert!(out.contains(&format!("role: {role}")), "{out}");
+            if role == "workgroup" {
+                assert!(out.contains("deny: [Guests]"), "{out}");
+            }
+            let p = dir.join("r.yaml");
+            std::fs::write(&p, &out).unwrap();
+            let (code, vout, _) = run(rdpgen().arg("validate").arg(&p));
+            assert_eq!(code, 0, "{role} {baseline}: {vout}");
+            assert!(
+                vout.contains("valid (0 errors"),
+                "{role} {baseline}: {vout}"
+            );
+        }
+    }
     let (code, _, err) = run(rdpgen().args(["init", "--baseline", "cis-level9"]));
     assert_eq!(code, 2);
     assert!(
