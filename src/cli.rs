@@ -129,6 +129,8 @@ pub enum ReportFormat {
     Html,
     /// One row per host and check.
     Csv,
+    /// GitHub Actions workflow commands, annotated at the policy line of each finding.
+    Github,
 }
 
 #[derive(Debug, clap::Args)]
@@ -195,6 +197,16 @@ pub struct InitArgs {
     /// The policy name (names outputs and seeds the GPO GUID).
     #[arg(long)]
     pub name: Option<String>,
+    /// The kind of host the policy is for; a workgroup host denies no local account.
+    #[arg(long, value_enum)]
+    pub role: Option<InitRole>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitRole {
+    MemberServer,
+    DomainController,
+    Workgroup,
 }
 
 #[derive(Debug, clap::Args)]

@@ -4,11 +4,12 @@
 //! 3 when none did but some host is incomplete (0 with `--allow-incomplete`), 2 when rdpgen
 //! could not run.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
 use rayon::prelude::*;
 
-use crate::audit::report::{Context, Csv, Html, Json, Junit, Report, Sarif, Summary, Text};
+use crate::audit::report::{Context, Csv, Github, Html, Json, Junit, Report, Sarif, Summary, Text};
 use crate::audit::{
     HostInput, HostReport, HostState, HostStatus, Outcome, audit, expand_inputs, read_host, waiver,
 };
@@ -24,7 +25,58 @@ use crate::validate::validate;
 /// Hosts audited in parallel before their reports are written, in order.
 const CHUNK: usize = 256;
 
-fn load_model(args: &DiffArgs, styled: bool) -> Result<Model, ExitStatus> {
+/// A policy and where each of its fields is set.
+type Loaded = (Model, BTreeMap<String, (String, usize, usize)>);
+
+/// Field → (file, line, column) of the value that set it, for annotations. A field a built-in
+/// baseline sets points at the policy's `extends`, the line in the repository that brings it.
+fn field_locations(
+    merged: Option<&crate::policy::TreeNode>,
+    root: Option<crate::source::FileId>,
+    sources: &Sources,
+) -> BTreeMap<String, (String, usize, usize)> {
+    let mut out = BTreeMap::new();
+    let Some(tree) = merged else { return out };
+    let place = |loc: crate::source::Location| {
+        let f = sources.get(loc.file);
+        let (line, col) = f.line_column(loc.span.start);
+        (f.name.clone(), line, col)
+    };
+    // The merged tree no longer holds `extends`: find its line in the named file.
+    let extends = root.and_then(|id| {
+        let f = sources.get(id);
+        let offset = f
+            .text
+            .match_indices("extends:")
+            .map(|(i, _)| i)
+            .find(|&i| i == 0 || f.text.as_bytes()[i - 1] == b'\n')?;
+        let (line, col) = f.line_column(offset);
+        Some((f.name.clone(), line, col))
+    });
+    for (pointer, node) in tree.leaves() {
+        let field: Vec<&str> = pointer
+            .split('/')
+            .skip(1)
+            .filter(|s| s.parse::<usize>().is_err())
+            .collect();
+        let field = field.join(".");
+        let at = place(node.location);
+        let at = if at.0.starts_with("builtin:") {
+            match &extends {
+                Some(e) => e.clone(),
+                None => continue,
+            }
+        } else {
+            at
+        };
+        let section = field.split('.').next().unwrap_or("").to_string();
+        out.entry(section).or_insert_with(|| at.clone());
+        out.entry(field).or_insert(at);
+    }
+    out
+}
+
+fn load_model(args: &DiffArgs, styled: bool) -> Result<Loaded, ExitStatus> {
     let mut sources = Sources::default();
     let chain = load_chain(&args.policy, &mut sources).map_err(|e| {
         eprintln!("error: {e}");
@@ -39,11 +91,13 @@ fn load_model(args: &DiffArgs, styled: bool) -> Result<Model, ExitStatus> {
         );
         return Err(ExitStatus::Failure);
     }
+    let locations = field_locations(result.merged.as_ref(), result.root, &sources);
     let policy = result.policy.ok_or(ExitStatus::Failure)?;
-    lower(&policy).map_err(|e| {
+    let model = lower(&policy).map_err(|e| {
         eprintln!("error: {e}");
         ExitStatus::Failure
-    })
+    })?;
+    Ok((model, locations))
 }
 
 fn audit_one(model: &Model, input: &HostInput) -> HostReport {
@@ -62,7 +116,7 @@ fn audit_one(model: &Model, input: &HostInput) -> HostReport {
 }
 
 pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
-    let model = match load_model(args, styled) {
+    let (model, field_locations) = match load_model(args, styled) {
         Ok(m) => m,
         Err(status) => return status,
     };
@@ -118,6 +172,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         ReportFormat::Junit => Box::new(Junit),
         ReportFormat::Html => Box::new(Html::default()),
         ReportFormat::Csv => Box::new(Csv),
+        ReportFormat::Github => Box::new(Github::default()),
     };
     let ctx = Context {
         policy_name: model.name.clone(),
@@ -126,6 +181,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         policy_hash: model.policy_hash.clone(),
         version: env!("CARGO_PKG_VERSION"),
         report_date: report_date(),
+        field_locations,
     };
     let progress = !args.no_progress && io::stderr().is_terminal();
     let total = inputs.len();

@@ -1,11 +1,34 @@
 //! `rdpgen init`: prints a commented starter policy that validates, to edit and commit.
 
-use crate::cli::InitArgs;
+use crate::cli::{InitArgs, InitRole};
 use crate::exit_status::ExitStatus;
 
-/// The starter policy for a baseline (or none) and a policy name.
+/// The `role:` line and, for a workgroup host, logon rights that lock nobody out.
+fn role_text(role: Option<InitRole>) -> (String, &'static str) {
+    match role {
+        None => (
+            "# role: member-server            # member-server | domain-controller | workgroup\n"
+                .into(),
+            "",
+        ),
+        Some(InitRole::MemberServer) => ("role: member-server\n".into(), ""),
+        Some(InitRole::DomainController) => ("role: domain-controller\n".into(), ""),
+        Some(InitRole::Workgroup) => (
+            "role: workgroup                   # not domain-joined: every account is local\n"
+                .into(),
+            "
+logonRights:                      # on a workgroup host every account is a local account
+  allow: [Administrators, Remote Desktop Users]
+  deny: [Guests]                  # never `Local account` here: that denies everyone
+",
+        ),
+    }
+}
+
+/// The starter policy for a baseline (or none), a role and a policy name.
 #[must_use]
-pub fn starter(baseline: Option<&str>, name: &str) -> String {
+pub fn starter(baseline: Option<&str>, name: &str, role: Option<InitRole>) -> String {
+    let (role_line, rights) = role_text(role);
     let extends = baseline.map_or_else(
         || "# extends: [cis-level1]          # built-in baselines: cis-level1, stig, break-glass\n".to_string(),
         |b| format!("extends: [{b}]                  # built-in baselines: cis-level1, stig, break-glass\n"),
@@ -21,7 +44,7 @@ pub fn starter(baseline: Option<&str>, name: &str) -> String {
 rdpgen: 1
 name: {name}
 description: Remote Desktop posture for {name}
-{extends}
+{role_line}{extends}
 connection:
   allow: true                     # Remote Desktop on (fDenyTSConnections 0)
   port: 3389
@@ -51,7 +74,7 @@ sessions:
 redirection:                      # true = allowed
   drives: false
   clipboard: true
-"
+{rights}"
     )
 }
 
@@ -78,5 +101,5 @@ pub fn run(args: &InitArgs) -> ExitStatus {
         );
         return ExitStatus::Failure;
     }
-    super::print_bytes(starter(args.baseline.as_deref(), name).as_bytes())
+    super::print_bytes(starter(args.baseline.as_deref(), name, args.role).as_bytes())
 }

@@ -8,7 +8,7 @@ use std::io::{self, BufWriter, Write};
 use serde::Deserialize;
 
 use crate::audit::HostReport;
-use crate::audit::report::{Context, Csv, Html, Json, Junit, Report, Sarif, Summary, Text};
+use crate::audit::report::{Context, Csv, Github, Html, Json, Junit, Report, Sarif, Summary, Text};
 use crate::cli::{ReportFormat, ReportMergeArgs};
 use crate::exit_status::ExitStatus;
 
@@ -92,6 +92,7 @@ pub fn run(args: &ReportMergeArgs, styled: bool) -> ExitStatus {
         policy_hash: hash,
         version: env!("CARGO_PKG_VERSION"),
         report_date: super::diff::report_date(),
+        field_locations: std::collections::BTreeMap::new(),
     };
     let mut report: Box<dyn Report> = match args.format {
         ReportFormat::Text => Box::new(Text {
@@ -103,6 +104,7 @@ pub fn run(args: &ReportMergeArgs, styled: bool) -> ExitStatus {
         ReportFormat::Junit => Box::new(Junit),
         ReportFormat::Html => Box::new(Html::default()),
         ReportFormat::Csv => Box::new(Csv),
+        ReportFormat::Github => Box::new(Github::default()),
     };
     let mut sink: Box<dyn Write> = match &args.output {
         Some(path) => match super::diff::create_output(path) {

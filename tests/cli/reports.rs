@@ -204,6 +204,27 @@ fn init_prints_a_policy_that_validates() {
             "{vout}"
         );
     }
+    // Every role with every baseline validates without errors; a workgroup host denies no
+    // local account (that would deny everyone).
+    for role in ["member-server", "domain-controller", "workgroup"] {
+        for baseline in ["cis-level1", "stig", "break-glass"] {
+            let (code, out, _) =
+                run(rdpgen().args(["init", "--role", role, "--baseline", baseline]));
+            assert_eq!(code, 0);
+            assert!(out.contains(&format!("role: {role}")), "{out}");
+            if role == "workgroup" {
+                assert!(out.contains("deny: [Guests]"), "{out}");
+            }
+            let p = dir.join("r.yaml");
+            std::fs::write(&p, &out).unwrap();
+            let (code, vout, _) = run(rdpgen().arg("validate").arg(&p));
+            assert_eq!(code, 0, "{role} {baseline}: {vout}");
+            assert!(
+                vout.contains("valid (0 errors"),
+                "{role} {baseline}: {vout}"
+            );
+        }
+    }
     let (code, _, err) = run(rdpgen().args(["init", "--baseline", "cis-level9"]));
     assert_eq!(code, 2);
     assert!(
@@ -663,4 +684,64 @@ fn a_policy_can_come_from_standard_input() {
     let (code, _, err) = run(rdpgen().args(["validate", "-", "-"]));
     assert_eq!(code, 2);
     assert!(err.contains("can be named once"), "{err}");
+}
+
+#[test]
+fn diff_findings_point_at_the_policy_line_in_github_and_sarif() {
+    let host = crate::repo().join("examples/hosts/tier1-drifted.json");
+    let (code, out, _) = run(rdpgen()
+        .args(["diff", "examples/tier1.yaml", "--format", "github"])
+        .arg(&host));
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().collect();
+    // `security.layer: tls` is line 15, column 10 of examples/tier1.yaml.
+    assert!(
+        lines.iter().any(|l| l.starts_with("::error file=examples/tier1.yaml,line=15,col=10,title=security.layer on RDS-T1-02::RDS-T1-02: SecurityLayer is REG_DWORD 1")),
+        "{out}"
+    );
+    // logonRights come from the cis-level1 baseline: the annotation is at `extends`.
+    let extends_line = std::fs::read_to_string(crate::repo().join("examples/tier1.yaml"))
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("extends:"))
+        .unwrap()
+        + 1;
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "::error file=examples/tier1.yaml,line={extends_line},"
+        )) && l.contains("logonRights.deny")),
+        "{out}"
+    );
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("::notice title=rdpgen diff::1 hosts: 0 compliant, 1 drifted")
+    );
+    for l in &lines {
+        assert!(
+            l.starts_with("::error ") || l.starts_with("::warning ") || l.starts_with("::notice "),
+            "{l}"
+        );
+    }
+    let (_, sarif, _) = run(rdpgen()
+        .args(["diff", "examples/tier1.yaml", "--format", "sarif"])
+        .arg(&host));
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    let r = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "security.layer")
+        .unwrap()
+        .clone();
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "examples/tier1.yaml");
+    assert_eq!(loc["region"]["startLine"], 15);
+    assert!(
+        r["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("tier1-drifted.json")
+    );
 }

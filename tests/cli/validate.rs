@@ -680,7 +680,7 @@ fn unreadable_files_exit_two() {
         stderr.contains("error: cannot read `does/not/exist.yaml`"),
         "{stderr}"
     );
-    // A directory is a set of policies (validate takes directories): an empty one holds none.
+    // A directory stands for its policies; one that holds none cannot be validated.
     let dir = scratch("dir");
     let (code, _, stderr) = run(rdpgen().arg("validate").arg(&dir));
     assert_eq!(code, 2);

@@ -2,6 +2,7 @@
 //! a summary at the end, so memory does not grow with the fleet beyond the summary.
 
 mod csv;
+mod github;
 mod html;
 mod json;
 mod junit;
@@ -14,6 +15,7 @@ use std::io::{self, Write};
 use super::compare::{Area, FindingSeverity, HostReport, HostStatus, Outcome};
 
 pub use csv::Csv;
+pub use github::Github;
 pub use html::Html;
 pub use json::Json;
 pub use junit::Junit;
@@ -32,6 +34,20 @@ pub struct Context {
     /// When the report was made, RFC 3339 (`SOURCE_DATE_EPOCH` when set, for reproducible
     /// reports).
     pub report_date: String,
+    /// Where each policy field is set in the policy files: (file, line, column), 1-based.
+    /// Findings point there in SARIF and GitHub annotations.
+    pub field_locations: BTreeMap<String, (String, usize, usize)>,
+}
+
+impl Context {
+    /// The policy location of a check's field (a check id's field for `consistency.*`).
+    #[must_use]
+    pub fn location_of(&self, field: &str) -> Option<&(String, usize, usize)> {
+        self.field_locations.get(field).or_else(|| {
+            let section = field.split('.').next()?;
+            self.field_locations.get(section)
+        })
+    }
 }
 
 /// Status of one host in one area, for the hosts × areas grid.

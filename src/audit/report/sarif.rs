@@ -15,6 +15,9 @@ pub struct Sarif {
     /// Rule id → (short description, policy field, cause).
     rules: BTreeMap<String, (String, String, Option<&'static str>)>,
     version: &'static str,
+    /// Where the policy sets each field: a finding's primary location, so code scanning shows
+    /// it beside the setting; the host file is a related location.
+    field_locations: BTreeMap<String, (String, usize, usize)>,
 }
 
 /// A host file path as a SARIF `artifactLocation.uri`, which must be a URI reference (RFC
@@ -37,6 +40,7 @@ impl Report for Sarif {
     fn begin(&mut self, out: &mut dyn Write, ctx: &Context) -> io::Result<()> {
         self.first = true;
         self.version = ctx.version;
+        self.field_locations.clone_from(&ctx.field_locations);
         write!(
             out,
             "{{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [{{\n    \"properties\": {},\n    \"results\": [",
@@ -92,6 +96,25 @@ impl Report for Sarif {
                 }],
                 "properties": {"host": host.host, "field": check.field, "outcome": check.outcome, "desired": check.desired, "actual": check.actual, "source": check.source, "cause": check.cause, "fix": check.fix},
             });
+            let policy_at = self.field_locations.get(&check.field).or_else(|| {
+                self.field_locations
+                    .get(check.field.split('.').next().unwrap_or(""))
+            });
+            if let Some((file, line, col)) = policy_at {
+                let host_location = result["locations"][0].clone();
+                result["locations"] = json!([{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": crate::diagnostic::uri_reference(file)},
+                        "region": {"startLine": line, "startColumn": col},
+                    },
+                    "logicalLocations": [{"name": host.host, "kind": "host"}, {"name": check.location, "kind": "registryValue"}],
+                }]);
+                result["relatedLocations"] = json!([{
+                    "id": 1,
+                    "physicalLocation": host_location["physicalLocation"],
+                    "message": {"text": "the host file"},
+                }]);
+            }
             // A waived failure is a result the policy's owner accepted: SARIF suppressions.
             if check.outcome == Outcome::Waived {
                 result["suppressions"] = json!([{"kind": "external", "status": "accepted", "justification": check.waiver}]);
