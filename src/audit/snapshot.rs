@@ -779,7 +779,8 @@ fn from_pol(bytes: &[u8], default_name: &str) -> Result<HostState, SnapshotError
 }
 
 /// The entry of `dir` whose name equals `name` ignoring ASCII case, as Windows finds it.
-fn child_ci(dir: &Path, name: &str) -> Option<PathBuf> {
+#[must_use]
+pub fn child_ci(dir: &Path, name: &str) -> Option<PathBuf> {
     let exact = dir.join(name);
     if exact.exists() {
         return Some(exact);
@@ -791,7 +792,9 @@ fn child_ci(dir: &Path, name: &str) -> Option<PathBuf> {
         .map(|e| e.path())
 }
 
-fn path_ci(dir: &Path, parts: &[&str]) -> Option<PathBuf> {
+/// `dir/a/b/c` with each part found ignoring ASCII case.
+#[must_use]
+pub fn path_ci(dir: &Path, parts: &[&str]) -> Option<PathBuf> {
     parts
         .iter()
         .try_fold(dir.to_path_buf(), |at, part| child_ci(&at, part))

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Action, Entry, GpoInfo, Input, Origin, Other, Right};
 use crate::audit::snapshot::{self, HiveId};
+use crate::audit::snapshot::{child_ci, path_ci};
 use crate::formats::reg_file::{self, RegFileAction, RegSection};
 use crate::formats::{Hive, RegistryValue, registry_pol, security_template, xml};
 
@@ -29,25 +30,6 @@ fn file_name(path: &Path) -> String {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
-}
-
-/// The entry of `dir` whose name equals `name` ignoring ASCII case, as Windows finds it.
-fn child_ci(dir: &Path, name: &str) -> Option<PathBuf> {
-    let exact = dir.join(name);
-    if exact.exists() {
-        return Some(exact);
-    }
-    fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
-        .map(|e| e.path())
-}
-
-fn path_ci(dir: &Path, parts: &[&str]) -> Option<PathBuf> {
-    parts
-        .iter()
-        .try_fold(dir.to_path_buf(), |at, part| child_ci(&at, part))
 }
 
 /// The folder holding `Machine` and `User`: `DomainSysvol\GPO` of a GPMC backup, or a SYSVOL
