@@ -208,7 +208,9 @@ pub fn dsc3(bytes: &[u8]) {
 /// HTML report unescaped.
 pub fn reports(bytes: &[u8]) {
     use rdpgen::audit::compare::HostReport;
-    use rdpgen::audit::report::{Context, Html, Json, Junit, Report, Sarif, Summary, Text};
+    use rdpgen::audit::report::{
+        Context, Csv, Github, Html, Json, Junit, Report, Sarif, Summary, Text,
+    };
     let model = tier1_model();
     let host = match parse_bytes(bytes, "fuzz") {
         Ok(state) => rdpgen::audit::audit(model, &state),
@@ -226,6 +228,18 @@ pub fn reports(bytes: &[u8]) {
         policy_hash: model.policy_hash.clone(),
         version: "fuzz",
         report_date: "2026-01-01T00:00:00Z".into(),
+        // A field location for every finding, so the SARIF and GitHub writers take their
+        // policy-location path too.
+        field_locations: model
+            .registry
+            .iter()
+            .map(|op| {
+                (
+                    op.provenance.field.clone(),
+                    ("examples/tier1.yaml".to_string(), 1, 1),
+                )
+            })
+            .collect(),
     };
     let mut summary = Summary::default();
     summary.add(&host);
@@ -265,6 +279,31 @@ pub fn reports(bytes: &[u8]) {
             Ok(quick_xml::events::Event::Eof) => break,
             Ok(_) => buf.clear(),
             Err(e) => panic!("the JUnit report is not well-formed XML: {e}"),
+        }
+    }
+    // GitHub workflow commands: one command a line, whatever the host wrote.
+    let github = String::from_utf8(write(&mut Github::default())).expect("UTF-8");
+    for line in github.lines() {
+        assert!(
+            ["::error ", "::warning ", "::notice "]
+                .iter()
+                .any(|p| line.starts_with(p)),
+            "a host string broke a workflow command: {line:?}"
+        );
+    }
+    // CSV: every row has the header's 11 fields (quoted line breaks stay inside their field).
+    let csv = String::from_utf8(write(&mut Csv)).expect("UTF-8");
+    let mut quoted = false;
+    let mut fields = 1;
+    for c in csv.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields += 1,
+            '\n' if !quoted => {
+                assert_eq!(fields, 11, "a CSV row with {fields} fields");
+                fields = 1;
+            }
+            _ => {}
         }
     }
     let html = String::from_utf8(write(&mut Html::default())).expect("the HTML report is UTF-8");
