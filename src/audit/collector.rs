@@ -11,9 +11,9 @@ const TEMPLATE: &str = include_str!("../../templates/collector/collector.ps1.hbs
 /// Values read by the audit outside the catalog's settings: the listener and logon flags of
 /// the 0x904/0x7 cause C6.
 pub const LISTENER_FLAGS: &[(&str, &str)] = &[
-    (keys::RDP_TCP, "fEnableWinStation"),
-    (keys::TERMINAL_SERVER, "WinStationsDisabled"),
-    (keys::TERMINAL_SERVER, "TSServerDrainMode"),
+    (keys::RDP_TCP, keys::LISTENER_ENABLED),
+    (keys::TERMINAL_SERVER, keys::LOGONS_DISABLED),
+    (keys::TERMINAL_SERVER, keys::DRAIN_MODE),
 ];
 
 /// The firewall's own settings the effective-firewall evaluation reads
@@ -69,8 +69,8 @@ pub fn registry_locations() -> Vec<Location> {
         }
     }
     for key in keys::tls_server_keys() {
-        pairs.push((key.clone(), "Enabled".into()));
-        pairs.push((key, "DisabledByDefault".into()));
+        pairs.push((key.clone(), keys::SCHANNEL_ENABLED.into()));
+        pairs.push((key, keys::SCHANNEL_DISABLED_BY_DEFAULT.into()));
     }
     for (key, name) in LISTENER_FLAGS {
         pairs.push(((*key).to_string(), (*name).to_string()));

@@ -341,8 +341,10 @@ fn is_schannel_flag(op: &RegistryOp) -> bool {
     op.key
         .to_ascii_lowercase()
         .starts_with(&keys::SCHANNEL_PROTOCOLS.to_ascii_lowercase())
-        && (op.value_name.eq_ignore_ascii_case("Enabled")
-            || op.value_name.eq_ignore_ascii_case("DisabledByDefault"))
+        && (op.value_name.eq_ignore_ascii_case(keys::SCHANNEL_ENABLED)
+            || op
+                .value_name
+                .eq_ignore_ascii_case(keys::SCHANNEL_DISABLED_BY_DEFAULT))
 }
 
 /// Equal as Windows reads them. The types must match (Windows ignores a REG_SZ where it reads
@@ -1044,14 +1046,15 @@ impl<'m> Auditor<'m> {
             .get(&layer_path)
             .or_else(|| self.host.registry.get(&listener_layer));
         let tls12 = keys::tls_server_key(crate::policy::types::TlsVersion::Tls12);
-        let enabled =
-            self.host
-                .registry
-                .get(&RegistryPath::new(Hive::LocalMachine, &tls12, "Enabled"));
+        let enabled = self.host.registry.get(&RegistryPath::new(
+            Hive::LocalMachine,
+            &tls12,
+            keys::SCHANNEL_ENABLED,
+        ));
         let layer_uses_tls = !matches!(layer, Some(RegistryValue::Dword(0)));
         if layer_uses_tls && matches!(enabled, Some(RegistryValue::Dword(0))) {
             self.check("consistency.tls12", "tls.minVersion")
-                .at(path_text(Hive::LocalMachine, &tls12, "Enabled"))
+                .at(path_text(Hive::LocalMachine, &tls12, keys::SCHANNEL_ENABLED))
                 .want("TLS 1.2 enabled for the TLS-capable security layer")
                 .got("REG_DWORD 0 (disabled)", ValueSource::Local)
                 .fix("enable TLS 1.2 on the server (`tls.minVersion: \"1.2\"`, deployed) and restart TermService")
@@ -1123,21 +1126,21 @@ impl<'m> Auditor<'m> {
             (
                 "consistency.listenerEnabled",
                 keys::RDP_TCP,
-                "fEnableWinStation",
+                keys::LISTENER_ENABLED,
                 1,
                 "the RDP-Tcp listener is disabled (fEnableWinStation = 0)",
             ),
             (
                 "consistency.logonsEnabled",
                 keys::TERMINAL_SERVER,
-                "WinStationsDisabled",
+                keys::LOGONS_DISABLED,
                 0,
                 "logons are disabled (`change logon /disable`, WinStationsDisabled = 1)",
             ),
             (
                 "consistency.drainMode",
                 keys::TERMINAL_SERVER,
-                "TSServerDrainMode",
+                keys::DRAIN_MODE,
                 0,
                 "new logons are refused: the server is draining (`change logon /drain`, TSServerDrainMode)",
             ),

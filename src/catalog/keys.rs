@@ -64,3 +64,14 @@ pub fn is_firewall_policy_key(key: &str) -> bool {
             .get(FWPOL.len()..)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('\\'))
 }
+
+/// The two switches of a SCHANNEL protocol key (`...\TLS 1.2\Server`), read as booleans.
+pub const SCHANNEL_ENABLED: &str = "Enabled";
+pub const SCHANNEL_DISABLED_BY_DEFAULT: &str = "DisabledByDefault";
+
+/// The listener switch of RDP-Tcp.
+pub const LISTENER_ENABLED: &str = "fEnableWinStation";
+/// `change logon /disable` (under [`TERMINAL_SERVER`]).
+pub const LOGONS_DISABLED: &str = "WinStationsDisabled";
+/// `change logon /drain` (under [`TERMINAL_SERVER`]).
+pub const DRAIN_MODE: &str = "TSServerDrainMode";

@@ -275,10 +275,9 @@ fn lower_tls(policy: &Policy) -> Vec<RegistryOp> {
     let mut ops = Vec::new();
     for (key, on) in switches {
         for local in setting.local {
-            let v = match (local.value_name, on) {
-                ("Enabled", true) | ("DisabledByDefault", false) => 1,
-                _ => 0,
-            };
+            let enabled = local.value_name == keys::SCHANNEL_ENABLED;
+            // Enabled=1 / DisabledByDefault=0 for a protocol that is on, the reverse for off.
+            let v = u32::from(enabled == on);
             ops.push(local_op(
                 setting,
                 local,
