@@ -214,17 +214,10 @@ pub fn render_sarif(diagnostics: &[Diagnostic], sources: &Sources) -> String {
 }
 
 /// GitHub Actions workflow commands (`::error file=F,line=L,col=C,...::message`), escaped as
-/// the Actions toolkit does: `%`, CR and LF in the message; also `:` and `,` in properties.
+/// the Actions toolkit does (`crate::escape::github`), controls made visible first.
 #[must_use]
 pub fn render_github(diagnostics: &[Diagnostic], sources: &Sources) -> String {
-    fn data(s: &str) -> String {
-        s.replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A")
-    }
-    fn property(s: &str) -> String {
-        data(s).replace(':', "%3A").replace(',', "%2C")
-    }
+    use crate::escape::github::{data, property};
     let mut out = String::new();
     for d in diagnostics {
         let kind = match d.severity {

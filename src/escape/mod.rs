@@ -3,8 +3,10 @@
 //! template only ever pastes text that is already safe where it lands.
 //!
 //! - [`powershell`]: single-quoted (verbatim) PowerShell literals and `#` comment text.
+//! - [`github`]: GitHub Actions workflow-command messages and properties.
 //! - [`yaml`]: YAML scalars that are plain or single-quoted, never anything that needs escapes.
 
+pub mod github;
 pub mod powershell;
 pub mod terminal;
 pub mod yaml;

@@ -12,15 +12,7 @@ pub struct Github {
     ctx: Option<Context>,
 }
 
-fn data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn property(s: &str) -> String {
-    data(s).replace(':', "%3A").replace(',', "%2C")
-}
+use crate::escape::github::{data, property};
 
 impl Report for Github {
     fn begin(&mut self, _out: &mut dyn Write, ctx: &Context) -> io::Result<()> {
