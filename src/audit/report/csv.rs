@@ -7,7 +7,6 @@ use std::io::{self, Write};
 
 use super::{Context, Report, Summary};
 use crate::audit::compare::{HostReport, HostStatus};
-use crate::catalog;
 
 #[derive(Default)]
 pub struct Csv;
@@ -54,18 +53,6 @@ fn row(out: &mut dyn Write, cells: &[&str]) -> io::Result<()> {
     write!(out, "{}\r\n", line.join(","))
 }
 
-/// The CIS and STIG items of a field, `;`-separated.
-fn benchmarks(field: &str) -> String {
-    catalog::setting(field).map_or_else(String::new, |s| {
-        s.cis
-            .iter()
-            .map(|b| format!("CIS {}", b.id))
-            .chain(s.stig.iter().map(|b| format!("STIG {}", b.id)))
-            .collect::<Vec<_>>()
-            .join("; ")
-    })
-}
-
 impl Report for Csv {
     fn begin(&mut self, out: &mut dyn Write, _ctx: &Context) -> io::Result<()> {
         row(out, &HEADER)
@@ -108,7 +95,7 @@ impl Report for Csv {
                     &c.actual,
                     &source,
                     c.cause.unwrap_or(""),
-                    &benchmarks(&c.field),
+                    &super::benchmarks(&c.field).join("; "),
                     c.fix.as_deref().unwrap_or(""),
                 ],
             )?;

@@ -11,7 +11,6 @@ use std::path::Path;
 
 use super::{Cell, Context, FindingCount, Report, Summary, xml_text};
 use crate::audit::compare::{Area, FindingSeverity, HostReport, HostStatus, Outcome};
-use crate::catalog;
 
 #[derive(Default)]
 pub struct Html {
@@ -53,18 +52,6 @@ fn status_class(s: HostStatus) -> &'static str {
     }
 }
 
-/// `CIS 18.10.57.3.9.3, STIG WN22-CC-000380` for a policy field.
-fn benchmarks(field: &str) -> String {
-    catalog::setting(field).map_or_else(String::new, |s| {
-        s.cis
-            .iter()
-            .map(|b| format!("CIS {}", b.id))
-            .chain(s.stig.iter().map(|b| format!("STIG {}", b.id)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    })
-}
-
 fn findings_table(
     out: &mut dyn Write,
     rows: &std::collections::BTreeMap<String, FindingCount>,
@@ -96,7 +83,7 @@ fn findings_table(
         write!(
             out,
             "<td>{}</td><td>{}</td>",
-            xml_text(&benchmarks(&c.field)),
+            xml_text(&super::benchmarks(&c.field).join(", ")),
             c.cause.unwrap_or("")
         )?;
         if with_fix {
@@ -193,7 +180,7 @@ impl Report for Html {
                     }),
                     xml_text(&c.desired),
                     xml_text(&c.actual),
-                    xml_text(&benchmarks(&c.field)),
+                    xml_text(&super::benchmarks(&c.field).join(", ")),
                     c.cause.unwrap_or(""),
                     xml_text(c.fix.as_deref().unwrap_or("")),
                 )?;

@@ -183,6 +183,19 @@ impl Summary {
     }
 }
 
+/// The CIS and STIG items of a policy field, as reports name them (`CIS 18.10.57.3.9.3`,
+/// `STIG WN22-CC-000380 / V-254369`).
+#[must_use]
+pub fn benchmarks(field: &str) -> Vec<String> {
+    crate::catalog::setting(field).map_or_else(Vec::new, |s| {
+        s.cis
+            .iter()
+            .map(|b| format!("CIS {}", b.id))
+            .chain(s.stig.iter().map(|b| format!("STIG {}", b.id)))
+            .collect()
+    })
+}
+
 /// A report format.
 pub trait Report {
     /// # Errors
