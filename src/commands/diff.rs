@@ -162,18 +162,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     let color = styled && args.output.is_none();
-    let mut report: Box<dyn Report> = match args.format {
-        ReportFormat::Text => Box::new(Text {
-            color,
-            verbose: args.verbose,
-        }),
-        ReportFormat::Json => Box::new(Json::default()),
-        ReportFormat::Sarif => Box::new(Sarif::default()),
-        ReportFormat::Junit => Box::new(Junit),
-        ReportFormat::Html => Box::new(Html::default()),
-        ReportFormat::Csv => Box::new(Csv),
-        ReportFormat::Github => Box::new(Github::default()),
-    };
+    let mut report = report_writer(args.format, color, args.verbose);
     let ctx = Context {
         policy_name: model.name.clone(),
         policy_description: model.description.clone(),
@@ -274,6 +263,19 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         }
     }
     exit_status(&summary, args.allow_incomplete)
+}
+
+/// The writer of one report format (also `report merge`'s).
+pub(crate) fn report_writer(format: ReportFormat, color: bool, verbose: bool) -> Box<dyn Report> {
+    match format {
+        ReportFormat::Text => Box::new(Text { color, verbose }),
+        ReportFormat::Json => Box::new(Json::default()),
+        ReportFormat::Sarif => Box::new(Sarif::default()),
+        ReportFormat::Junit => Box::new(Junit),
+        ReportFormat::Html => Box::new(Html::default()),
+        ReportFormat::Csv => Box::new(Csv),
+        ReportFormat::Github => Box::new(Github::default()),
+    }
 }
 
 /// The file a report is written to.

@@ -8,7 +8,7 @@ use std::io::{self, BufWriter, Write};
 use serde::Deserialize;
 
 use crate::audit::HostReport;
-use crate::audit::report::{Context, Csv, Github, Html, Json, Junit, Report, Sarif, Summary, Text};
+use crate::audit::report::{Context, Summary};
 use crate::cli::{ReportFormat, ReportMergeArgs};
 use crate::exit_status::ExitStatus;
 
@@ -94,18 +94,8 @@ pub fn run(args: &ReportMergeArgs, styled: bool) -> ExitStatus {
         report_date: super::diff::report_date(),
         field_locations: std::collections::BTreeMap::new(),
     };
-    let mut report: Box<dyn Report> = match args.format {
-        ReportFormat::Text => Box::new(Text {
-            color: styled && args.output.is_none(),
-            verbose: false,
-        }),
-        ReportFormat::Json => Box::new(Json::default()),
-        ReportFormat::Sarif => Box::new(Sarif::default()),
-        ReportFormat::Junit => Box::new(Junit),
-        ReportFormat::Html => Box::new(Html::default()),
-        ReportFormat::Csv => Box::new(Csv),
-        ReportFormat::Github => Box::new(Github::default()),
-    };
+    let mut report =
+        super::diff::report_writer(args.format, styled && args.output.is_none(), false);
     let mut sink: Box<dyn Write> = match &args.output {
         Some(path) => match super::diff::create_output(path) {
             Ok(f) => Box::new(BufWriter::new(f)),
