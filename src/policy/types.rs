@@ -218,6 +218,16 @@ pub enum TargetOs {
 }
 
 impl TargetOs {
+    pub const ALL: [TargetOs; 7] = [
+        Self::WindowsServer2012R2,
+        Self::WindowsServer2016,
+        Self::WindowsServer2019,
+        Self::WindowsServer2022,
+        Self::WindowsServer2025,
+        Self::Windows10,
+        Self::Windows11,
+    ];
+
     /// As written in policies.
     #[must_use]
     pub fn as_str(self) -> &'static str {

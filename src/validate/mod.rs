@@ -2,6 +2,7 @@
 //! Each file is checked against the JSON Schema, the files are merged in `extends` order, and
 //! the RDP-aware rules of the language run on the merged policy.
 
+mod editor;
 pub mod rules;
 pub mod schema;
 

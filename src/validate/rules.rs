@@ -504,7 +504,7 @@ fn string_rules(p: &Policy, r: &mut Rules<'_>) {
 }
 
 /// An account name (optionally `DOMAIN\name`) or a SID, safe to list in GptTmpl.inf.
-fn is_account(s: &str) -> bool {
+pub(crate) fn is_account(s: &str) -> bool {
     if let Some(rest) = s.strip_prefix("S-1-").or_else(|| s.strip_prefix("*S-1-")) {
         return !rest.is_empty()
             && rest
@@ -519,7 +519,7 @@ fn is_account(s: &str) -> bool {
         })
 }
 
-fn is_registry_guid(s: &str) -> bool {
+pub(crate) fn is_registry_guid(s: &str) -> bool {
     let Some(inner) = s.strip_prefix('{').and_then(|x| x.strip_suffix('}')) else {
         return false;
     };
@@ -531,7 +531,7 @@ fn is_registry_guid(s: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-fn is_host_name(s: &str) -> bool {
+pub(crate) fn is_host_name(s: &str) -> bool {
     if s.parse::<std::net::IpAddr>().is_ok() {
         return true;
     }
@@ -567,7 +567,7 @@ fn covers_the_internet(address: FirewallAddress) -> bool {
 
 /// Device names Windows reserves in every directory: a folder named `con` or `nul` cannot be
 /// created, opened or deleted with ordinary tools.
-const WINDOWS_RESERVED: &[&str] = &[
+pub(crate) const WINDOWS_RESERVED: &[&str] = &[
     "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7",
     "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
     "conin", "conout", "clock",
@@ -599,18 +599,18 @@ fn name_rules(p: &Policy, r: &mut Rules<'_>) {
 }
 
 /// SIDs whose denial denies (nearly) every account on any host.
-const EVERYONE_SIDS: &[(&str, &str)] = &[
+pub(crate) const EVERYONE_SIDS: &[(&str, &str)] = &[
     ("S-1-1-0", "Everyone"),
     ("S-1-5-11", "Authenticated Users"),
     ("S-1-5-32-545", "Users"),
     ("S-1-5-4", "INTERACTIVE"),
     ("S-1-5-14", "Remote Interactive Logon"),
 ];
-const LOCAL_ACCOUNT_SIDS: &[&str] = &["S-1-5-113", "S-1-5-114"];
+pub(crate) const LOCAL_ACCOUNT_SIDS: &[&str] = &["S-1-5-113", "S-1-5-114"];
 /// Built-in local groups (BUILTIN, S-1-5-32-*) whose local members a `Local account` deny cuts.
 const LOCAL_GROUP_PREFIX: &str = "S-1-5-32-";
 /// Well-known domain group names, resolvable only on a domain member.
-const DOMAIN_GROUPS: &[&str] = &[
+pub(crate) const DOMAIN_GROUPS: &[&str] = &[
     "Domain Admins",
     "Domain Users",
     "Domain Guests",

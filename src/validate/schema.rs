@@ -10,9 +10,19 @@ use super::suggest;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::policy::{Policy, TreeNode, TreeValue, pointer_to_field};
 
-/// The policy JSON Schema (draft 2020-12), as committed in `policies/rdpgen.schema.json`.
+/// The policy JSON Schema (draft 2020-12), as committed in `policies/rdpgen.schema.json`: the
+/// structure of the types and the rules of `validate` ([`super::editor`]), so an editor refuses
+/// what `validate` refuses.
 #[must_use]
 pub fn policy_schema() -> Value {
+    let mut value = structural_schema();
+    super::editor::add_rules(&mut value);
+    value
+}
+
+/// The schema of the types alone (keys, value types, enums, ranges): what `validate` checks
+/// each file against before its rules run, which report the rest with their own codes.
+fn structural_schema() -> Value {
     let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
     let schema = generator.into_root_schema_for::<Policy>();
     let mut value = schema.to_value();
@@ -93,10 +103,10 @@ fn bound_integers(value: &mut Value) {
     }
 }
 
-/// [`policy_schema`], generated once per process (it is the same for every document).
+/// [`structural_schema`], generated once per process (it is the same for every document).
 fn schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
-    SCHEMA.get_or_init(policy_schema)
+    SCHEMA.get_or_init(structural_schema)
 }
 
 fn validator() -> &'static jsonschema::Validator {
