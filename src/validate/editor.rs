@@ -75,8 +75,11 @@ fn ci(text: &str) -> String {
         .collect()
 }
 
+/// `c` as a regex atom; only the syntax characters are escaped, so the pattern also compiles
+/// with ECMAScript's `u` flag (editors compile schema patterns that way), which refuses
+/// escapes of other characters.
 fn literal(c: char) -> String {
-    if "\\^$.|?*+()[]{}/-".contains(c) {
+    if "\\^$.|?*+()[]{}".contains(c) {
         format!("\\{c}")
     } else {
         c.to_string()

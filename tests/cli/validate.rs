@@ -163,6 +163,28 @@ fn schema_agrees_with_validate(text: &str, code: i32, diags: &[Value]) {
         "the editor's schema and `validate` disagree on\n{text}\nschema: {schema_errors:#?}\nvalidate: {validate_schema_errors:#?}"
     );
     CHECKED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    export_for_editor_check(text, validate_schema_errors.is_empty());
+}
+
+/// With `RDPGEN_SCHEMA_CORPUS=FILE`, appends each text and whether `validate` accepts it (as a
+/// JSON line) for `.ci/schema-editor-check.mjs`, which runs the committed schema in Ajv (the
+/// JavaScript implementation editors use) on each text as the `yaml` package reads it.
+fn export_for_editor_check(text: &str, accepted: bool) {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let Some(path) = std::env::var_os("RDPGEN_SCHEMA_CORPUS") else {
+        return;
+    };
+    let line = serde_json::json!({"text": text, "accepted": accepted}).to_string() + "\n";
+    let _guard = LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    file.write_all(line.as_bytes()).unwrap();
 }
 
 static CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
