@@ -4,6 +4,7 @@ pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
+pub mod compile;
 pub mod diagnostic;
 pub mod emit;
 pub mod escape;

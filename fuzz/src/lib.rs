@@ -11,11 +11,10 @@ use rdpgen::audit::snapshot::parse_bytes;
 use rdpgen::diagnostic::{render_json, render_text};
 use rdpgen::emit::{Options, Target, emit};
 use rdpgen::formats::{reg_file, registry_pol};
-use rdpgen::lower::lower;
+use rdpgen::compile::{Input, compile, compile_str};
 use rdpgen::model::Model;
-use rdpgen::policy::{load_chain, yaml};
+use rdpgen::policy::yaml;
 use rdpgen::source::Sources;
-use rdpgen::validate::validate;
 
 /// The policy the snapshot target audits against.
 const TIER1: &str = include_str!("../../examples/tier1.yaml");
@@ -43,15 +42,17 @@ pub fn policy_yaml(bytes: &[u8]) {
     if let Ok(text) = std::str::from_utf8(bytes) {
         let _ = yaml::parse(text);
     }
-    let path = scratch_dir().join("policy.yaml");
-    fs::write(&path, bytes).expect("write the policy file");
     let mut sources = Sources::default();
-    let chain = load_chain(&path, &mut sources).expect("the policy file was just written");
-    let validated = validate(chain);
-    let _ = render_text(&validated.diagnostics, &sources, false);
-    let _ = render_json(&validated.diagnostics, &sources);
-    if let Some(policy) = validated.policy {
-        let model = lower(&policy).expect("a valid policy lowers");
+    let input = Input::Text {
+        name: "policy.yaml",
+        text: bytes,
+        dir: scratch_dir(),
+    };
+    let compiled = compile(input, &mut sources).expect("text in memory is always readable");
+    let _ = render_text(&compiled.validated.diagnostics, &sources, false);
+    let _ = render_json(&compiled.validated.diagnostics, &sources);
+    if let Some(lowered) = compiled.model {
+        let model = lowered.expect("a valid policy lowers");
         let targets = [Target::Reg, Target::Pol, Target::Lgpo];
         emit(&model, &targets, &Options::default()).expect("a valid model emits");
     }
@@ -97,16 +98,11 @@ pub fn registry_pol(bytes: &[u8]) {
 fn tier1_model() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
     MODEL.get_or_init(|| {
-        let dir = scratch_dir().join("tier1");
-        fs::create_dir_all(&dir).expect("create the tier1 directory");
-        let path = dir.join("tier1.yaml");
-        fs::write(&path, TIER1).expect("write tier1.yaml");
-        let mut sources = Sources::default();
-        let chain = load_chain(&path, &mut sources).expect("tier1.yaml was just written");
-        let policy = validate(chain)
-            .policy
-            .expect("examples/tier1.yaml is valid");
-        lower(&policy).expect("examples/tier1.yaml lowers")
+        let (_, compiled) = compile_str(TIER1);
+        compiled
+            .model
+            .expect("examples/tier1.yaml is valid")
+            .expect("examples/tier1.yaml lowers")
     })
 }
 

@@ -9,13 +9,11 @@ use rayon::prelude::*;
 use super::output::{PolicyOutput, write_all};
 use crate::audit::{HostInput, HostState, expand_inputs, read_host};
 use crate::cli::{BuildArgs, BuildFormat};
+use crate::compile::{Input, compile};
 use crate::diagnostic::render_text;
 use crate::emit::{Options, Target, emit};
 use crate::exit_status::ExitStatus;
-use crate::lower::lower;
-use crate::policy::load_chain;
 use crate::source::Sources;
-use crate::validate::validate;
 
 fn targets(args: &BuildArgs) -> Result<Vec<Target>, String> {
     if args.target.is_empty() || args.target.iter().any(|t| t == "all") {
@@ -100,15 +98,11 @@ fn build_one(
         warnings: 0,
         outcome: Err(Failure { status, message }),
     };
-    let chain = match if path.as_os_str() == "-" {
-        crate::policy::load_chain_from_stdin(&mut sources)
-    } else {
-        load_chain(path, &mut sources)
-    } {
+    let compiled = match compile(Input::from_arg(path), &mut sources) {
         Ok(c) => c,
         Err(e) => return fail(ExitStatus::Failure, Some(e.to_string()), Vec::new()),
     };
-    let result = validate(chain);
+    let result = compiled.validated;
     let diagnostics: Vec<String> = result
         .diagnostics
         .iter()
@@ -120,7 +114,7 @@ fn build_one(
     .unwrap_or_default();
     let warnings = result.diagnostics.iter().filter(|d| !d.is_error()).count();
     let has_errors = result.has_errors();
-    let Some(policy) = result.policy.filter(|_| !has_errors) else {
+    let Some(lowered) = compiled.model.filter(|_| !has_errors) else {
         let mut r = fail(ExitStatus::Problems, None, diagnostics);
         r.diagnostics_json = diagnostics_json;
         r.warnings = warnings;
@@ -132,7 +126,7 @@ fn build_one(
         warnings,
         outcome: Err(Failure { status, message }),
     };
-    let mut model = match lower(&policy) {
+    let mut model = match lowered {
         Ok(m) => m,
         Err(e) => return fail(ExitStatus::Failure, Some(e.to_string()), diagnostics),
     };

@@ -14,13 +14,11 @@ use crate::audit::{
     HostInput, HostReport, HostState, HostStatus, Outcome, audit, expand_inputs, read_host, waiver,
 };
 use crate::cli::{DiffArgs, ReportFormat};
+use crate::compile::{Input, compile};
 use crate::diagnostic::render_text;
 use crate::exit_status::ExitStatus;
-use crate::lower::lower;
 use crate::model::Model;
-use crate::policy::load_chain;
 use crate::source::Sources;
-use crate::validate::validate;
 
 /// Hosts audited in parallel before their reports are written, in order.
 const CHUNK: usize = 256;
@@ -78,11 +76,11 @@ fn field_locations(
 
 fn load_model(args: &DiffArgs, styled: bool) -> Result<Loaded, ExitStatus> {
     let mut sources = Sources::default();
-    let chain = load_chain(&args.policy, &mut sources).map_err(|e| {
+    let compiled = compile(Input::File(&args.policy), &mut sources).map_err(|e| {
         eprintln!("error: {e}");
         ExitStatus::Failure
     })?;
-    let result = validate(chain);
+    let result = compiled.validated;
     if result.has_errors() {
         eprint!("{}", render_text(&result.diagnostics, &sources, styled));
         eprintln!(
@@ -92,8 +90,7 @@ fn load_model(args: &DiffArgs, styled: bool) -> Result<Loaded, ExitStatus> {
         return Err(ExitStatus::Failure);
     }
     let locations = field_locations(result.merged.as_ref(), result.root, &sources);
-    let policy = result.policy.ok_or(ExitStatus::Failure)?;
-    let model = lower(&policy).map_err(|e| {
+    let model = compiled.model.ok_or(ExitStatus::Failure)?.map_err(|e| {
         eprintln!("error: {e}");
         ExitStatus::Failure
     })?;

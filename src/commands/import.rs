@@ -3,18 +3,18 @@
 //! cannot express exit 1 and write nothing; values no field covers are listed in the YAML and
 //! on stderr (`--strict` makes them exit 1 too).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
 use crate::cli::ImportArgs;
+use crate::compile::{self, check};
 use crate::diagnostic::{Severity, render_text};
 use crate::exit_status::ExitStatus;
 use crate::import::map::{Field, Mapped};
 use crate::import::{self, Input, yaml};
-use crate::policy::{Policy, builtin, load_chain};
+use crate::policy::{Policy, builtin};
 use crate::source::Sources;
-use crate::validate::validate;
 
 pub fn run(args: &ImportArgs) -> ExitStatus {
     match import_policy(args) {
@@ -303,19 +303,17 @@ fn is_guid(g: &str) -> bool {
 /// Validates a policy text as `rdpgen validate` would (from a scratch file; `dir` is where
 /// relative `extends` resolve).
 fn check_policy(text: &str, dir: Option<&Path>) -> Result<Policy, Failure> {
-    let scratch = scratch_file(dir, text).map_err(|e| {
-        (
-            ExitStatus::Failure,
-            vec![format!(
-                "cannot write a scratch file to validate the import: {e}"
-            )],
-        )
-    })?;
+    // Checked as a file `imported.yaml` in the output directory (or the temporary directory)
+    // would be, so a relative `extends` resolves as it will when the file is written.
+    let dir = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
     let mut sources = Sources::default();
-    let chain = load_chain(&scratch, &mut sources);
-    let _ = std::fs::remove_file(&scratch);
-    let chain = chain.map_err(|e| (ExitStatus::Failure, vec![e.to_string()]))?;
-    let result = validate(chain);
+    let input = compile::Input::Text {
+        name: "imported.yaml",
+        text: text.as_bytes(),
+        dir: &dir,
+    };
+    let result =
+        check(input, &mut sources).map_err(|e| (ExitStatus::Failure, vec![e.to_string()]))?;
     let errors: Vec<_> = result
         .diagnostics
         .iter()
@@ -328,23 +326,10 @@ fn check_policy(text: &str, dir: Option<&Path>) -> Result<Policy, Failure> {
             ExitStatus::Problems,
             vec![format!(
                 "the imported values do not form a valid policy:\n{}",
-                render_text(&errors, &sources, false)
-                    .replace(&*scratch.display().to_string(), "imported.yaml")
-                    .trim_end()
+                render_text(&errors, &sources, false).trim_end()
             )],
         )),
     }
-}
-
-fn scratch_file(dir: Option<&Path>, text: &str) -> std::io::Result<PathBuf> {
-    let dir = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
-    let path = dir.join(format!(
-        ".rdpgen-import-{}-{}.yaml",
-        std::process::id(),
-        now()
-    ));
-    std::fs::write(&path, text)?;
-    Ok(path)
 }
 
 /// The fields a base sets after its own `extends`, in catalog order.
@@ -354,8 +339,8 @@ fn base_fields(base: &str) -> Result<Vec<(&'static str, Value)>, Failure> {
     } else {
         let path = Path::new(base);
         let mut sources = Sources::default();
-        let chain = load_chain(path, &mut sources).map_err(|e| fail(format!("--extends: {e}")))?;
-        let result = validate(chain);
+        let result = check(compile::Input::File(path), &mut sources)
+            .map_err(|e| fail(format!("--extends: {e}")))?;
         result.policy.ok_or_else(|| {
             fail(format!(
                 "--extends {}: not a valid policy:\n{}",

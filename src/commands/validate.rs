@@ -3,13 +3,13 @@
 use std::fmt::Write as _;
 
 use crate::cli::{DiagnosticFormat, ValidateArgs};
+use crate::compile::{Input, check};
 use crate::diagnostic::{
     Diagnostic, Severity, render_github, render_json, render_sarif, render_text,
 };
 use crate::exit_status::ExitStatus;
-use crate::policy::{TreeNode, load_chain, pointer_to_field};
+use crate::policy::{TreeNode, pointer_to_field};
 use crate::source::{Location, Sources};
-use crate::validate::validate;
 
 pub fn run(args: &ValidateArgs, styled: bool) -> ExitStatus {
     let mut sources = Sources::default();
@@ -24,19 +24,14 @@ pub fn run(args: &ValidateArgs, styled: bool) -> ExitStatus {
         }
     };
     for path in &files {
-        let chain = match if path.as_os_str() == "-" {
-            crate::policy::load_chain_from_stdin(&mut sources)
-        } else {
-            load_chain(path, &mut sources)
-        } {
-            Ok(chain) => chain,
+        let result = match check(Input::from_arg(path), &mut sources) {
+            Ok(result) => result,
             Err(e) => {
                 eprintln!("error: {e}");
                 status = status.max(ExitStatus::Failure);
                 continue;
             }
         };
-        let result = validate(chain);
         let errors = result
             .diagnostics
             .iter()

@@ -101,7 +101,20 @@ pub fn load_chain_from_stdin(sources: &mut Sources) -> Result<Chain, ReadError> 
             path: "<stdin>".into(),
             source,
         })?;
-    let virtual_path = canonical(Path::new(".")).join("<stdin>");
+    Ok(load_chain_from_bytes(
+        "<stdin>",
+        &bytes,
+        Path::new("."),
+        sources,
+    ))
+}
+
+/// Loads a policy given as bytes, named `name` in messages, as if it were a file of that name in
+/// `dir`: relative `extends` resolve against `dir`, inside its policy tree. The size limit and
+/// every other check apply as for a file.
+#[must_use]
+pub fn load_chain_from_bytes(name: &str, bytes: &[u8], dir: &Path, sources: &mut Sources) -> Chain {
+    let virtual_path = canonical(dir).join(name);
     let mut loader = Loader {
         sources,
         chain: Chain::default(),
@@ -109,9 +122,9 @@ pub fn load_chain_from_stdin(sources: &mut Sources) -> Result<Chain, ReadError> 
         root: policy_tree_root(&virtual_path),
     };
     let origin = Origin::File(virtual_path);
-    let file = loader.add_source(origin.clone(), "<stdin>".into(), &bytes);
+    let file = loader.add_source(origin.clone(), name.into(), bytes);
     loader.visit(file, origin);
-    Ok(loader.chain)
+    loader.chain
 }
 
 /// Reads a regular file, at most one byte more than the limit, so a huge file costs no memory

@@ -6,6 +6,8 @@ pub mod tree;
 pub mod types;
 pub mod yaml;
 
-pub use load::{Chain, Document, ReadError, load_chain, load_chain_from_stdin};
+pub use load::{
+    Chain, Document, ReadError, load_chain, load_chain_from_bytes, load_chain_from_stdin,
+};
 pub use tree::{TreeNode, TreeValue, pointer_to_field};
 pub use types::Policy;

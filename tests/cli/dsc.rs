@@ -10,11 +10,9 @@ use std::process::Command;
 
 use rdpgen::catalog::keys;
 use rdpgen::escape::{powershell, single_line};
-use rdpgen::lower::lower;
 use rdpgen::model::Model;
-use rdpgen::policy::{TreeNode, load_chain, yaml};
-use rdpgen::source::{FileId, Sources};
-use rdpgen::validate::validate;
+use rdpgen::policy::{TreeNode, yaml};
+use rdpgen::source::FileId;
 use serde_json::Value;
 
 use crate::{rdpgen, repo, run, scratch};
@@ -46,13 +44,8 @@ fn policies_in(dir: &Path, prefix: &str) -> Vec<(String, PathBuf)> {
     out
 }
 
-fn model_of(path: &Path) -> Model {
-    let mut sources = Sources::default();
-    let chain = load_chain(path, &mut sources).unwrap();
-    let policy = validate(chain)
-        .policy
-        .unwrap_or_else(|| panic!("{} is valid", path.display()));
-    lower(&policy).unwrap()
+fn model_of(path: &std::path::Path) -> rdpgen::model::Model {
+    crate::model_of(path)
 }
 
 /// Builds `policies` for the DSC targets; returns the output directory.

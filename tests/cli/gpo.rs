@@ -147,11 +147,8 @@ fn files_below(dir: &Path) -> Vec<String> {
     out
 }
 
-fn model_of(path: &Path) -> rdpgen::model::Model {
-    let mut sources = rdpgen::source::Sources::default();
-    let chain = rdpgen::policy::load_chain(path, &mut sources).unwrap();
-    let policy = rdpgen::validate::validate(chain).policy.unwrap();
-    rdpgen::lower::lower(&policy).unwrap()
+fn model_of(path: &std::path::Path) -> rdpgen::model::Model {
+    crate::model_of(path)
 }
 
 /// `[{CSE}{tool}...]...` split into (CSE, tools).

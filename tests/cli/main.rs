@@ -76,3 +76,13 @@ pub fn available(what: &str, present: bool) -> bool {
 pub fn shared() -> PathBuf {
     repo().join("../shared")
 }
+
+/// The model of a valid policy file, through the one compile entry point the commands use.
+pub fn model_of(path: &std::path::Path) -> rdpgen::model::Model {
+    let mut sources = rdpgen::source::Sources::default();
+    rdpgen::compile::compile(rdpgen::compile::Input::File(path), &mut sources)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .model
+        .unwrap_or_else(|| panic!("{} is valid", path.display()))
+        .unwrap_or_else(|e| panic!("{} lowers: {e}", path.display()))
+}

@@ -2,21 +2,12 @@
 //! After a deliberate change, run with `UPDATE_SNAPSHOTS=1`, then read the diff before
 //! committing it: the snapshot is the review.
 
-use rdpgen::lower::lower;
-use rdpgen::policy::load_chain;
 use rdpgen::source::Sources;
-use rdpgen::validate::validate;
 
 use crate::repo;
 
 fn model_of(path: &std::path::Path) -> rdpgen::model::Model {
-    let mut sources = Sources::default();
-    let chain = load_chain(path, &mut sources).unwrap();
-    let validated = validate(chain);
-    let policy = validated
-        .policy
-        .unwrap_or_else(|| panic!("{} is valid", path.display()));
-    lower(&policy).unwrap()
+    crate::model_of(path)
 }
 
 #[test]
@@ -131,7 +122,8 @@ fn baselines_take_their_values_from_the_catalog() {
         let dir = crate::scratch(baseline);
         let path = dir.join("b.yaml");
         std::fs::write(&path, text).unwrap();
-        let policy = validate(load_chain(&path, &mut sources).unwrap())
+        let policy = rdpgen::compile::check(rdpgen::compile::Input::File(&path), &mut sources)
+            .unwrap()
             .policy
             .unwrap();
         let json = serde_json::to_value(&policy).unwrap();
