@@ -229,7 +229,7 @@ pub fn resolve(topic: &str) -> Result<Topic, Vec<String>> {
             .filter_map(|s| s.policy.map(|p| p.value_name)),
     );
     candidates.extend(["0x904/0x7"]);
-    Err(crate::validate::suggest(t, candidates)
+    Err(crate::diagnostic::suggest(t, candidates)
         .into_iter()
         .map(str::to_string)
         .collect())

@@ -2,8 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::policy::yaml::Span;
-
 /// Index of a file in [`Sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub usize);
@@ -93,4 +91,18 @@ impl Sources {
 pub struct Location {
     pub file: FileId,
     pub span: Span,
+}
+
+/// A byte range in a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    #[must_use]
+    pub fn new(start: usize, end: usize) -> Self {
+        Self { start, end }
+    }
 }

@@ -1045,7 +1045,7 @@ impl<'m> Auditor<'m> {
             .registry
             .get(&layer_path)
             .or_else(|| self.host.registry.get(&listener_layer));
-        let tls12 = keys::tls_server_key(crate::policy::types::TlsVersion::Tls12);
+        let tls12 = keys::tls_server_key(crate::model::TlsVersion::Tls12);
         let enabled = self.host.registry.get(&RegistryPath::new(
             Hive::LocalMachine,
             &tls12,
@@ -1066,7 +1066,7 @@ impl<'m> Auditor<'m> {
             && !rule.profiles.is_empty()
             && !rule
                 .profiles
-                .contains(&crate::policy::types::FirewallProfile::Public)
+                .contains(&crate::model::FirewallProfile::Public)
         {
             let public: Vec<String> = fw
                 .network_categories

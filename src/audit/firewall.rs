@@ -23,8 +23,8 @@ use crate::catalog::keys;
 use crate::firewall_address::FirewallAddress;
 use crate::formats::firewall_rule::RuleString;
 use crate::formats::{Hive, RegistryValue};
+use crate::model::FirewallProfile;
 use crate::model::{FirewallScope, Protocol};
-use crate::policy::types::FirewallProfile;
 
 /// One finding of the evaluation; `compare` turns it into a check.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,7 +29,7 @@
 
 use super::{Data, keys, setting};
 use crate::formats::RegistryValue;
-use crate::policy::types::TlsVersion;
+use crate::model::TlsVersion;
 
 /// Base name of the template files.
 pub const FILE_STEM: &str = "rdpgen";

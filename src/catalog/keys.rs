@@ -33,7 +33,7 @@ pub fn schannel_server(protocol: &str) -> String {
 
 /// The SCHANNEL server key of a TLS version: `...\Protocols\TLS 1.2\Server`.
 #[must_use]
-pub fn tls_server_key(version: crate::policy::types::TlsVersion) -> String {
+pub fn tls_server_key(version: crate::model::TlsVersion) -> String {
     schannel_server(&format!("TLS {}", version.as_str()))
 }
 
@@ -48,7 +48,7 @@ pub fn tls_server_keys() -> Vec<String> {
         .into_iter()
         .map(schannel_server)
         .chain(
-            crate::policy::types::TlsVersion::ALL
+            crate::model::TlsVersion::ALL
                 .into_iter()
                 .map(tls_server_key),
         )

@@ -3,9 +3,11 @@
 
 mod code;
 mod render;
+mod suggest;
 
 pub use code::Code;
 pub use render::{render_github, render_json, render_sarif, render_text, uri_reference};
+pub use suggest::suggest;
 
 use crate::source::Location;
 

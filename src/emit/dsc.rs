@@ -29,8 +29,8 @@ use crate::catalog::{State, keys};
 use crate::escape::powershell::{self, ArrayLiteral, CommentText, Literal, comment_text, literal};
 use crate::firewall_address::FirewallAddress;
 use crate::formats::RegistryValue;
+use crate::model::FirewallProfile;
 use crate::model::{CertificateSource, FirewallRule, HostAction, Model, Protocol, RegistryOp};
-use crate::policy::types::FirewallProfile;
 use names::{Namer, registry_words, words};
 
 /// Whether this back end is finished.

@@ -28,8 +28,8 @@ use super::{Artifact, EmitError, Target};
 use crate::escape::{single_line, yaml};
 use crate::firewall_address::FirewallAddress;
 use crate::formats::RegistryValue;
+use crate::model::FirewallProfile;
 use crate::model::{CertificateSource, FirewallRule, HostAction, Model, RegistryOp};
-use crate::policy::types::FirewallProfile;
 
 /// Whether this back end is finished.
 pub const AVAILABLE: bool = true;

@@ -13,7 +13,7 @@ use crate::catalog::{self, AdmxPolicy, Data, Mapping, Setting, State, keys};
 use crate::firewall_address::FirewallAddress;
 use crate::formats::firewall_rule::RuleString;
 use crate::formats::{Hive, RegistryValue};
-use crate::policy::types::TlsVersion;
+use crate::model::TlsVersion;
 
 /// One imported field: its value in policy-language JSON and what it came from.
 #[derive(Debug, Clone, PartialEq)]

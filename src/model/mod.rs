@@ -3,12 +3,14 @@
 
 pub mod describe;
 pub mod rollback;
+mod vocab;
+
+pub use vocab::{FirewallProfile, TlsVersion};
 
 use crate::catalog::State;
 use crate::firewall_address::FirewallAddress;
 use crate::formats::Hive;
 use crate::formats::RegistryValue;
-use crate::policy::types::FirewallProfile;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Model {

@@ -373,7 +373,7 @@ impl Loader<'_> {
                     ),
                     Some(location),
                 );
-                d = match crate::validate::suggest(entry, known.iter().copied()) {
+                d = match crate::diagnostic::suggest(entry, known.iter().copied()) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                     None => d.with_help(format!(
                         "built-in baselines: {}; files start with `./` or end in `.yaml`",

@@ -5,6 +5,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::model::{FirewallProfile, TlsVersion};
+
 /// An rdpgen policy: the Remote Desktop posture of a group of Windows hosts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -252,23 +254,7 @@ impl TargetOs {
     }
 }
 
-/// A TLS version. Written `1.2` or `"1.2"`: an unquoted version is a number to YAML 1.2 tools
-/// (yaml-language-server shows `minVersion: 1.2` to the schema as the number 1.2), so the
-/// schema and `validate` both accept the strings `"1.0"`..`"1.3"` and the numbers equal to
-/// 1.0, 1.1, 1.2 and 1.3 (so `1`, `1.20` and `1.00` too: YAML cannot tell them from `1.0`
-/// and `1.2` once read as numbers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub enum TlsVersion {
-    #[serde(rename = "1.0")]
-    Tls10,
-    #[serde(rename = "1.1")]
-    Tls11,
-    #[serde(rename = "1.2")]
-    Tls12,
-    #[serde(rename = "1.3")]
-    Tls13,
-}
-
+/// How a policy writes a TLS version ([`TlsVersion`], owned by the model): `1.2` or `"1.2"`.
 impl JsonSchema for TlsVersion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TlsVersion".into()
@@ -315,21 +301,6 @@ impl<'de> Deserialize<'de> for TlsVersion {
             }
         }
         deserializer.deserialize_any(V)
-    }
-}
-
-impl TlsVersion {
-    pub const ALL: [TlsVersion; 4] = [Self::Tls10, Self::Tls11, Self::Tls12, Self::Tls13];
-
-    /// `1.2` and so on, as written in policies.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Tls10 => "1.0",
-            Self::Tls11 => "1.1",
-            Self::Tls12 => "1.2",
-            Self::Tls13 => "1.3",
-        }
     }
 }
 
@@ -384,30 +355,6 @@ pub enum BuiltinRules {
     Override,
     // Leave other rules alone: the scope is advisory.
     Keep,
-}
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum FirewallProfile {
-    Domain,
-    Private,
-    Public,
-}
-
-impl FirewallProfile {
-    pub const ALL: [FirewallProfile; 3] = [Self::Domain, Self::Private, Self::Public];
-
-    /// The name Windows Firewall uses (`Profile=Domain` in a rule string).
-    #[must_use]
-    pub fn windows_name(self) -> &'static str {
-        match self {
-            Self::Domain => "Domain",
-            Self::Private => "Private",
-            Self::Public => "Public",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+pub use crate::source::Span;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{DuplicateKeyPolicy, Options, Spanned};
 
@@ -18,20 +19,6 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_NODES: usize = 20_000;
 /// Most anchors, and most aliases, accepted.
 pub const MAX_ALIASES: usize = 200;
-
-/// A byte range in a source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Span {
-    #[must_use]
-    pub fn new(start: usize, end: usize) -> Self {
-        Self { start, end }
-    }
-}
 
 /// A YAML node with the span of its value.
 #[derive(Debug, Clone, PartialEq)]
