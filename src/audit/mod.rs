@@ -5,6 +5,7 @@
 pub mod collector;
 pub mod compare;
 pub mod firewall;
+pub mod osquery;
 pub mod report;
 pub mod rollback;
 pub mod snapshot;

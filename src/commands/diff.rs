@@ -100,6 +100,80 @@ fn load_model(args: &DiffArgs, styled: bool) -> Result<Loaded, ExitStatus> {
     Ok((model, locations))
 }
 
+/// One host to audit: files to read, or a host already read from an osquery results log.
+enum Job {
+    Read(HostInput),
+    Ready(Box<HostState>),
+    Unreadable(HostInput, String),
+}
+
+/// Largest osquery results log read (a fleet's log holds every host).
+const MAX_RESULTS_LOG_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+fn is_results_log(input: &HostInput) -> bool {
+    input.problem.is_none()
+        && input.files.len() == 1
+        && input.files[0]
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("log"))
+}
+
+/// The jobs of the inputs: an osquery results log (`*.log`) becomes one host per
+/// `hostIdentifier` that ran the policy's pack (`pack_<name>_<query>`).
+fn jobs(model: &Model, inputs: Vec<HostInput>) -> Vec<Job> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if !is_results_log(&input) {
+            out.push(Job::Read(input));
+            continue;
+        }
+        let file = input.files[0].display().to_string();
+        let text = match crate::fsread::read_regular(&input.files[0], MAX_RESULTS_LOG_BYTES) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) => {
+                out.push(Job::Unreadable(input, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        match crate::audit::osquery::read_results_log(&text, &model.name) {
+            Err(e) => out.push(Job::Unreadable(
+                input,
+                format!("{file}:{}: {}", e.line, e.message),
+            )),
+            Ok(hosts) if hosts.is_empty() => out.push(Job::Unreadable(
+                input,
+                format!(
+                    "{file}: no results of the pack `{}` (lines named `pack_{}_<query>`); load the pack under the policy's name",
+                    model.name, model.name
+                ),
+            )),
+            Ok(hosts) => {
+                for mut host in hosts {
+                    host.sources.push(file.clone());
+                    out.push(Job::Ready(Box::new(host)));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn audit_job(model: &Model, job: &Job) -> HostReport {
+    match job {
+        Job::Read(input) => audit_one(model, input),
+        Job::Ready(state) => audit(model, state),
+        Job::Unreadable(input, error) => HostReport::unreadable(
+            input.name.clone(),
+            input
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+            error.clone(),
+        ),
+    }
+}
+
 fn audit_one(model: &Model, input: &HostInput) -> HostReport {
     match read_host(input) {
         Ok(state) => audit(model, &state),
@@ -147,9 +221,10 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         }
     };
     if inputs.is_empty() {
-        eprintln!("error: no host files found in the given paths (.json, .reg, .pol)");
+        eprintln!("error: no host files found in the given paths (.json, .reg, .pol, .log)");
         return ExitStatus::Failure;
     }
+    let inputs = jobs(&model, inputs);
 
     let mut sink: Box<dyn Write> = match &args.output {
         Some(path) => match create_output(path) {
@@ -187,7 +262,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
                 Some(state) => vec![audit(&model, state)],
                 None => chunk
                     .par_iter()
-                    .map(|input| audit_one(&model, input))
+                    .map(|job| audit_job(&model, job))
                     .collect(),
             };
             for host in &mut hosts {
