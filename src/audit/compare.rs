@@ -914,7 +914,7 @@ impl<'m> Auditor<'m> {
                 .want("Server Authentication or Remote Desktop Authentication EKU")
                 .not_verified("osquery's certificates table has no extended key usages");
         } else {
-        self.check("certificate.eku", "certificate.template")
+            self.check("certificate.eku", "certificate.template")
             .at(location.clone())
             .want("Server Authentication or Remote Desktop Authentication EKU")
             .got(

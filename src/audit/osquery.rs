@@ -49,7 +49,14 @@ const PORT_NUMBER: &str = "PortNumber";
 #[must_use]
 pub fn pack_queries() -> Vec<PackQuery> {
     let locations = registry_locations();
-    let keys_sql = literal_list(locations.iter().map(|l| hklm(&l.key)).collect::<Vec<_>>().iter().map(String::as_str));
+    let keys_sql = literal_list(
+        locations
+            .iter()
+            .map(|l| hklm(&l.key))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    );
     let filters: Vec<String> = locations
         .iter()
         .map(|l| match &l.names {
@@ -159,7 +166,7 @@ fn col<'a>(row: &'a Row, name: &str) -> &'a str {
 
 fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     let t = text.trim();
-    if t.len() % 2 != 0 || !t.is_ascii() {
+    if !t.len().is_multiple_of(2) || !t.is_ascii() {
         return None;
     }
     (0..t.len())
@@ -210,7 +217,10 @@ fn parse_time(text: &str) -> Option<i64> {
 ///
 /// # Errors
 /// A row whose values do not fit their columns.
-pub fn host_state(name: &str, queries: &BTreeMap<String, QueryResult>) -> Result<HostState, String> {
+pub fn host_state(
+    name: &str,
+    queries: &BTreeMap<String, QueryResult>,
+) -> Result<HostState, String> {
     let mut state = HostState {
         name: name.to_string(),
         ..HostState::default()
@@ -298,7 +308,12 @@ fn listener_certificate(rows: &[Row]) -> Result<(bool, Option<CertificateInfo>),
     let time = |c: &str| {
         parse_time(col(row, c))
             .map(super::format_rfc3339)
-            .ok_or_else(|| format!("certificate column `{c}` is `{}`, not seconds since 1970", col(row, c)))
+            .ok_or_else(|| {
+                format!(
+                    "certificate column `{c}` is `{}`, not seconds since 1970",
+                    col(row, c)
+                )
+            })
     };
     let store = match col(row, "store") {
         s if s.eq_ignore_ascii_case("Personal") => "My".to_string(),
@@ -400,6 +415,9 @@ pub struct LogError {
     pub message: String,
 }
 
+/// A line's change to a query's rows, with its `unixTime` and line number.
+type Timed = (i64, usize, Op);
+
 enum Op {
     Snapshot(Vec<Row>),
     Add(Vec<Row>),
@@ -424,7 +442,7 @@ pub fn is_results_log(text: &str) -> bool {
 /// The first line that is not JSON or not a results line of the pack, with its number.
 pub fn read_results_log(text: &str, pack: &str) -> Result<Vec<HostState>, LogError> {
     let prefix = format!("pack_{pack}_");
-    let mut lines: BTreeMap<String, BTreeMap<String, Vec<(i64, usize, Op)>>> = BTreeMap::new();
+    let mut lines: BTreeMap<String, BTreeMap<String, Vec<Timed>>> = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         let err = |message: String| LogError { line: n, message };
@@ -523,9 +541,12 @@ fn parse_ops(obj: &Map<String, Value>) -> Result<Vec<Op>, String> {
 /// or `pack_<policy>_registry.json`.
 #[must_use]
 pub fn query_of_file_stem(stem: &str) -> Option<&'static str> {
-    QUERY_NAMES
-        .into_iter()
-        .find(|q| stem == *q || stem.strip_suffix(q).is_some_and(|p| p.starts_with("pack_") && p.ends_with('_')))
+    QUERY_NAMES.into_iter().find(|q| {
+        stem == *q
+            || stem
+                .strip_suffix(q)
+                .is_some_and(|p| p.starts_with("pack_") && p.ends_with('_'))
+    })
 }
 
 /// One `osqueryi --json` output (a JSON array of rows) of the query `query`.
@@ -534,7 +555,11 @@ pub fn query_of_file_stem(stem: &str) -> Option<&'static str> {
 /// Not a JSON array of row objects.
 pub fn from_osqueryi(text: &str, query: &str, host: &str) -> Result<HostState, String> {
     let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
-        format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column())
+        format!(
+            "invalid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        )
     })?;
     let rows = rows_of(&value)?;
     let mut queries = BTreeMap::new();
@@ -548,8 +573,14 @@ mod tests {
 
     #[test]
     fn dword_text_is_read_as_osquery_writes_it() {
-        assert_eq!(registry_value("REG_DWORD", "-1"), Ok(RegistryValue::Dword(u32::MAX)));
-        assert_eq!(registry_value("REG_DWORD", "2"), Ok(RegistryValue::Dword(2)));
+        assert_eq!(
+            registry_value("REG_DWORD", "-1"),
+            Ok(RegistryValue::Dword(u32::MAX))
+        );
+        assert_eq!(
+            registry_value("REG_DWORD", "2"),
+            Ok(RegistryValue::Dword(2))
+        );
         assert!(registry_value("REG_DWORD", "x").is_err());
         assert_eq!(
             registry_value("REG_BINARY", "0AFF"),
@@ -572,9 +603,43 @@ mod tests {
         let hosts = read_results_log(&log, "p").unwrap();
         assert_eq!(hosts.len(), 1);
         assert_eq!(hosts[0].listener.as_ref().unwrap().listening, Some(false));
-        assert_eq!(hosts[0].captured_at.as_deref(), Some("1970-01-01T00:00:20Z"));
+        assert_eq!(
+            hosts[0].captured_at.as_deref(),
+            Some("1970-01-01T00:00:20Z")
+        );
         let e = read_results_log("{\"name\":\"pack_p_registry\"\n", "p").unwrap_err();
         assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn events_and_batched_differentials_change_the_rows_in_time_order() {
+        let q = "pack_p_listening_ports";
+        let log = [
+            format!(r#"{{"name":"{q}","hostIdentifier":"h","unixTime":"30","columns":{{"listening":"1"}},"action":"removed"}}"#),
+            format!(r#"{{"name":"{q}","hostIdentifier":"h","unixTime":10,"columns":{{"listening":"1"}},"action":"added"}}"#),
+            format!(r#"{{"name":"{q}","hostIdentifier":"g","unixTime":10,"diffResults":{{"added":[{{"listening":2}}],"removed":[]}},"numerics":true}}"#),
+        ]
+        .join("\n");
+        let hosts = read_results_log(&log, "p").unwrap();
+        assert_eq!(hosts.len(), 2);
+        // g: a numeric column; h: added at 10, removed at 30 — no rows left.
+        assert_eq!(hosts[0].name, "g");
+        assert_eq!(hosts[0].listener.as_ref().unwrap().listening, Some(true));
+        assert_eq!(hosts[1].listener.as_ref().unwrap().listening, None);
+        let bad = format!(
+            r#"{{"name":"{q}","hostIdentifier":"h","unixTime":1,"columns":{{}},"action":"x"}}"#
+        );
+        assert_eq!(read_results_log(&bad, "p").unwrap_err().line, 1);
+    }
+
+    #[test]
+    fn osqueryi_files_are_named_after_the_query() {
+        assert_eq!(query_of_file_stem("registry"), Some(REGISTRY));
+        assert_eq!(
+            query_of_file_stem("pack_tier1_certificates"),
+            Some(CERTIFICATES)
+        );
+        assert_eq!(query_of_file_stem("xregistry"), None);
     }
 
     #[test]

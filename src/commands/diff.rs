@@ -260,10 +260,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         for (n, chunk) in inputs.chunks(CHUNK).enumerate() {
             let mut hosts: Vec<HostReport> = match &local {
                 Some(state) => vec![audit(&model, state)],
-                None => chunk
-                    .par_iter()
-                    .map(|job| audit_job(&model, job))
-                    .collect(),
+                None => chunk.par_iter().map(|job| audit_job(&model, job)).collect(),
             };
             for host in &mut hosts {
                 for (u, hit) in used

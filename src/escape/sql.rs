@@ -20,7 +20,11 @@ pub fn literal(text: &str) -> String {
 /// A comma-separated list of literals, for `IN (...)`.
 #[must_use]
 pub fn literal_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
-    items.into_iter().map(literal).collect::<Vec<_>>().join(", ")
+    items
+        .into_iter()
+        .map(literal)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -31,7 +35,10 @@ mod tests {
     fn quotes_are_doubled_and_nothing_else_changes() {
         assert_eq!(literal("a"), "'a'");
         assert_eq!(literal("it's"), "'it''s'");
-        assert_eq!(literal("'); DROP TABLE registry; --"), "'''); DROP TABLE registry; --'");
+        assert_eq!(
+            literal("'); DROP TABLE registry; --"),
+            "'''); DROP TABLE registry; --'"
+        );
         assert_eq!(literal("a\\b\nc"), "'a\\b\nc'");
         assert_eq!(literal_list(["x", "y'"]), "'x', 'y'''");
     }

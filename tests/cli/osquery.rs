@@ -111,7 +111,12 @@ fn the_pack_is_snapshot_queries_for_windows_reading_every_collector_location() {
     let names: Vec<&str> = queries.keys().map(String::as_str).collect();
     assert_eq!(
         names,
-        ["certificates", "firewall_rules", "listening_ports", "registry"]
+        [
+            "certificates",
+            "firewall_rules",
+            "listening_ports",
+            "registry"
+        ]
     );
     for (name, q) in queries {
         assert_eq!(q["platform"], "windows", "{name}");
@@ -127,14 +132,18 @@ fn the_pack_is_snapshot_queries_for_windows_reading_every_collector_location() {
         assert!(sql.contains(&key), "{key} missing from {sql}");
     }
     assert!(!sql.to_ascii_lowercase().contains("'password'"));
-    assert!(queries["certificates"]["query"]
-        .as_str()
-        .unwrap()
-        .contains("SSLCertificateSHA1Hash"));
-    assert!(queries["firewall_rules"]["query"]
-        .as_str()
-        .unwrap()
-        .contains("FROM windows_firewall_rules"));
+    assert!(
+        queries["certificates"]["query"]
+            .as_str()
+            .unwrap()
+            .contains("SSLCertificateSHA1Hash")
+    );
+    assert!(
+        queries["firewall_rules"]["query"]
+            .as_str()
+            .unwrap()
+            .contains("FROM windows_firewall_rules")
+    );
 }
 
 #[test]
@@ -191,7 +200,10 @@ fn the_pack_runs_in_sqlite_and_diff_on_its_results_log_equals_the_collector_path
 fn renamed(src: &Path, name: &str, dir: &Path) -> PathBuf {
     let mut snap: Value = serde_json::from_str(&std::fs::read_to_string(src).unwrap()).unwrap();
     snap["host"] = Value::String(name.into());
-    let out = dir.join(format!("{name}-{}", src.file_name().unwrap().to_string_lossy()));
+    let out = dir.join(format!(
+        "{name}-{}",
+        src.file_name().unwrap().to_string_lossy()
+    ));
     std::fs::write(&out, snap.to_string()).unwrap();
     out
 }
@@ -204,11 +216,18 @@ fn the_newest_snapshot_of_a_host_wins_by_unix_time() {
     let dir = scratch("osquery-newest");
     let pack = build_pack(&dir);
     let compliant = repo().join("examples/hosts/tier1-compliant.json");
-    let name = host(&diff_json(std::slice::from_ref(&compliant), &dir.join("c.json")), "RDS-T1-01")["host"]
+    let name = host(
+        &diff_json(std::slice::from_ref(&compliant), &dir.join("c.json")),
+        "RDS-T1-01",
+    )["host"]
         .as_str()
         .unwrap()
         .to_string();
-    let drifted = renamed(&repo().join("examples/hosts/tier1-drifted.json"), &name, &dir);
+    let drifted = renamed(
+        &repo().join("examples/hosts/tier1-drifted.json"),
+        &name,
+        &dir,
+    );
     let want_drift = visible(&failing(host(
         &diff_json(std::slice::from_ref(&drifted), &dir.join("d.json")),
         &name,
@@ -218,13 +237,21 @@ fn the_newest_snapshot_of_a_host_wins_by_unix_time() {
     let d = drifted.display().to_string();
     // The drifted state is older though later in the file: the compliant one wins.
     let log = dir.join("a.log");
-    play(&pack, &log, &[format!("{c}@1795000000"), format!("{d}@1794990000")]);
+    play(
+        &pack,
+        &log,
+        &[format!("{c}@1795000000"), format!("{d}@1794990000")],
+    );
     let r = diff_json(std::slice::from_ref(&log), &dir.join("a.json"));
     assert_eq!(r["hosts"].as_array().unwrap().len(), 1);
     assert!(failing(host(&r, &name)).is_empty(), "{r}");
     // Newer: the drift shows.
     let log = dir.join("b.log");
-    play(&pack, &log, &[format!("{c}@1795000000"), format!("{d}@1795010000")]);
+    play(
+        &pack,
+        &log,
+        &[format!("{c}@1795000000"), format!("{d}@1795010000")],
+    );
     let r = diff_json(std::slice::from_ref(&log), &dir.join("b.json"));
     assert_eq!(failing(host(&r, &name)), want_drift);
     assert_eq!(host(&r, &name)["status"], "drifted");
@@ -301,7 +328,9 @@ fn osqueryi_json_in_a_host_directory_gives_the_results_log_verdict() {
         let other = host(&from_dirs, name);
         // Expiry is judged at the capture time, which osqueryi does not print.
         let strip = |s: BTreeSet<String>| -> BTreeSet<String> {
-            s.into_iter().filter(|i| i != "certificate.expiry").collect()
+            s.into_iter()
+                .filter(|i| i != "certificate.expiry")
+                .collect()
         };
         assert_eq!(strip(failing(h)), strip(failing(other)), "{name}");
     }
@@ -332,7 +361,11 @@ fn hostile_host_identifiers_and_data_stay_text_and_a_bad_line_is_named() {
     let r = diff_json(std::slice::from_ref(&log), &dir.join("r.json"));
     assert_eq!(r["hosts"][0]["host"], hostile);
     // A line that is not JSON: the log is unreadable, named by file and line.
-    std::fs::write(&log, format!("{line}\n{{\"name\": \"pack_{PACK_NAME}_registry\"\n")).unwrap();
+    std::fs::write(
+        &log,
+        format!("{line}\n{{\"name\": \"pack_{PACK_NAME}_registry\"\n"),
+    )
+    .unwrap();
     let (code, out, _) = run(rdpgen().args(["diff", POLICY]).arg(&log));
     assert_eq!(code, 1);
     assert!(out.contains("osqueryd.results.log:2:"), "{out}");
