@@ -35,6 +35,9 @@ variant("GEN-MISSING", drop("UserAuthentication"))
 variant("GEN-NOCERT", lambda s: s.__setitem__("certificate", None))
 variant("GEN-NOTLISTENING", lambda s: s["listener"].__setitem__("listening", False))
 variant("GEN-PORT", setv("PortNumber", "REG_DWORD", 3390))
+def self_signed(s):
+    s["certificate"].update(store="Remote Desktop", selfSigned=True, issuer=s["certificate"]["subject"])
+variant("GEN-RDSTORE", self_signed)
 PY
 python3 .ci/osquery-play.py "$pack" tier1-servers "$work/osqueryd.results.log" "$work"/hosts/*.json
 "$rdpgen" diff examples/tier1.yaml "$work"/hosts/*.json --format json -o "$work/collector.json" || true

@@ -277,16 +277,24 @@ pub fn host_state(
 }
 
 /// The certificate the listener uses: the one whose SHA-1 is the binding
-/// (`SSLCertificateSHA1Hash`), from `My` before `Remote Desktop` as Windows looks; without a
-/// binding, the self-signed one of the `Remote Desktop` store (the newest). `(false, None)`
-/// when the rows cannot tell (a binding to a certificate not listed): not verified.
+/// (`SSLCertificateSHA1Hash`), from `Remote Desktop` before `My` as the collector looks;
+/// without a binding, the newest of the `Remote Desktop` store (the listener's self-signed
+/// one). A binding to a certificate no store holds is reported as the collector does: that
+/// thumbprint with nothing known of it. No binding and no `Remote Desktop` certificate: the
+/// listener has none (what the collector reports as `null`).
 fn listener_certificate(rows: &[Row]) -> Result<(bool, Option<CertificateInfo>), String> {
     let hash = rows
         .iter()
-        .map(|r| col(r, "listener_hash").trim().to_ascii_uppercase())
+        .map(|r| {
+            col(r, "listener_hash")
+                .chars()
+                .filter(char::is_ascii_hexdigit)
+                .collect::<String>()
+                .to_ascii_uppercase()
+        })
         .find(|h| !h.is_empty());
     let store_rank = |r: &Row| match col(r, "store").to_ascii_lowercase().as_str() {
-        "my" | "personal" => 0,
+        "remote desktop" => 0,
         _ => 1,
     };
     let chosen = match &hash {
@@ -300,10 +308,25 @@ fn listener_certificate(rows: &[Row]) -> Result<(bool, Option<CertificateInfo>),
             .max_by_key(|r| parse_time(col(r, "not_valid_after")).unwrap_or(i64::MIN)),
     };
     let Some(row) = chosen else {
-        // A binding osquery lists no certificate for: the listener has none it can use
-        // (the collector reports the same). No binding and no Remote Desktop certificate:
-        // the listener has none yet either.
-        return Ok((true, None));
+        return Ok(match hash {
+            Some(thumbprint) => (
+                true,
+                Some(CertificateInfo {
+                    thumbprint,
+                    subject: String::new(),
+                    issuer: String::new(),
+                    not_before: super::format_rfc3339(0),
+                    not_after: super::format_rfc3339(0),
+                    ekus: Vec::new(),
+                    key_size: None,
+                    self_signed: false,
+                    store: None,
+                    network_service_can_read_key: None,
+                    key_file: None,
+                }),
+            ),
+            None => (true, None),
+        });
     };
     let time = |c: &str| {
         parse_time(col(row, c))
