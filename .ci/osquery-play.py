@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Plays osqueryd for rdpgen's osquery pack, in SQLite.
 
-    osquery-play.py PACK.conf PACK_NAME OUT.log SNAPSHOT.json[@UNIXTIME]...
+    osquery-play.py [--fleet FLEET.yml FLEET-OUT.json] PACK.conf PACK_NAME OUT.log SNAPSHOT.json[@UNIXTIME]...
 
 For each collector snapshot: creates the tables the pack reads with osquery's columns
 (registry, certificates, windows_firewall_rules, listening_ports; osquery's collations),
@@ -12,7 +12,8 @@ firewall rules with In/Out and profile bits), runs every query of the pack, and 
 snapshot line per query to OUT.log as the filesystem logger writes it
 (`name` = `pack_<PACK_NAME>_<query>`, `hostIdentifier`, `unixTime`). `@UNIXTIME` overrides
 the capture time (several snapshots of one host). Exits 1 when a query fails in SQLite or reads
-the secret.
+the secret. With `--fleet`, every Fleet policy of FLEET.yml runs on the same tables too, and
+FLEET-OUT.json gets {host: {policy name: passes}}.
 """
 import json
 import sqlite3
@@ -130,14 +131,42 @@ def fill(db, snap):
         db.execute("INSERT INTO listening_ports VALUES (1234, ?, 6, 2, '0.0.0.0', 0, 0, '')", (port,))
 
 
+def yaml_scalar(text):
+    text = text.strip()
+    if text.startswith("'"):
+        return text[1:-1].replace("''", "'")
+    return text
+
+
+def fleet_policies(path):
+    """The (name, query) pairs of rdpgen's fleet-policies.yml (one-line scalars only)."""
+    out, spec = [], {}
+    for line in open(path, encoding="utf-8"):
+        if line.startswith("---"):
+            if spec:
+                out.append(spec)
+            spec = {}
+        elif line.startswith("  ") and ":" in line:
+            k, _, v = line.strip().partition(": ")
+            spec[k] = yaml_scalar(v)
+    if spec:
+        out.append(spec)
+    return [(p["name"], p["query"]) for p in out]
+
+
 def main():
-    if len(sys.argv) < 5:
+    args = sys.argv[1:]
+    fleet = None
+    if args[:1] == ["--fleet"]:
+        fleet, fleet_out, args = fleet_policies(args[1]), args[2], args[3:]
+    if len(args) < 4:
         print(__doc__, file=sys.stderr)
         return 2
-    pack = json.load(open(sys.argv[1], encoding="utf-8"))
-    name, out = sys.argv[2], sys.argv[3]
+    pack = json.load(open(args[0], encoding="utf-8"))
+    name, out = args[1], args[2]
+    verdicts = {}
     with open(out, "w", encoding="utf-8") as log:
-        for arg in sys.argv[4:]:
+        for arg in args[3:]:
             path, _, at = arg.partition("@")
             snap = json.load(open(path, encoding="utf-8-sig"))
             db = sqlite3.connect(":memory:")
@@ -146,6 +175,13 @@ def main():
                 db.execute(stmt)
             fill(db, snap)
             unix = int(at) if at else epoch(snap["capturedAt"])
+            for pname, query in fleet or []:
+                try:
+                    passes = bool(db.execute(query).fetchall())
+                except sqlite3.Error as e:
+                    print(f"Fleet policy {pname} fails in SQLite: {e}", file=sys.stderr)
+                    return 1
+                verdicts.setdefault(snap["host"], {})[pname] = passes
             for qname, q in sorted(pack["queries"].items()):
                 try:
                     rows = [dict(r) for r in db.execute(q["query"]).fetchall()]
@@ -170,6 +206,8 @@ def main():
                     "action": "snapshot",
                 }
                 log.write(json.dumps(line) + "\n")
+    if fleet is not None:
+        json.dump(verdicts, open(fleet_out, "w", encoding="utf-8"), indent=1, sort_keys=True)
     return 0
 
 

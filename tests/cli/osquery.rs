@@ -375,3 +375,53 @@ fn hostile_host_identifiers_and_data_stay_text_and_a_bad_line_is_named() {
     assert_eq!(code, 1);
     assert!(out.contains(&format!("pack_{PACK_NAME}_<query>")), "{out}");
 }
+
+#[test]
+fn fleet_policies_run_in_sqlite_and_agree_with_diff_field_by_field() {
+    if !sqlite() {
+        return;
+    }
+    let dir = scratch("osquery-fleet");
+    let pack = build_pack(&dir);
+    let fleet = pack.with_file_name("fleet-policies.yml");
+    let text = std::fs::read_to_string(&fleet).unwrap();
+    assert!(text.contains("kind: policy") && text.contains("platform: windows"));
+    let verdicts_file = dir.join("fleet.json");
+    let hosts = host_files();
+    let (code, out, err) = run(Command::new("python3")
+        .arg(repo().join(".ci/osquery-play.py"))
+        .arg("--fleet")
+        .arg(&fleet)
+        .arg(&verdicts_file)
+        .arg(&pack)
+        .arg(PACK_NAME)
+        .arg(dir.join("r.log"))
+        .args(&hosts));
+    assert_eq!(code, 0, "{out}{err}");
+    let verdicts: Value =
+        serde_json::from_str(&std::fs::read_to_string(&verdicts_file).unwrap()).unwrap();
+    let collector = diff_json(&hosts, &dir.join("collector.json"));
+    let mut failed = 0;
+    for h in collector["hosts"].as_array().unwrap() {
+        let name = h["host"].as_str().unwrap();
+        for (policy, passes) in verdicts[name].as_object().unwrap() {
+            let field = policy.rsplit(": ").next().unwrap();
+            // The registry checks of the field, as the collector path judges them.
+            let checks: Vec<&Value> = h["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| {
+                    c["field"] == field
+                        && c["location"].as_str().unwrap().starts_with("HKLM\\")
+                        && !c["id"].as_str().unwrap().starts_with("consistency.")
+                })
+                .collect();
+            assert!(!checks.is_empty(), "{name}: no registry check for {field}");
+            let want = checks.iter().all(|c| c["outcome"] == "pass");
+            assert_eq!(passes.as_bool().unwrap(), want, "{name}: {field}");
+            failed += usize::from(!want);
+        }
+    }
+    assert!(failed >= 3, "the fixtures must drift some fields");
+}
