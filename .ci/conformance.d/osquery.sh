@@ -40,6 +40,9 @@ def self_signed(s):
 variant("GEN-RDSTORE", self_signed)
 PY
 python3 .ci/osquery-play.py "$pack" tier1-servers "$work/osqueryd.results.log" "$work"/hosts/*.json
+# The listener pack, loaded as tier1-servers-listener, logs to the same file.
+python3 .ci/osquery-play.py "${pack%.conf}-listener.conf" tier1-servers-listener "$work/listener.log" "$work"/hosts/*.json
+cat "$work/listener.log" >> "$work/osqueryd.results.log"
 "$rdpgen" diff examples/tier1.yaml "$work"/hosts/*.json --format json -o "$work/collector.json" || true
 "$rdpgen" diff examples/tier1.yaml "$work/osqueryd.results.log" --format json -o "$work/osquery.json" || true
 python3 .ci/osquery-compare.py "$work/collector.json" "$work/osquery.json"

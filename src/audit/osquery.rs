@@ -26,6 +26,9 @@ pub const CERTIFICATES: &str = "certificates";
 pub const FIREWALL_RULES: &str = "firewall_rules";
 pub const LISTENING_PORTS: &str = "listening_ports";
 pub const QUERY_NAMES: [&str; 4] = [REGISTRY, CERTIFICATES, FIREWALL_RULES, LISTENING_PORTS];
+/// The listener pack (`listening_ports`) is loaded as `<policy>-listener`: the main pack reads
+/// only the registry, certificates and firewall tables.
+pub const LISTENER_PACK_SUFFIX: &str = "-listener";
 
 /// One query of the pack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +47,8 @@ const CERT_HASH: &str = "SSLCertificateSHA1Hash";
 /// The listener port value.
 const PORT_NUMBER: &str = "PortNumber";
 
-/// The pack's queries, in a fixed order. Only SQLite core syntax; every literal through
+/// The main pack's queries, in a fixed order: the registry, certificates and
+/// windows_firewall_rules tables only. Only SQLite core syntax; every literal through
 /// [`literal`]. Registry reads are planned by osquery through `key IN (...)`.
 #[must_use]
 pub fn pack_queries() -> Vec<PackQuery> {
@@ -84,10 +88,6 @@ pub fn pack_queries() -> Vec<PackQuery> {
         "SELECT sha1, subject, issuer, self_signed, not_valid_before, not_valid_after, key_algorithm, key_strength, store, store_location, (SELECT data FROM registry WHERE path = {hash_path}) AS listener_hash FROM certificates WHERE lower(store_location) = 'localmachine' AND lower(store) IN ('my', 'personal', 'remote desktop');"
     );
     let firewall = "SELECT name, app_name, action, enabled, grouping, direction, protocol, local_ports, remote_addresses, profile_domain, profile_private, profile_public, service_name FROM windows_firewall_rules WHERE direction = 'In' AND enabled = 1;".to_string();
-    let port_path = literal(&format!("{}\\{PORT_NUMBER}", hklm(keys::RDP_TCP)));
-    let listening = format!(
-        "SELECT count(*) AS listening FROM listening_ports WHERE protocol = 6 AND port = coalesce((SELECT CAST(data AS INTEGER) FROM registry WHERE path = {port_path}), 3389);"
-    );
     vec![
         PackQuery {
             name: REGISTRY,
@@ -104,12 +104,20 @@ pub fn pack_queries() -> Vec<PackQuery> {
             sql: firewall,
             description: "rdpgen: enabled inbound firewall rules",
         },
-        PackQuery {
-            name: LISTENING_PORTS,
-            sql: listening,
-            description: "rdpgen: whether anything listens on the RDP-Tcp port",
-        },
     ]
+}
+
+/// The listener pack's one query: whether anything listens on the RDP-Tcp port (TCP).
+#[must_use]
+pub fn listener_queries() -> Vec<PackQuery> {
+    let port_path = literal(&format!("{}\\{PORT_NUMBER}", hklm(keys::RDP_TCP)));
+    vec![PackQuery {
+        name: LISTENING_PORTS,
+        sql: format!(
+            "SELECT count(*) AS listening FROM listening_ports WHERE protocol = 6 AND port = coalesce((SELECT CAST(data AS INTEGER) FROM registry WHERE path = {port_path}), 3389);"
+        ),
+        description: "rdpgen: whether anything listens on the RDP-Tcp port",
+    }]
 }
 
 /// One result row: column → text (numbers as osquery's `numerics` writes them become text).
@@ -208,8 +216,10 @@ fn registry_value(kind: &str, data: &str) -> Result<RegistryValue, String> {
     })
 }
 
+/// Seconds since 1970 (osquery's DATETIME and `unixTime`), or an RFC 3339 time.
 fn parse_time(text: &str) -> Option<i64> {
-    text.trim().parse().ok()
+    let t = text.trim();
+    t.parse().ok().or_else(|| super::parse_rfc3339(t))
 }
 
 /// The host state the pack's results show. `queries` maps a query name to its rows; a query
@@ -450,10 +460,15 @@ enum Op {
 /// Whether `text` looks like an osquery results log (JSON lines with `hostIdentifier`).
 #[must_use]
 pub fn is_results_log(text: &str) -> bool {
-    text.lines()
+    text.trim_start_matches('\u{feff}')
+        .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
-        .is_some_and(|l| l.starts_with('{') && l.contains("\"hostIdentifier\""))
+        .is_some_and(|l| {
+            l.starts_with('{')
+                && l.contains("\"hostIdentifier\"")
+                && !l.contains("\"rdpgenSnapshot\"")
+        })
 }
 
 /// The hosts of a results log for the pack `pack` (the policy's name), sorted by host
@@ -465,6 +480,7 @@ pub fn is_results_log(text: &str) -> bool {
 /// The first line that is not JSON or not a results line of the pack, with its number.
 pub fn read_results_log(text: &str, pack: &str) -> Result<Vec<HostState>, LogError> {
     let prefix = format!("pack_{pack}_");
+    let listener = format!("pack_{pack}{LISTENER_PACK_SUFFIX}_{LISTENING_PORTS}");
     let mut lines: BTreeMap<String, BTreeMap<String, Vec<Timed>>> = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
@@ -484,6 +500,7 @@ pub fn read_results_log(text: &str, pack: &str) -> Result<Vec<HostState>, LogErr
         let Some(query) = name
             .strip_prefix(&prefix)
             .filter(|q| QUERY_NAMES.contains(q))
+            .or((name == listener).then_some(LISTENING_PORTS))
         else {
             continue;
         };

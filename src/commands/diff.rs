@@ -110,20 +110,37 @@ enum Job {
 /// Largest osquery results log read (a fleet's log holds every host).
 const MAX_RESULTS_LOG_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
-fn is_results_log(input: &HostInput) -> bool {
-    input.problem.is_none()
-        && input.files.len() == 1
-        && input.files[0]
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("log"))
+/// A `*.log` host file, or a file named on the command line whose first line is an osquery
+/// results line (`hostIdentifier`), whatever its name.
+fn is_results_log(input: &HostInput, args: &[std::path::PathBuf]) -> bool {
+    if input.problem.is_some() || input.files.len() != 1 {
+        return false;
+    }
+    let file = &input.files[0];
+    if file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("log"))
+    {
+        return true;
+    }
+    args.contains(file) && file.is_file() && first_line_is_results(file)
+}
+
+fn first_line_is_results(file: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+        .is_ok()
+        && crate::audit::osquery::is_results_log(&String::from_utf8_lossy(&head))
 }
 
 /// The jobs of the inputs: an osquery results log (`*.log`) becomes one host per
 /// `hostIdentifier` that ran the policy's pack (`pack_<name>_<query>`).
-fn jobs(model: &Model, inputs: Vec<HostInput>) -> Vec<Job> {
+fn jobs(model: &Model, inputs: Vec<HostInput>, args: &[std::path::PathBuf]) -> Vec<Job> {
     let mut out = Vec::new();
     for input in inputs {
-        if !is_results_log(&input) {
+        if !is_results_log(&input, args) {
             out.push(Job::Read(input));
             continue;
         }
@@ -224,7 +241,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         eprintln!("error: no host files found in the given paths (.json, .reg, .pol, .log)");
         return ExitStatus::Failure;
     }
-    let inputs = jobs(&model, inputs);
+    let inputs = jobs(&model, inputs, &args.hosts);
 
     let mut sink: Box<dyn Write> = match &args.output {
         Some(path) => match create_output(path) {

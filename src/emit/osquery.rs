@@ -2,7 +2,8 @@
 //! are named `pack_<name>_<query>`, whose snapshot queries collect what `rdpgen diff` compares
 //! (`crate::audit::osquery::pack_queries`: the registry locations of the collector, the
 //! listener's certificate, the inbound firewall rules, the RDP port's listener). The pack is
-//! JSON written by serde_json; the queries hold only catalog text, quoted by
+//! JSON written by serde_json; `osquery/<name>-listener.conf`, loaded as `<name>-listener`,
+//! holds the `listening_ports` query, so the main pack needs no other tables; the queries hold only catalog text, quoted by
 //! [`crate::escape::sql`]. No policy text reaches SQL.
 //!
 //! `osquery/fleet-policies.yml`: one Fleet policy (`fleetctl apply -f`) per registry field, a
@@ -18,7 +19,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value, json};
 
 use super::{Artifact, EmitError, Target};
-use crate::audit::osquery::pack_queries;
+use crate::audit::osquery::{LISTENER_PACK_SUFFIX, PackQuery, listener_queries, pack_queries};
 use crate::catalog::{self, keys};
 use crate::escape::sql::literal;
 use crate::escape::yaml::scalar;
@@ -40,11 +41,32 @@ pub fn pack_path(name: &str) -> String {
     format!("osquery/{name}.conf")
 }
 
+/// `osquery/<name>.conf` (registry, certificates, firewall rules), `osquery/<name>-listener.conf`
+/// (the listening socket, loaded as its own pack) and the Fleet policies.
+///
 /// # Errors
-/// A JSON serialisation failure (a bug).
+/// A JSON serialisation failure (a bug), or a string YAML cannot carry.
 pub fn emit(model: &Model) -> Result<Vec<Artifact>, EmitError> {
+    let listener = format!("{}{LISTENER_PACK_SUFFIX}", model.name);
+    Ok(vec![
+        Artifact {
+            path: pack_path(&model.name),
+            bytes: pack(pack_queries())?.into_bytes(),
+        },
+        Artifact {
+            path: pack_path(&listener),
+            bytes: pack(listener_queries())?.into_bytes(),
+        },
+        Artifact {
+            path: FLEET_POLICIES.into(),
+            bytes: fleet_policies(model)?.into_bytes(),
+        },
+    ])
+}
+
+fn pack(list: Vec<PackQuery>) -> Result<String, EmitError> {
     let mut queries = Map::new();
-    for q in pack_queries() {
+    for q in list {
         queries.insert(
             q.name.to_string(),
             json!({
@@ -62,21 +84,9 @@ pub fn emit(model: &Model) -> Result<Vec<Artifact>, EmitError> {
         "discovery": [],
         "queries": Value::Object(queries),
     });
-    let mut text = serde_json::to_string_pretty(&pack).map_err(|e| EmitError::Target {
-        target: Target::Osquery,
-        message: e.to_string(),
-    })?;
+    let mut text = serde_json::to_string_pretty(&pack).map_err(target_error)?;
     text.push('\n');
-    Ok(vec![
-        Artifact {
-            path: pack_path(&model.name),
-            bytes: text.into_bytes(),
-        },
-        Artifact {
-            path: FLEET_POLICIES.into(),
-            bytes: fleet_policies(model)?.into_bytes(),
-        },
-    ])
+    Ok(text)
 }
 
 fn target_error(message: impl std::fmt::Display) -> EmitError {

@@ -46,15 +46,30 @@ fn host_files() -> Vec<PathBuf> {
     files
 }
 
-/// Plays osqueryd: `snapshots` are `path` or `path@unixtime`.
+/// Plays osqueryd with both packs (the main one and `<name>-listener`) into one results log:
+/// `snapshots` are `path` or `path@unixtime`.
 fn play(pack: &Path, log: &Path, snapshots: &[String]) {
-    let (code, out, err) = run(Command::new("python3")
-        .arg(repo().join(".ci/osquery-play.py"))
-        .arg(pack)
-        .arg(PACK_NAME)
-        .arg(log)
-        .args(snapshots));
-    assert_eq!(code, 0, "{out}{err}");
+    let listener_pack = pack.with_file_name(format!("{PACK_NAME}-listener.conf"));
+    let listener_log = log.with_extension("listener");
+    for (p, name, out) in [
+        (pack, PACK_NAME.to_string(), log),
+        (
+            &listener_pack,
+            format!("{PACK_NAME}-listener"),
+            &listener_log,
+        ),
+    ] {
+        let (code, stdout, err) = run(Command::new("python3")
+            .arg(repo().join(".ci/osquery-play.py"))
+            .arg(p)
+            .arg(name)
+            .arg(out)
+            .args(snapshots));
+        assert_eq!(code, 0, "{stdout}{err}");
+    }
+    let mut text = std::fs::read_to_string(log).unwrap();
+    text.push_str(&std::fs::read_to_string(&listener_log).unwrap());
+    std::fs::write(log, text).unwrap();
 }
 
 fn diff_json(hosts: &[PathBuf], out: &Path) -> Value {
@@ -109,14 +124,22 @@ fn the_pack_is_snapshot_queries_for_windows_reading_every_collector_location() {
     assert_eq!(pack["platform"], "windows");
     let queries = pack["queries"].as_object().unwrap();
     let names: Vec<&str> = queries.keys().map(String::as_str).collect();
-    assert_eq!(
-        names,
-        [
-            "certificates",
-            "firewall_rules",
-            "listening_ports",
-            "registry"
-        ]
+    // Only the tables the audit needs; the listening socket is the `-listener` pack's.
+    assert_eq!(names, ["certificates", "firewall_rules", "registry"]);
+    let listener: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            dir.join(PACK_NAME)
+                .join("osquery")
+                .join(format!("{PACK_NAME}-listener.conf")),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        listener["queries"]["listening_ports"]["query"]
+            .as_str()
+            .unwrap()
+            .contains("FROM listening_ports")
     );
     for (name, q) in queries {
         assert_eq!(q["platform"], "windows", "{name}");
@@ -310,11 +333,14 @@ fn osqueryi_json_in_a_host_directory_gives_the_results_log_verdict() {
     for line in log_lines(&log) {
         let host_dir = fleet.join(line["hostIdentifier"].as_str().unwrap());
         std::fs::create_dir_all(&host_dir).unwrap();
-        let query = line["name"]
-            .as_str()
-            .unwrap()
-            .strip_prefix(&format!("pack_{PACK_NAME}_"))
-            .unwrap();
+        let query = line["name"].as_str().unwrap().rsplit('_').next().unwrap();
+        let query = if query == "ports" {
+            "listening_ports"
+        } else if query == "rules" {
+            "firewall_rules"
+        } else {
+            query
+        };
         std::fs::write(
             host_dir.join(format!("{query}.json")),
             serde_json::to_string_pretty(&line["snapshot"]).unwrap(),
@@ -424,4 +450,27 @@ fn fleet_policies_run_in_sqlite_and_agree_with_diff_field_by_field() {
         }
     }
     assert!(failed >= 3, "the fixtures must drift some fields");
+}
+
+#[test]
+fn a_results_log_named_on_the_command_line_is_read_whatever_its_name() {
+    let dir = scratch("osquery-sniff");
+    let line = serde_json::json!({
+        "name": format!("pack_{PACK_NAME}-listener_listening_ports"),
+        "hostIdentifier": "rds-sniff",
+        "unixTime": 1_795_000_000,
+        "snapshot": [{"listening": "0"}],
+        "action": "snapshot"
+    });
+    let file = dir.join("results.json");
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let r = diff_json(std::slice::from_ref(&file), &dir.join("r.json"));
+    let h = host(&r, "rds-sniff");
+    let listening = h["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "consistency.listening")
+        .unwrap();
+    assert_eq!(listening["outcome"], "fail", "{h}");
 }
