@@ -101,7 +101,7 @@ pub struct BuildArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Targets to build (comma-separated): reg, pol, lgpo, gpo, admx, dsc, dsc3, ansible,
-    /// intune. Default: all.
+    /// intune, osquery. Default: all.
     #[arg(long, value_delimiter = ',')]
     pub target: Vec<String>,
     /// Make every rollback artifact restore what this host had (deleting only what it did not
@@ -138,8 +138,9 @@ pub struct DiffArgs {
     /// The policy hosts are compared with.
     pub policy: PathBuf,
     /// Host files: collector JSON, .reg exports, Registry.pol files, GPO folders (a GPMC backup
-    /// or a SYSVOL GPO), or directories (each file one host, each subdirectory one host whose
-    /// files are merged).
+    /// or a SYSVOL GPO), osquery results logs (`*.log`, one host per `hostIdentifier`), or
+    /// directories (each file one host, each subdirectory one host whose files are merged;
+    /// `osqueryi --json` output there is named after the pack query, `registry.json`).
     #[arg(required_unless_present = "local")]
     pub hosts: Vec<PathBuf>,
     /// Report format.

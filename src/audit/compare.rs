@@ -907,7 +907,14 @@ impl<'m> Auditor<'m> {
         // A certificate without an EKU extension is valid for every purpose.
         let eku_ok =
             cert.ekus.is_empty() || cert.ekus.iter().any(|e| e == SERVER_AUTH || e == RD_AUTH);
-        self.check("certificate.eku", "certificate.template")
+        let osquery = self.host.evidence.osquery;
+        if osquery {
+            self.check("certificate.eku", "certificate.template")
+                .at(location.clone())
+                .want("Server Authentication or Remote Desktop Authentication EKU")
+                .not_verified("osquery's certificates table has no extended key usages");
+        } else {
+            self.check("certificate.eku", "certificate.template")
             .at(location.clone())
             .want("Server Authentication or Remote Desktop Authentication EKU")
             .got(
@@ -924,10 +931,14 @@ impl<'m> Auditor<'m> {
                 "the certificate may authenticate a server",
                 "the certificate lacks the Server Authentication and Remote Desktop Authentication EKUs (event 1054)",
             );
+        }
         let draft = self
             .check("certificate.privateKey", "certificate.repairKeyPermissions")
             .want("NETWORK SERVICE can read the private key");
         match cert.network_service_can_read_key {
+            None if osquery => draft
+                .at(location.clone())
+                .not_verified("osquery cannot read the private key file's ACL"),
             Some(ok) => draft
                 .at(cert.key_file.clone().unwrap_or_else(|| location.clone()))
                 .got(if ok { "readable" } else { "not readable" }, ValueSource::Snapshot)
@@ -1074,6 +1085,12 @@ impl<'m> Auditor<'m> {
                 .filter(|n| n.category.eq_ignore_ascii_case("Public"))
                 .map(|n| n.interface.clone())
                 .collect();
+            if self.host.evidence.osquery && fw.network_categories.is_empty() {
+                self.check("consistency.networkCategory", "firewall.profiles")
+                    .at("network categories")
+                    .want("a network category the RDP rules cover")
+                    .not_verified("osquery has no table of the networks' categories (Public, Private, DomainAuthenticated)");
+            }
             for interface in public {
                 self.check(format!("consistency.networkCategory:{interface}"), "firewall.profiles")
                     .at(format!("network {interface}"))

@@ -5,12 +5,13 @@
 pub mod collector;
 pub mod compare;
 pub mod firewall;
+pub mod osquery;
 pub mod report;
 pub mod rollback;
 pub mod snapshot;
 mod time;
 pub mod waiver;
-pub use time::format_rfc3339;
+pub use time::{format_rfc3339, parse_rfc3339};
 
 pub use compare::{
     Area, Check, FindingSeverity, HostReport, HostStatus, Outcome, ValueSource, audit,

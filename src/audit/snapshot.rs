@@ -277,7 +277,8 @@ pub struct HostState {
     pub listener: Option<ListenerInfo>,
     /// The Remote Desktop logon rights; `None` when no input holds them.
     pub logon_rights: Option<LogonRightsInfo>,
-    /// Kinds of input read (`collector`, `.reg`, `Registry.pol`, `GPO`, `live registry`).
+    /// Kinds of input read (`collector`, `.reg`, `Registry.pol`, `GPO`, `live registry`,
+    /// `osquery`).
     pub kinds: BTreeSet<&'static str>,
 }
 
@@ -300,6 +301,9 @@ pub struct Evidence {
     pub listener: bool,
     /// The Remote Desktop logon rights (collector `logonRights`, a GPO's GptTmpl.inf).
     pub logon_rights: bool,
+    /// The inputs are osquery results: the registry means the keys the pack queried, and
+    /// the certificate's EKUs and key ACL and the network categories are not seen.
+    pub osquery: bool,
 }
 
 /// A Group Policy key: what Registry.pol and GPO inputs are evidence of.
@@ -343,13 +347,16 @@ impl Evidence {
         self.firewall |= other.firewall;
         self.listener |= other.listener;
         self.logon_rights |= other.logon_rights;
+        self.osquery |= other.osquery;
     }
 
     /// The evidence as people read it, for "not verified" reasons and reports.
     #[must_use]
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
-        if self.all_registry {
+        if self.all_registry && self.osquery {
+            parts.push("the registry keys queried by osquery".to_string());
+        } else if self.all_registry {
             parts.push("the whole registry".to_string());
         } else {
             if self.policy_keys {
@@ -488,10 +495,40 @@ pub fn read_file(path: &Path) -> Result<HostState, SnapshotError> {
     let mut state = match extension.as_deref() {
         Some("reg") => from_reg(&bytes, &name)?,
         Some("pol") => from_pol(&bytes, &name)?,
+        Some("json") if decode_text(&bytes).trim_start().starts_with('[') => {
+            from_osqueryi_file(path, &bytes, &name)?
+        }
         Some("json") => from_json(&decode_text(&bytes))?,
+        Some("log") => {
+            return Err(SnapshotError::Invalid(
+                "an osquery results log holds many hosts: pass it to `rdpgen diff` as its own HOST argument".into(),
+            ));
+        }
         _ => parse_bytes(&bytes, &name)?,
     };
     state.sources.push(path.display().to_string());
+    Ok(state)
+}
+
+/// `osqueryi --json` output of one pack query, named after the query (`registry.json`); the
+/// host is named after its directory (`read_host`).
+fn from_osqueryi_file(path: &Path, bytes: &[u8], name: &str) -> Result<HostState, SnapshotError> {
+    let query = super::osquery::query_of_file_stem(name).ok_or_else(|| {
+        SnapshotError::Invalid(format!(
+            "`{}` is a JSON array, which rdpgen reads as `osqueryi --json` output: name the file after the pack query ({})",
+            path.display(),
+            super::osquery::QUERY_NAMES.map(|q| format!("{q}.json")).join(", ")
+        ))
+    })?;
+    let mut state = super::osquery::from_osqueryi(&decode_text(bytes), query, name)
+        .map_err(SnapshotError::Invalid)?;
+    // osqueryi prints no time: the output was captured when the file was written.
+    state.captured_at = fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .map(super::format_rfc3339);
     Ok(state)
 }
 
@@ -948,7 +985,10 @@ fn is_host_file(path: &Path) -> bool {
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     !name.starts_with('.')
-        && (name.ends_with(".json") || name.ends_with(".reg") || name.ends_with(".pol"))
+        && (name.ends_with(".json")
+            || name.ends_with(".reg")
+            || name.ends_with(".pol")
+            || name.ends_with(".log"))
 }
 
 /// Expands command-line HOST arguments: a file is a host; a directory holds one host per file
@@ -1084,6 +1124,7 @@ pub fn read_host(input: &HostInput) -> Result<HostState, SnapshotError> {
     for file in files {
         state.merge(read_file(file)?);
     }
+    super::osquery::reconcile(&mut state);
     let named = state.kinds.contains("collector") || state.kinds.contains("GPO");
     if input.files.len() > 1 || state.name.is_empty() || !named {
         state.name.clone_from(&input.name);

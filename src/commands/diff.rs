@@ -97,6 +97,97 @@ fn load_model(args: &DiffArgs, styled: bool) -> Result<Loaded, ExitStatus> {
     Ok((model, locations))
 }
 
+/// One host to audit: files to read, or a host already read from an osquery results log.
+enum Job {
+    Read(HostInput),
+    Ready(Box<HostState>),
+    Unreadable(HostInput, String),
+}
+
+/// Largest osquery results log read (a fleet's log holds every host).
+const MAX_RESULTS_LOG_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// A `*.log` host file, or a file named on the command line whose first line is an osquery
+/// results line (`hostIdentifier`), whatever its name.
+fn is_results_log(input: &HostInput, args: &[std::path::PathBuf]) -> bool {
+    if input.problem.is_some() || input.files.len() != 1 {
+        return false;
+    }
+    let file = &input.files[0];
+    if file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("log"))
+    {
+        return true;
+    }
+    args.contains(file) && file.is_file() && first_line_is_results(file)
+}
+
+fn first_line_is_results(file: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+        .is_ok()
+        && crate::audit::osquery::is_results_log(&String::from_utf8_lossy(&head))
+}
+
+/// The jobs of the inputs: an osquery results log (`*.log`) becomes one host per
+/// `hostIdentifier` that ran the policy's pack (`pack_<name>_<query>`).
+fn jobs(model: &Model, inputs: Vec<HostInput>, args: &[std::path::PathBuf]) -> Vec<Job> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if !is_results_log(&input, args) {
+            out.push(Job::Read(input));
+            continue;
+        }
+        let file = input.files[0].display().to_string();
+        let text = match crate::fsread::read_regular(&input.files[0], MAX_RESULTS_LOG_BYTES) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) => {
+                out.push(Job::Unreadable(input, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        match crate::audit::osquery::read_results_log(&text, &model.name) {
+            Err(e) => out.push(Job::Unreadable(
+                input,
+                format!("{file}:{}: {}", e.line, e.message),
+            )),
+            Ok(hosts) if hosts.is_empty() => out.push(Job::Unreadable(
+                input,
+                format!(
+                    "{file}: no results of the pack `{}` (lines named `pack_{}_<query>`); load the pack under the policy's name",
+                    model.name, model.name
+                ),
+            )),
+            Ok(hosts) => {
+                for mut host in hosts {
+                    host.sources.push(file.clone());
+                    out.push(Job::Ready(Box::new(host)));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn audit_job(model: &Model, job: &Job) -> HostReport {
+    match job {
+        Job::Read(input) => audit_one(model, input),
+        Job::Ready(state) => audit(model, state),
+        Job::Unreadable(input, error) => HostReport::unreadable(
+            input.name.clone(),
+            input
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+            error.clone(),
+        ),
+    }
+}
+
 fn audit_one(model: &Model, input: &HostInput) -> HostReport {
     match read_host(input) {
         Ok(state) => audit(model, &state),
@@ -144,9 +235,10 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         }
     };
     if inputs.is_empty() {
-        eprintln!("error: no host files found in the given paths (.json, .reg, .pol)");
+        eprintln!("error: no host files found in the given paths (.json, .reg, .pol, .log)");
         return ExitStatus::Failure;
     }
+    let inputs = jobs(&model, inputs, &args.hosts);
 
     let mut sink: Box<dyn Write> = match &args.output {
         Some(path) => match create_output(path) {
@@ -182,10 +274,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         for (n, chunk) in inputs.chunks(CHUNK).enumerate() {
             let mut hosts: Vec<HostReport> = match &local {
                 Some(state) => vec![audit(&model, state)],
-                None => chunk
-                    .par_iter()
-                    .map(|input| audit_one(&model, input))
-                    .collect(),
+                None => chunk.par_iter().map(|job| audit_job(&model, job)).collect(),
             };
             for host in &mut hosts {
                 for (u, hit) in used

@@ -27,10 +27,10 @@ diff only: no host drifted or was unreadable, but at least one is incomplete: so
 a policy (language version 1); built\-in baselines: \fBcis\-level1\fR, \fBstig\fR, \fBbreak\-glass\fR.
 .TP
 \fIout\fR\fB/\fR\fIname\fR\fB/\fR
-what \fBbuild\fR writes: reg/, pol/Machine/Registry.pol, lgpo/, gpo/ (a GPMC backup), admx/, dsc/, dsc3/, ansible/, intune/.
+what \fBbuild\fR writes: reg/, pol/Machine/Registry.pol, lgpo/, gpo/ (a GPMC backup), admx/, dsc/, dsc3/, ansible/, intune/, osquery/ (an osquery pack).
 .TP
 host inputs of \fBdiff\fR
-collector snapshots (.json), .reg exports, Registry.pol files, GPO folders (GPMC backups, SYSVOL GPOs), and directories of them.
+collector snapshots (.json), .reg exports, Registry.pol files, GPO folders (GPMC backups, SYSVOL GPOs), osquery results logs (.log, one host per hostIdentifier; \fBosqueryi \-\-json\fR output as \fIquery\fR.json in a host directory), and directories of them.
 .SH ENVIRONMENT
 .TP
 \fBSOURCE_DATE_EPOCH\fR

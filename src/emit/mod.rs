@@ -9,6 +9,7 @@ mod dsc3;
 mod gpo_backup;
 mod intune;
 mod lgpo;
+mod osquery;
 mod pol;
 mod reg;
 
@@ -38,10 +39,11 @@ pub enum Target {
     Dsc3,
     Ansible,
     Intune,
+    Osquery,
 }
 
 impl Target {
-    pub const ALL: [Target; 9] = [
+    pub const ALL: [Target; 10] = [
         Self::Reg,
         Self::Pol,
         Self::Lgpo,
@@ -51,6 +53,7 @@ impl Target {
         Self::Dsc3,
         Self::Ansible,
         Self::Intune,
+        Self::Osquery,
     ];
 
     #[must_use]
@@ -65,6 +68,7 @@ impl Target {
             Self::Dsc3 => "dsc3",
             Self::Ansible => "ansible",
             Self::Intune => "intune",
+            Self::Osquery => "osquery",
         }
     }
 
@@ -79,6 +83,7 @@ impl Target {
             Self::Dsc3 => dsc3::AVAILABLE,
             Self::Ansible => ansible::AVAILABLE,
             Self::Intune => intune::AVAILABLE,
+            Self::Osquery => osquery::AVAILABLE,
         }
     }
 
@@ -106,7 +111,7 @@ impl FromStr for Target {
             .into_iter()
             .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                format!("unknown target `{s}`; targets: reg, pol, lgpo, gpo, admx, dsc, dsc3, ansible, intune")
+                format!("unknown target `{s}`; targets: reg, pol, lgpo, gpo, admx, dsc, dsc3, ansible, intune, osquery")
             })
     }
 }
@@ -191,6 +196,7 @@ pub fn emit(
             Target::Dsc3 => out.extend(dsc3::emit(model)?),
             Target::Ansible => out.extend(ansible::emit(model)?),
             Target::Intune => out.extend(intune::emit(model)?),
+            Target::Osquery => out.extend(osquery::emit(model)?),
         }
     }
     Ok(out)

@@ -4,10 +4,12 @@
 //!
 //! - [`powershell`]: single-quoted (verbatim) PowerShell literals and `#` comment text.
 //! - [`github`]: GitHub Actions workflow-command messages and properties.
+//! - [`sql`]: single-quoted SQLite literals (the osquery pack).
 //! - [`yaml`]: YAML scalars that are plain or single-quoted, never anything that needs escapes.
 
 pub mod github;
 pub mod powershell;
+pub mod sql;
 pub mod terminal;
 pub mod yaml;
 

@@ -11,6 +11,7 @@ mod gpo;
 mod hardening;
 mod import;
 mod model;
+mod osquery;
 mod reports;
 mod rollback;
 mod safety;

@@ -1,0 +1,225 @@
+//! `osquery/<name>.conf`: an osquery pack, to be loaded under the policy's name so its results
+//! are named `pack_<name>_<query>`, whose snapshot queries collect what `rdpgen diff` compares
+//! (`crate::audit::osquery::pack_queries`: the registry locations of the collector, the
+//! listener's certificate, the inbound firewall rules, the RDP port's listener). The pack is
+//! JSON written by serde_json; `osquery/<name>-listener.conf`, loaded as `<name>-listener`,
+//! holds the `listening_ports` query, so the main pack needs no other tables; the queries hold only catalog text, quoted by
+//! [`crate::escape::sql`]. No policy text reaches SQL.
+//!
+//! `osquery/fleet-policies.yml`: one Fleet policy (`fleetctl apply -f`) per registry field, a
+//! query that returns a row when the host passes. A setting that has a policy and a local value
+//! is judged on its effective value — the policy value while present, else the local one, as
+//! `diff` does. Policy values (license servers, template names) enter SQL only as
+//! [`crate::escape::sql`] literals and YAML only through [`crate::escape::yaml`]. Firewall rules,
+//! the certificate and the consistency checks are left to `diff` on the pack's results.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value, json};
+
+use super::{Artifact, EmitError, Target};
+use crate::audit::osquery::{LISTENER_PACK_SUFFIX, PackQuery, listener_queries, pack_queries};
+use crate::catalog::{self, keys};
+use crate::escape::sql::literal;
+use crate::escape::yaml::scalar;
+use crate::formats::RegistryValue;
+use crate::model::{Model, RegistryAction, RegistryOp, Scope};
+
+/// The Fleet policies file.
+pub const FLEET_POLICIES: &str = "osquery/fleet-policies.yml";
+
+/// Whether this back end is finished.
+pub const AVAILABLE: bool = true;
+
+/// Seconds between runs of each query.
+pub const INTERVAL: u32 = 3600;
+
+/// The pack file of a policy.
+#[must_use]
+pub fn pack_path(name: &str) -> String {
+    format!("osquery/{name}.conf")
+}
+
+/// `osquery/<name>.conf` (registry, certificates, firewall rules), `osquery/<name>-listener.conf`
+/// (the listening socket, loaded as its own pack) and the Fleet policies.
+///
+/// # Errors
+/// A JSON serialisation failure (a bug), or a string YAML cannot carry.
+pub fn emit(model: &Model) -> Result<Vec<Artifact>, EmitError> {
+    let listener = format!("{}{LISTENER_PACK_SUFFIX}", model.name);
+    Ok(vec![
+        Artifact {
+            path: pack_path(&model.name),
+            bytes: pack(pack_queries())?.into_bytes(),
+        },
+        Artifact {
+            path: pack_path(&listener),
+            bytes: pack(listener_queries())?.into_bytes(),
+        },
+        Artifact {
+            path: FLEET_POLICIES.into(),
+            bytes: fleet_policies(model)?.into_bytes(),
+        },
+    ])
+}
+
+fn pack(list: Vec<PackQuery>) -> Result<String, EmitError> {
+    let mut queries = Map::new();
+    for q in list {
+        queries.insert(
+            q.name.to_string(),
+            json!({
+                "query": q.sql,
+                "interval": INTERVAL,
+                "platform": "windows",
+                "snapshot": true,
+                "description": q.description,
+            }),
+        );
+    }
+    let pack = json!({
+        "platform": "windows",
+        "version": "5.0.0",
+        "discovery": [],
+        "queries": Value::Object(queries),
+    });
+    let mut text = serde_json::to_string_pretty(&pack).map_err(target_error)?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn target_error(message: impl std::fmt::Display) -> EmitError {
+    EmitError::Target {
+        target: Target::Osquery,
+        message: message.to_string(),
+    }
+}
+
+/// `'REG_DWORD:2'`-style text of a value as osquery's registry table shows it (`type`, `:`,
+/// `data`): REG_DWORD as signed decimal, binary as upper-case hex, REG_MULTI_SZ joined by
+/// commas.
+fn osquery_text(value: &RegistryValue) -> String {
+    match value {
+        RegistryValue::Dword(n) => format!("REG_DWORD:{}", n.cast_signed()),
+        RegistryValue::DwordBigEndian(n) => format!("REG_DWORD_BIG_ENDIAN:{}", n.cast_signed()),
+        RegistryValue::Qword(n) => format!("REG_QWORD:{n}"),
+        RegistryValue::Sz(s) => format!("REG_SZ:{s}"),
+        RegistryValue::ExpandSz(s) => format!("REG_EXPAND_SZ:{s}"),
+        RegistryValue::MultiSz(v) => format!("REG_MULTI_SZ:{}", v.join(",")),
+        RegistryValue::Binary(b) => format!(
+            "REG_BINARY:{}",
+            b.iter().map(|x| format!("{x:02X}")).collect::<String>()
+        ),
+        RegistryValue::None(_) => "REG_NONE:(zero-length binary value)".into(),
+        RegistryValue::Other { .. } => "UNKNOWN:".into(),
+    }
+}
+
+fn value_sql(key: &str, name: &str) -> String {
+    format!(
+        "(SELECT type || ':' || data FROM registry WHERE path = {})",
+        literal(&format!("HKEY_LOCAL_MACHINE\\{key}\\{name}"))
+    )
+}
+
+fn is_schannel_flag(op: &RegistryOp) -> bool {
+    op.key
+        .to_ascii_lowercase()
+        .starts_with(&keys::SCHANNEL_PROTOCOLS.to_ascii_lowercase())
+        && (op.value_name.eq_ignore_ascii_case(keys::SCHANNEL_ENABLED)
+            || op
+                .value_name
+                .eq_ignore_ascii_case(keys::SCHANNEL_DISABLED_BY_DEFAULT))
+}
+
+/// The condition one operation puts on a passing host, on its effective value.
+fn condition(op: &RegistryOp) -> String {
+    let mut sources = vec![value_sql(&op.key, &op.value_name)];
+    if op.scope == Scope::Policy
+        && let Some(local) = catalog::setting(&op.provenance.field).and_then(|s| {
+            s.local
+                .iter()
+                .find(|l| l.value_name.eq_ignore_ascii_case(&op.value_name))
+        })
+    {
+        sources.push(value_sql(local.key, local.value_name));
+    }
+    let effective = if sources.len() == 1 {
+        sources.remove(0)
+    } else {
+        format!("coalesce({})", sources.join(", "))
+    };
+    match &op.action {
+        RegistryAction::Delete => format!("{effective} IS NULL"),
+        // SCHANNEL reads any non-zero DWORD as on.
+        RegistryAction::Set(RegistryValue::Dword(n)) if is_schannel_flag(op) && *n != 0 => {
+            format!("({effective} LIKE 'REG_DWORD:%' AND {effective} <> 'REG_DWORD:0')")
+        }
+        RegistryAction::Set(v @ RegistryValue::Sz(_))
+            if op.provenance.field == "certificate.template" =>
+        {
+            format!("lower({effective}) = lower({})", literal(&osquery_text(v)))
+        }
+        RegistryAction::Set(v) => format!("{effective} = {}", literal(&osquery_text(v))),
+    }
+}
+
+/// `osquery/fleet-policies.yml`.
+///
+/// # Errors
+/// A policy string YAML cannot carry on one line (validation keeps them out).
+pub fn fleet_policies(model: &Model) -> Result<String, EmitError> {
+    let mut fields: BTreeMap<&str, Vec<&RegistryOp>> = BTreeMap::new();
+    for op in &model.registry {
+        if keys::is_firewall_policy_key(&op.key) {
+            continue;
+        }
+        fields
+            .entry(op.provenance.field.as_str())
+            .or_default()
+            .push(op);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Fleet policies of the rdpgen policy {}: `fleetctl apply -f fleet-policies.yml`.",
+        crate::escape::single_line(&model.name)
+    );
+    out.push_str(
+        "# A query returns a row when the host passes; effective values: the policy key wins over the local one.\n",
+    );
+    out.push_str(
+        "# Firewall rules, the certificate and the consistency checks: `rdpgen diff` on the pack's results.\n",
+    );
+    for (field, ops) in fields {
+        let conditions: Vec<String> = ops.iter().map(|op| condition(op)).collect();
+        let query = format!("SELECT 1 WHERE {};", conditions.join(" AND "));
+        let locations: Vec<String> = ops
+            .iter()
+            .map(|op| format!("HKLM\\{}\\{}", op.key, op.value_name))
+            .collect();
+        let name = format!("rdpgen {}: {field}", model.name);
+        let description = format!(
+            "rdpgen policy {} sets {field} ({}).",
+            model.name,
+            locations.join(", ")
+        );
+        let resolution = format!(
+            "Deploy the rdpgen policy {} (GPO, reg/apply.reg, DSC, Ansible or Intune); `rdpgen diff` on the osquery pack's results explains the drift.",
+            model.name
+        );
+        out.push_str("---\napiVersion: v1\nkind: policy\nspec:\n");
+        for (k, v) in [
+            ("name", name.as_str()),
+            ("query", query.as_str()),
+            ("description", description.as_str()),
+            ("resolution", resolution.as_str()),
+            ("platform", "windows"),
+        ] {
+            let _ = writeln!(out, "  {k}: {}", scalar(v).map_err(target_error)?);
+        }
+        out.push_str("  critical: false\n");
+    }
+    Ok(out)
+}
