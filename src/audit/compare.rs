@@ -335,16 +335,9 @@ fn type_name(v: &RegistryValue) -> &'static str {
     }
 }
 
-/// SCHANNEL reads `Enabled` and `DisabledByDefault` of a protocol key as booleans: any
-/// non-zero DWORD is on (much TLS guidance writes `0xffffffff`).
+/// SCHANNEL reads `Enabled` and `DisabledByDefault` of a protocol key as booleans.
 fn is_schannel_flag(op: &RegistryOp) -> bool {
-    op.key
-        .to_ascii_lowercase()
-        .starts_with(&keys::SCHANNEL_PROTOCOLS.to_ascii_lowercase())
-        && (op.value_name.eq_ignore_ascii_case(keys::SCHANNEL_ENABLED)
-            || op
-                .value_name
-                .eq_ignore_ascii_case(keys::SCHANNEL_DISABLED_BY_DEFAULT))
+    keys::is_schannel_flag(&op.key, &op.value_name)
 }
 
 /// Equal as Windows reads them. The types must match (Windows ignores a REG_SZ where it reads

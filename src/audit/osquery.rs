@@ -18,7 +18,7 @@ use super::snapshot::{
 };
 use crate::catalog::keys;
 use crate::escape::sql::{literal, literal_list};
-use crate::formats::{Hive, RegistryValue};
+use crate::formats::{Hive, RegistryValue, osquery_registry};
 
 /// The pack's query names; results are named `pack_<policy>_<query>`.
 pub const REGISTRY: &str = "registry";
@@ -39,13 +39,8 @@ pub struct PackQuery {
 }
 
 fn hklm(key: &str) -> String {
-    format!("HKEY_LOCAL_MACHINE\\{key}")
+    osquery_registry::key_path(key)
 }
-
-/// The certificate binding value of the listener.
-const CERT_HASH: &str = "SSLCertificateSHA1Hash";
-/// The listener port value.
-const PORT_NUMBER: &str = "PortNumber";
 
 /// The main pack's queries, in a fixed order: the registry, certificates and
 /// windows_firewall_rules tables only. Only SQLite core syntax; every literal through
@@ -83,7 +78,10 @@ pub fn pack_queries() -> Vec<PackQuery> {
         "SELECT key, path, name, type, data FROM registry WHERE key IN ({keys_sql}) AND type <> 'subkey' AND ({});",
         filters.join(" OR ")
     );
-    let hash_path = literal(&format!("{}\\{CERT_HASH}", hklm(keys::RDP_TCP)));
+    let hash_path = literal(&osquery_registry::value_path(
+        keys::RDP_TCP,
+        keys::LISTENER_CERT_HASH,
+    ));
     let certificates = format!(
         "SELECT sha1, subject, issuer, self_signed, not_valid_before, not_valid_after, key_algorithm, key_strength, store, store_location, (SELECT data FROM registry WHERE path = {hash_path}) AS listener_hash FROM certificates WHERE lower(store_location) = 'localmachine' AND lower(store) IN ('my', 'personal', 'remote desktop');"
     );
@@ -110,7 +108,10 @@ pub fn pack_queries() -> Vec<PackQuery> {
 /// The listener pack's one query: whether anything listens on the RDP-Tcp port (TCP).
 #[must_use]
 pub fn listener_queries() -> Vec<PackQuery> {
-    let port_path = literal(&format!("{}\\{PORT_NUMBER}", hklm(keys::RDP_TCP)));
+    let port_path = literal(&osquery_registry::value_path(
+        keys::RDP_TCP,
+        keys::LISTENER_PORT,
+    ));
     vec![PackQuery {
         name: LISTENING_PORTS,
         sql: format!(
@@ -172,50 +173,6 @@ fn col<'a>(row: &'a Row, name: &str) -> &'a str {
     row.get(name).map_or("", String::as_str)
 }
 
-fn hex_bytes(text: &str) -> Option<Vec<u8>> {
-    let t = text.trim();
-    if !t.len().is_multiple_of(2) || !t.is_ascii() {
-        return None;
-    }
-    (0..t.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&t[i..i + 2], 16).ok())
-        .collect()
-}
-
-/// A registry row's data as Windows holds it, from osquery's text: REG_DWORD is the signed
-/// decimal of the 32 bits, binary types upper-case hex, REG_MULTI_SZ its strings joined by
-/// `,` (osquery loses the boundaries), REG_NONE a fixed text.
-fn registry_value(kind: &str, data: &str) -> Result<RegistryValue, String> {
-    let bad = || format!("`{data}` is not {kind} data");
-    let dword = || -> Result<u32, String> {
-        let n: i64 = data.trim().parse().map_err(|_| bad())?;
-        if let Ok(v) = u32::try_from(n) {
-            Ok(v)
-        } else {
-            i32::try_from(n).map(i32::cast_unsigned).map_err(|_| bad())
-        }
-    };
-    Ok(match kind.to_ascii_uppercase().as_str() {
-        "REG_DWORD" => RegistryValue::Dword(dword()?),
-        "REG_DWORD_BIG_ENDIAN" => RegistryValue::DwordBigEndian(dword()?),
-        "REG_QWORD" => RegistryValue::Qword(data.trim().parse().map_err(|_| bad())?),
-        "REG_SZ" | "REG_LINK" => RegistryValue::Sz(data.to_string()),
-        "REG_EXPAND_SZ" => RegistryValue::ExpandSz(data.to_string()),
-        "REG_MULTI_SZ" => RegistryValue::MultiSz(if data.is_empty() {
-            Vec::new()
-        } else {
-            data.split(',').map(str::to_string).collect()
-        }),
-        "REG_BINARY" | "REG_RESOURCE_LIST" | "REG_FULL_RESOURCE_DESCRIPTOR" => {
-            RegistryValue::Binary(hex_bytes(data).ok_or_else(bad)?)
-        }
-        // REG_NONE ("(zero-length binary value)") and types osquery does not name: a value
-        // Windows reads as no DWORD or string at all.
-        _ => RegistryValue::None(Vec::new()),
-    })
-}
-
 /// Seconds since 1970 (osquery's DATETIME and `unixTime`), or an RFC 3339 time.
 fn parse_time(text: &str) -> Option<i64> {
     let t = text.trim();
@@ -251,7 +208,7 @@ pub fn host_state(
             if value_name == "(Default)" && col(row, "path").ends_with('\\') {
                 value_name = "";
             }
-            let value = registry_value(col(row, "type"), col(row, "data"))
+            let value = osquery_registry::read(col(row, "type"), col(row, "data"))
                 .map_err(|e| format!("registry {}\\{value_name}: {e}", col(row, "key")))?;
             state
                 .registry
@@ -610,27 +567,6 @@ pub fn from_osqueryi(text: &str, query: &str, host: &str) -> Result<HostState, S
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dword_text_is_read_as_osquery_writes_it() {
-        assert_eq!(
-            registry_value("REG_DWORD", "-1"),
-            Ok(RegistryValue::Dword(u32::MAX))
-        );
-        assert_eq!(
-            registry_value("REG_DWORD", "2"),
-            Ok(RegistryValue::Dword(2))
-        );
-        assert!(registry_value("REG_DWORD", "x").is_err());
-        assert_eq!(
-            registry_value("REG_BINARY", "0AFF"),
-            Ok(RegistryValue::Binary(vec![10, 255]))
-        );
-        assert_eq!(
-            registry_value("REG_NONE", "(zero-length binary value)"),
-            Ok(RegistryValue::None(Vec::new()))
-        );
-    }
 
     #[test]
     fn the_newest_snapshot_wins_and_other_packs_are_skipped() {

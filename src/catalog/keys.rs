@@ -69,6 +69,21 @@ pub fn is_firewall_policy_key(key: &str) -> bool {
 pub const SCHANNEL_ENABLED: &str = "Enabled";
 pub const SCHANNEL_DISABLED_BY_DEFAULT: &str = "DisabledByDefault";
 
+/// Whether `value_name` under `key` is one of SCHANNEL's protocol switches, which SCHANNEL
+/// reads as booleans: any non-zero DWORD is on (much TLS guidance writes `0xffffffff`).
+#[must_use]
+pub fn is_schannel_flag(key: &str, value_name: &str) -> bool {
+    key.to_ascii_lowercase()
+        .starts_with(&SCHANNEL_PROTOCOLS.to_ascii_lowercase())
+        && (value_name.eq_ignore_ascii_case(SCHANNEL_ENABLED)
+            || value_name.eq_ignore_ascii_case(SCHANNEL_DISABLED_BY_DEFAULT))
+}
+
+/// The listener's certificate binding (under [`RDP_TCP`], 20 bytes of SHA-1 thumbprint).
+pub const LISTENER_CERT_HASH: &str = "SSLCertificateSHA1Hash";
+/// The listener's TCP port (under [`RDP_TCP`]).
+pub const LISTENER_PORT: &str = "PortNumber";
+
 /// The listener switch of RDP-Tcp.
 pub const LISTENER_ENABLED: &str = "fEnableWinStation";
 /// `change logon /disable` (under [`TERMINAL_SERVER`]).

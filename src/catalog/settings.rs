@@ -181,7 +181,7 @@ pub const SETTINGS: &[Setting] = &[
         values: "1..65535 (default 3389)",
         mapping: Mapping::Special,
         policy: None,
-        local: &[local_dword(RDP_TCP, "PortNumber", Some(3389))],
+        local: &[local_dword(RDP_TCP, super::keys::LISTENER_PORT, Some(3389))],
         wmi: None,
         cis: &[],
         stig: &[],
@@ -404,7 +404,7 @@ pub const SETTINGS: &[Setting] = &[
         policy: None,
         local: &[LocalValue {
             key: RDP_TCP,
-            value_name: "SSLCertificateSHA1Hash",
+            value_name: super::keys::LISTENER_CERT_HASH,
             value_type: ValueType::Binary,
             windows_default: None,
         }],

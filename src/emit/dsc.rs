@@ -123,7 +123,7 @@ struct BindListener {
 /// The value the listener-certificate binding owns: `RDP-Tcp\SSLCertificateSHA1Hash`.
 pub(in crate::emit) fn is_listener_certificate(op: &RegistryOp) -> bool {
     op.key.eq_ignore_ascii_case(keys::RDP_TCP)
-        && op.value_name.eq_ignore_ascii_case("SSLCertificateSHA1Hash")
+        && op.value_name.eq_ignore_ascii_case(keys::LISTENER_CERT_HASH)
 }
 
 /// Whether the model binds the listener certificate as a host action.

@@ -23,7 +23,7 @@ use crate::audit::osquery::{LISTENER_PACK_SUFFIX, PackQuery, listener_queries, p
 use crate::catalog::{self, keys};
 use crate::escape::sql::literal;
 use crate::escape::yaml::scalar;
-use crate::formats::RegistryValue;
+use crate::formats::{RegistryValue, osquery_registry};
 use crate::model::{Model, RegistryAction, RegistryOp, Scope};
 
 /// The Fleet policies file.
@@ -96,41 +96,15 @@ fn target_error(message: impl std::fmt::Display) -> EmitError {
     }
 }
 
-/// `'REG_DWORD:2'`-style text of a value as osquery's registry table shows it (`type`, `:`,
-/// `data`): REG_DWORD as signed decimal, binary as upper-case hex, REG_MULTI_SZ joined by
-/// commas.
-fn osquery_text(value: &RegistryValue) -> String {
-    match value {
-        RegistryValue::Dword(n) => format!("REG_DWORD:{}", n.cast_signed()),
-        RegistryValue::DwordBigEndian(n) => format!("REG_DWORD_BIG_ENDIAN:{}", n.cast_signed()),
-        RegistryValue::Qword(n) => format!("REG_QWORD:{n}"),
-        RegistryValue::Sz(s) => format!("REG_SZ:{s}"),
-        RegistryValue::ExpandSz(s) => format!("REG_EXPAND_SZ:{s}"),
-        RegistryValue::MultiSz(v) => format!("REG_MULTI_SZ:{}", v.join(",")),
-        RegistryValue::Binary(b) => format!(
-            "REG_BINARY:{}",
-            b.iter().map(|x| format!("{x:02X}")).collect::<String>()
-        ),
-        RegistryValue::None(_) => "REG_NONE:(zero-length binary value)".into(),
-        RegistryValue::Other { .. } => "UNKNOWN:".into(),
-    }
-}
-
 fn value_sql(key: &str, name: &str) -> String {
     format!(
         "(SELECT type || ':' || data FROM registry WHERE path = {})",
-        literal(&format!("HKEY_LOCAL_MACHINE\\{key}\\{name}"))
+        literal(&osquery_registry::value_path(key, name))
     )
 }
 
 fn is_schannel_flag(op: &RegistryOp) -> bool {
-    op.key
-        .to_ascii_lowercase()
-        .starts_with(&keys::SCHANNEL_PROTOCOLS.to_ascii_lowercase())
-        && (op.value_name.eq_ignore_ascii_case(keys::SCHANNEL_ENABLED)
-            || op
-                .value_name
-                .eq_ignore_ascii_case(keys::SCHANNEL_DISABLED_BY_DEFAULT))
+    keys::is_schannel_flag(&op.key, &op.value_name)
 }
 
 /// The condition one operation puts on a passing host, on its effective value.
@@ -159,9 +133,12 @@ fn condition(op: &RegistryOp) -> String {
         RegistryAction::Set(v @ RegistryValue::Sz(_))
             if op.provenance.field == "certificate.template" =>
         {
-            format!("lower({effective}) = lower({})", literal(&osquery_text(v)))
+            format!(
+                "lower({effective}) = lower({})",
+                literal(&osquery_registry::text(v))
+            )
         }
-        RegistryAction::Set(v) => format!("{effective} = {}", literal(&osquery_text(v))),
+        RegistryAction::Set(v) => format!("{effective} = {}", literal(&osquery_registry::text(v))),
     }
 }
 

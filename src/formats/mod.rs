@@ -12,6 +12,7 @@
 
 pub mod firewall_rule;
 pub mod lgpo_text;
+pub mod osquery_registry;
 pub mod reg_file;
 pub mod registry_pol;
 pub mod registry_value;
