@@ -176,31 +176,25 @@ fn audit_job(model: &Model, job: &Job) -> HostReport {
     match job {
         Job::Read(input) => audit_one(model, input),
         Job::Ready(state) => audit(model, state),
-        Job::Unreadable(input, error) => HostReport::unreadable(
-            input.name.clone(),
-            input
-                .files
-                .iter()
-                .map(|f| f.display().to_string())
-                .collect(),
-            error.clone(),
-        ),
+        Job::Unreadable(input, error) => unreadable(input, error.clone()),
     }
 }
 
 fn audit_one(model: &Model, input: &HostInput) -> HostReport {
     match read_host(input) {
         Ok(state) => audit(model, &state),
-        Err(e) => HostReport::unreadable(
-            input.name.clone(),
-            input
-                .files
-                .iter()
-                .map(|f| f.display().to_string())
-                .collect(),
-            e.to_string(),
-        ),
+        Err(e) => unreadable(input, e.to_string()),
     }
+}
+
+/// The report of a host whose files could not be read, naming them and why.
+fn unreadable(input: &HostInput, error: String) -> HostReport {
+    let files = input
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    HostReport::unreadable(input.name.clone(), files, error)
 }
 
 pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {

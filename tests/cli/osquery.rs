@@ -72,6 +72,17 @@ fn play(pack: &Path, log: &Path, snapshots: &[String]) {
     std::fs::write(log, text).unwrap();
 }
 
+/// Builds the pack into `dir` and plays every fixture host (`examples/hosts/*.json`) into
+/// `dir/osqueryd.results.log`; returns the log and the hosts.
+fn play_fixture_hosts(dir: &Path) -> (PathBuf, Vec<PathBuf>) {
+    let pack = build_pack(dir);
+    let log = dir.join("osqueryd.results.log");
+    let hosts = host_files();
+    let args: Vec<String> = hosts.iter().map(|p| p.display().to_string()).collect();
+    play(&pack, &log, &args);
+    (log, hosts)
+}
+
 fn diff_json(hosts: &[PathBuf], out: &Path) -> Value {
     let (code, _, err) = run(rdpgen()
         .args(["diff", POLICY])
@@ -175,11 +186,7 @@ fn the_pack_runs_in_sqlite_and_diff_on_its_results_log_equals_the_collector_path
         return;
     }
     let dir = scratch("osquery-play");
-    let pack = build_pack(&dir);
-    let log = dir.join("osqueryd.results.log");
-    let hosts = host_files();
-    let args: Vec<String> = hosts.iter().map(|p| p.display().to_string()).collect();
-    play(&pack, &log, &args);
+    let (log, hosts) = play_fixture_hosts(&dir);
     let collector = diff_json(&hosts, &dir.join("collector.json"));
     let osquery = diff_json(std::slice::from_ref(&log), &dir.join("osquery.json"));
     let (code, out, err) = run(Command::new("python3")
@@ -324,11 +331,7 @@ fn osqueryi_json_in_a_host_directory_gives_the_results_log_verdict() {
         return;
     }
     let dir = scratch("osqueryi");
-    let pack = build_pack(&dir);
-    let log = dir.join("osqueryd.results.log");
-    let hosts = host_files();
-    let args: Vec<String> = hosts.iter().map(|p| p.display().to_string()).collect();
-    play(&pack, &log, &args);
+    let (log, _) = play_fixture_hosts(&dir);
     let fleet = dir.join("fleet");
     for line in log_lines(&log) {
         let host_dir = fleet.join(line["hostIdentifier"].as_str().unwrap());
