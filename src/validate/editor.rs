@@ -9,8 +9,8 @@
 //!
 //! Two checks stay `validate`'s alone, because a schema sees one file and compares no two
 //! values: `extends` (the files it names), and "every account `logonRights.allow` names is
-//! also denied" (RDP055 when the lists only overlap by name). The committed schema says so in
-//! its description.
+//! also denied" (the RDP055 case that compares the two lists). The committed schema says so
+//! in its description.
 
 use serde_json::{Map, Value, json};
 
@@ -249,7 +249,7 @@ fn node<'a>(schema: &'a mut Value, pointer: &str) -> &'a mut Map<String, Value> 
     match schema.pointer_mut(pointer) {
         Some(Value::Object(map)) => map,
         // The pointers name our own generated types; a missing one is a bug in this module,
-        // which `policy_schema_states_the_rules` catches.
+        // which every test that generates the schema (`schema_is_committed_and_fresh`) catches.
         _ => panic!("the generated schema has no object at {pointer}"),
     }
 }
@@ -542,6 +542,71 @@ mod tests {
                 n.len() == 40 && n.chars().all(|c| c.is_ascii_hexdigit())
             },
             &cases,
+        );
+    }
+
+    #[test]
+    fn logon_right_patterns_match_the_lockout_and_workgroup_rules() {
+        let entries = strings(&[
+            "Everyone",
+            "everyone",
+            "BUILTIN\\Users",
+            "Users",
+            "NT AUTHORITY\\Authenticated Users",
+            "*S-1-1-0",
+            "S-1-1-0",
+            "s-1-1-0",
+            "S-1-5-4",
+            "*S-1-5-14",
+            "S-1-5-11",
+            "S-1-5-32-545",
+            "BUILTIN\\*S-1-5-32-545",
+            "nt authority\\Everyone",
+            "Guests",
+            "Local account",
+            "local ACCOUNT",
+            "*S-1-5-113",
+            "S-1-5-114",
+            "Local account and member of Administrators group",
+            "CORP\\Everyone",
+            "Everyone ",
+            "Domain Admins",
+            "domain users",
+            "CORP\\RDP Admins",
+            "BUILTIN\\Administrators",
+            "builtin\\Administrators",
+            ".\\Administrator",
+            "\\x",
+            "NT AUTHORITY\\SYSTEM",
+            "S-1-5-21-1-2-3-512",
+            "*s-1-5-21-1-2-3-498",
+            "S-1-5-21-1-2-3-+519",
+            "S-1-5-21-1-2-3-500",
+            "S-1-5-21-1-2-3-528",
+            "S-1-5-21-1-2-512",
+            "S-1-5-21-a-b-c-0512",
+            "DnsAdmins",
+        ]);
+        let everyone: Vec<&str> = rules::EVERYONE_SIDS.iter().map(|(s, _)| *s).collect();
+        agree(
+            "logonRights.deny (everyone)",
+            json!({ "pattern": names_sid(&everyone) }),
+            |e| rules::entry_sid(e).is_some_and(|s| everyone.contains(&s.as_str())),
+            &entries,
+        );
+        agree(
+            "logonRights.deny (local account)",
+            json!({ "pattern": names_sid(rules::LOCAL_ACCOUNT_SIDS) }),
+            |e| {
+                rules::entry_sid(e).is_some_and(|s| rules::LOCAL_ACCOUNT_SIDS.contains(&s.as_str()))
+            },
+            &entries,
+        );
+        agree(
+            "domain group",
+            domain_group(),
+            rules::is_domain_group,
+            &entries,
         );
     }
 

@@ -630,7 +630,7 @@ pub(crate) const DOMAIN_GROUPS: &[&str] = &[
 ];
 
 /// The SID an entry stands for, upper-cased, when rdpgen knows it.
-fn entry_sid(entry: &str) -> Option<String> {
+pub(crate) fn entry_sid(entry: &str) -> Option<String> {
     let stripped = entry
         .strip_prefix("BUILTIN\\")
         .or_else(|| entry.strip_prefix("NT AUTHORITY\\"))
@@ -640,7 +640,7 @@ fn entry_sid(entry: &str) -> Option<String> {
 
 /// Whether an entry names a domain group: `DOMAIN\name` (other than BUILTIN, NT AUTHORITY and
 /// the local `.\`), a well-known domain group name, or a domain SID with a domain group RID.
-fn is_domain_group(entry: &str) -> bool {
+pub(crate) fn is_domain_group(entry: &str) -> bool {
     if let Some((domain, _)) = entry.split_once('\\') {
         let d = domain.to_ascii_uppercase();
         return !["BUILTIN", "NT AUTHORITY", ".", ""].contains(&d.as_str());
