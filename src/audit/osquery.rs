@@ -3,7 +3,7 @@
 //! output — into the [`HostState`] every other input becomes, so the comparison is shared.
 //!
 //! The registry query reads exactly the collector's locations
-//! ([`super::collector::registry_locations`]). What osquery has no table for is left out of
+//! ([`crate::catalog::evidence::registry_locations`]). What osquery has no table for is left out of
 //! the evidence (and so *not verified*): the private key's ACL, the certificate's EKUs, the
 //! network categories, the logon rights.
 
@@ -11,115 +11,15 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::collector::registry_locations;
 use super::snapshot::{
     CertificateInfo, FirewallInfo, FirewallRuleInfo, HostState, ListenerInfo, RegistryPath,
     split_hive,
 };
+use crate::catalog::evidence::osquery::{
+    CERTIFICATES, FIREWALL_RULES, LISTENER_PACK_SUFFIX, LISTENING_PORTS, QUERY_NAMES, REGISTRY,
+};
 use crate::catalog::keys;
-use crate::escape::sql::{literal, literal_list};
 use crate::formats::{Hive, RegistryValue, osquery_registry};
-
-/// The pack's query names; results are named `pack_<policy>_<query>`.
-pub const REGISTRY: &str = "registry";
-pub const CERTIFICATES: &str = "certificates";
-pub const FIREWALL_RULES: &str = "firewall_rules";
-pub const LISTENING_PORTS: &str = "listening_ports";
-pub const QUERY_NAMES: [&str; 4] = [REGISTRY, CERTIFICATES, FIREWALL_RULES, LISTENING_PORTS];
-/// The listener pack (`listening_ports`) is loaded as `<policy>-listener`: the main pack reads
-/// only the registry, certificates and firewall tables.
-pub const LISTENER_PACK_SUFFIX: &str = "-listener";
-
-/// One query of the pack.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PackQuery {
-    pub name: &'static str,
-    pub sql: String,
-    pub description: &'static str,
-}
-
-fn hklm(key: &str) -> String {
-    osquery_registry::key_path(key)
-}
-
-/// The main pack's queries, in a fixed order: the registry, certificates and
-/// windows_firewall_rules tables only. Only SQLite core syntax; every literal through
-/// [`literal`]. Registry reads are planned by osquery through `key IN (...)`.
-#[must_use]
-pub fn pack_queries() -> Vec<PackQuery> {
-    let locations = registry_locations();
-    let keys_sql = literal_list(
-        locations
-            .iter()
-            .map(|l| hklm(&l.key))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str),
-    );
-    let filters: Vec<String> = locations
-        .iter()
-        .map(|l| match &l.names {
-            Some(names) => format!(
-                "(key = {} AND lower(name) IN ({}))",
-                literal(&hklm(&l.key)),
-                literal_list(
-                    names
-                        .iter()
-                        .map(|n| n.to_ascii_lowercase())
-                        .collect::<Vec<_>>()
-                        .iter()
-                        .map(String::as_str)
-                )
-            ),
-            None => format!("key = {}", literal(&hklm(&l.key))),
-        })
-        .collect();
-    let registry = format!(
-        "SELECT key, path, name, type, data FROM registry WHERE key IN ({keys_sql}) AND type <> 'subkey' AND ({});",
-        filters.join(" OR ")
-    );
-    let hash_path = literal(&osquery_registry::value_path(
-        keys::RDP_TCP,
-        keys::LISTENER_CERT_HASH,
-    ));
-    let certificates = format!(
-        "SELECT sha1, subject, issuer, self_signed, not_valid_before, not_valid_after, key_algorithm, key_strength, store, store_location, (SELECT data FROM registry WHERE path = {hash_path}) AS listener_hash FROM certificates WHERE lower(store_location) = 'localmachine' AND lower(store) IN ('my', 'personal', 'remote desktop');"
-    );
-    let firewall = "SELECT name, app_name, action, enabled, grouping, direction, protocol, local_ports, remote_addresses, profile_domain, profile_private, profile_public, service_name FROM windows_firewall_rules WHERE direction = 'In' AND enabled = 1;".to_string();
-    vec![
-        PackQuery {
-            name: REGISTRY,
-            sql: registry,
-            description: "rdpgen: every registry value the audit compares (policy and local keys, SCHANNEL, listener, firewall)",
-        },
-        PackQuery {
-            name: CERTIFICATES,
-            sql: certificates,
-            description: "rdpgen: LocalMachine certificates the RDP-Tcp listener can use, with its binding",
-        },
-        PackQuery {
-            name: FIREWALL_RULES,
-            sql: firewall,
-            description: "rdpgen: enabled inbound firewall rules",
-        },
-    ]
-}
-
-/// The listener pack's one query: whether anything listens on the RDP-Tcp port (TCP).
-#[must_use]
-pub fn listener_queries() -> Vec<PackQuery> {
-    let port_path = literal(&osquery_registry::value_path(
-        keys::RDP_TCP,
-        keys::LISTENER_PORT,
-    ));
-    vec![PackQuery {
-        name: LISTENING_PORTS,
-        sql: format!(
-            "SELECT count(*) AS listening FROM listening_ports WHERE protocol = 6 AND port = coalesce((SELECT CAST(data AS INTEGER) FROM registry WHERE path = {port_path}), 3389);"
-        ),
-        description: "rdpgen: whether anything listens on the RDP-Tcp port",
-    }]
-}
 
 /// One result row: column → text (numbers as osquery's `numerics` writes them become text).
 pub type Row = BTreeMap<String, String>;
@@ -620,7 +520,7 @@ mod tests {
 
     #[test]
     fn queries_never_hold_an_unescaped_quote() {
-        for q in pack_queries() {
+        for q in crate::emit::osquery::pack_queries() {
             // Every literal is balanced: an even number of quotes.
             assert_eq!(q.sql.matches('\'').count() % 2, 0, "{}", q.sql);
             assert!(q.sql.ends_with(';'));

@@ -517,7 +517,7 @@ fn from_osqueryi_file(path: &Path, bytes: &[u8], name: &str) -> Result<HostState
         SnapshotError::Invalid(format!(
             "`{}` is a JSON array, which rdpgen reads as `osqueryi --json` output: name the file after the pack query ({})",
             path.display(),
-            super::osquery::QUERY_NAMES.map(|q| format!("{q}.json")).join(", ")
+            crate::catalog::evidence::osquery::QUERY_NAMES.map(|q| format!("{q}.json")).join(", ")
         ))
     })?;
     let mut state = super::osquery::from_osqueryi(&decode_text(bytes), query, name)

@@ -6,6 +6,7 @@ pub mod accounts;
 mod admx_check;
 mod causes;
 pub mod custom_admx;
+pub mod evidence;
 pub mod keys;
 mod settings;
 mod types;

@@ -259,7 +259,7 @@ fn gpo_fields(mapped: &mut Mapped, name: &str) {
     };
     let default_guid = format!(
         "{{{}}}",
-        uuid::Uuid::new_v5(&crate::lower::GPO_NAMESPACE, name.as_bytes()).hyphenated()
+        uuid::Uuid::new_v5(&crate::model::GPO_NAMESPACE, name.as_bytes()).hyphenated()
     )
     .to_uppercase();
     if let Some(d) = info.display_name.filter(|d| *d != format!("rdpgen {name}")) {

@@ -10,8 +10,8 @@ pub fn local_host() -> Result<crate::audit::HostState, String> {
 
 #[cfg(windows)]
 pub fn local_host() -> Result<crate::audit::HostState, String> {
-    use crate::audit::collector::registry_locations;
     use crate::audit::snapshot::{Evidence, RegistryPath};
+    use crate::catalog::evidence::registry_locations;
     use crate::formats::{Hive, RegistryValue};
 
     /// The REG_* code of a value as windows-registry reports it.

@@ -37,8 +37,7 @@ use crate::formats::registry_pol::{self, PolEntry};
 use crate::formats::security_template::{self, PrivilegeRight, SecurityTemplate};
 use crate::formats::xml::XmlError;
 use crate::formats::{Hive, RegistryValue};
-use crate::lower::GPO_NAMESPACE;
-use crate::model::{Model, RegistryAction, RegistryOp, Scope};
+use crate::model::{GPO_NAMESPACE, Model, RegistryAction, RegistryOp, Scope};
 
 /// Whether this back end is finished.
 pub const AVAILABLE: bool = true;

@@ -9,7 +9,7 @@ mod dsc3;
 mod gpo_backup;
 mod intune;
 mod lgpo;
-mod osquery;
+pub(crate) mod osquery;
 mod pol;
 mod reg;
 

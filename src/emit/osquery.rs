@@ -1,6 +1,6 @@
 //! `osquery/<name>.conf`: an osquery pack, to be loaded under the policy's name so its results
 //! are named `pack_<name>_<query>`, whose snapshot queries collect what `rdpgen diff` compares
-//! (`crate::audit::osquery::pack_queries`: the registry locations of the collector, the
+//! ([`pack_queries`]: the registry locations of the collector, the
 //! listener's certificate, the inbound firewall rules, the RDP port's listener). The pack is
 //! JSON written by serde_json; `osquery/<name>-listener.conf`, loaded as `<name>-listener`,
 //! holds the `listening_ports` query, so the main pack needs no other tables; the queries hold only catalog text, quoted by
@@ -19,9 +19,12 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value, json};
 
 use super::{Artifact, EmitError, Target};
-use crate::audit::osquery::{LISTENER_PACK_SUFFIX, PackQuery, listener_queries, pack_queries};
+use crate::catalog::evidence::osquery::{
+    CERTIFICATES, FIREWALL_RULES, LISTENER_PACK_SUFFIX, LISTENING_PORTS, REGISTRY,
+};
+use crate::catalog::evidence::registry_locations;
 use crate::catalog::{self, keys};
-use crate::escape::sql::literal;
+use crate::escape::sql::{literal, literal_list};
 use crate::escape::yaml::scalar;
 use crate::formats::{RegistryValue, osquery_registry};
 use crate::model::{Model, RegistryAction, RegistryOp, Scope};
@@ -62,6 +65,97 @@ pub fn emit(model: &Model) -> Result<Vec<Artifact>, EmitError> {
             bytes: fleet_policies(model)?.into_bytes(),
         },
     ])
+}
+
+/// One query of the pack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackQuery {
+    pub name: &'static str,
+    pub sql: String,
+    pub description: &'static str,
+}
+
+fn hklm(key: &str) -> String {
+    osquery_registry::key_path(key)
+}
+
+/// The main pack's queries, in a fixed order: the registry, certificates and
+/// windows_firewall_rules tables only. Only SQLite core syntax; every literal through
+/// [`literal`]. Registry reads are planned by osquery through `key IN (...)`.
+#[must_use]
+pub fn pack_queries() -> Vec<PackQuery> {
+    let locations = registry_locations();
+    let keys_sql = literal_list(
+        locations
+            .iter()
+            .map(|l| hklm(&l.key))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    );
+    let filters: Vec<String> = locations
+        .iter()
+        .map(|l| match &l.names {
+            Some(names) => format!(
+                "(key = {} AND lower(name) IN ({}))",
+                literal(&hklm(&l.key)),
+                literal_list(
+                    names
+                        .iter()
+                        .map(|n| n.to_ascii_lowercase())
+                        .collect::<Vec<_>>()
+                        .iter()
+                        .map(String::as_str)
+                )
+            ),
+            None => format!("key = {}", literal(&hklm(&l.key))),
+        })
+        .collect();
+    let registry = format!(
+        "SELECT key, path, name, type, data FROM registry WHERE key IN ({keys_sql}) AND type <> 'subkey' AND ({});",
+        filters.join(" OR ")
+    );
+    let hash_path = literal(&osquery_registry::value_path(
+        keys::RDP_TCP,
+        keys::LISTENER_CERT_HASH,
+    ));
+    let certificates = format!(
+        "SELECT sha1, subject, issuer, self_signed, not_valid_before, not_valid_after, key_algorithm, key_strength, store, store_location, (SELECT data FROM registry WHERE path = {hash_path}) AS listener_hash FROM certificates WHERE lower(store_location) = 'localmachine' AND lower(store) IN ('my', 'personal', 'remote desktop');"
+    );
+    let firewall = "SELECT name, app_name, action, enabled, grouping, direction, protocol, local_ports, remote_addresses, profile_domain, profile_private, profile_public, service_name FROM windows_firewall_rules WHERE direction = 'In' AND enabled = 1;".to_string();
+    vec![
+        PackQuery {
+            name: REGISTRY,
+            sql: registry,
+            description: "rdpgen: every registry value the audit compares (policy and local keys, SCHANNEL, listener, firewall)",
+        },
+        PackQuery {
+            name: CERTIFICATES,
+            sql: certificates,
+            description: "rdpgen: LocalMachine certificates the RDP-Tcp listener can use, with its binding",
+        },
+        PackQuery {
+            name: FIREWALL_RULES,
+            sql: firewall,
+            description: "rdpgen: enabled inbound firewall rules",
+        },
+    ]
+}
+
+/// The listener pack's one query: whether anything listens on the RDP-Tcp port (TCP).
+#[must_use]
+pub fn listener_queries() -> Vec<PackQuery> {
+    let port_path = literal(&osquery_registry::value_path(
+        keys::RDP_TCP,
+        keys::LISTENER_PORT,
+    ));
+    vec![PackQuery {
+        name: LISTENING_PORTS,
+        sql: format!(
+            "SELECT count(*) AS listening FROM listening_ports WHERE protocol = 6 AND port = coalesce((SELECT CAST(data AS INTEGER) FROM registry WHERE path = {port_path}), 3389);"
+        ),
+        description: "rdpgen: whether anything listens on the RDP-Tcp port",
+    }]
 }
 
 fn pack(list: Vec<PackQuery>) -> Result<String, EmitError> {

@@ -13,6 +13,13 @@ pub mod sql;
 pub mod terminal;
 pub mod yaml;
 
+/// Characters that make text display differently from how it is stored: the bidirectional
+/// embeddings, overrides and isolates, and the marks that reorder text.
+#[must_use]
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
+}
+
 /// `text` as a DSC v3 literal string: DSC evaluates a string that starts with `[` as an
 /// expression (`[concat(envvar('X'))]`), and reads a leading `[[` as one literal `[`. So a
 /// string that starts with `[` gets one more; every other string is already literal.

@@ -10,16 +10,10 @@ use std::borrow::Cow;
 #[must_use]
 pub fn is_unsafe(c: char) -> bool {
     c.is_control()
+        || super::is_bidi_control(c)
         || matches!(
             c,
-            '\u{202A}'..='\u{202E}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{061C}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{FEFF}'
+            '\u{200E}' | '\u{200F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}'
         )
 }
 

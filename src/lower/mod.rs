@@ -2,24 +2,17 @@
 //! catalog row (key, value name, type, the data each ADMX state writes); nothing here spells a
 //! registry path. Deterministic: catalog order, sorted firewall scopes, no clock.
 
-use serde_json::Value;
-
 use crate::catalog::{self, Data, LocalValue, Mapping, Setting, State, keys};
 use crate::firewall_address::{FirewallAddress, complement};
-use crate::formats::firewall_rule::{RuleString, ra4, ra6};
 use crate::formats::{Hive, RegistryValue};
 use crate::model::{
     Account, CertificateRequirements, CertificateSource, FIREWALL_POLICY_VERSION, FirewallAction,
-    FirewallRule, FirewallScope, GpoMetadata, HostAction, LogonRight, Model, Protocol, Provenance,
-    RegistryAction, RegistryOp, Scope, UserRight,
+    FirewallRule, FirewallScope, GPO_NAMESPACE, GpoMetadata, HostAction, LogonRight, Model,
+    Protocol, Provenance, RegistryAction, RegistryOp, Scope, UserRight,
 };
 use crate::policy::Policy;
 use crate::policy::types::{BuiltinRules, FirewallProfile, TlsVersion, Transport};
 use crate::validate::rules::normalize_thumbprint;
-
-/// The namespace of rdpgen's deterministic GPO GUIDs (UUIDv5 of the policy name).
-pub const GPO_NAMESPACE: uuid::Uuid =
-    uuid::Uuid::from_u128(0x6f1c_7a52_9d3e_5b8a_a1f4_2c0e_9b7d_3e51);
 
 /// Why a valid policy could not be lowered. Validation rules out every case; reaching one is a
 /// bug in rdpgen, reported instead of panicking.
@@ -29,6 +22,8 @@ pub enum LowerError {
     Unmapped { field: String, value: String },
     #[error("firewall rule `{id}` cannot be written: {reason}")]
     FirewallRule { id: String, reason: String },
+    #[error("the policy cannot be hashed: {0}")]
+    Hash(String),
 }
 
 /// Lowers a validated policy.
@@ -37,13 +32,12 @@ pub enum LowerError {
 /// Only on inconsistencies between validation and the catalog (bugs), never on user input
 /// that passed validation.
 pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
-    let json = serde_json::to_value(policy).unwrap_or(Value::Null);
     let mut registry = Vec::new();
     for setting in catalog::SETTINGS {
-        let Some(value) = lookup(&json, setting.field) else {
+        let Some(value) = field_value(policy, setting.field) else {
             continue;
         };
-        registry.extend(lower_setting(setting, value)?);
+        registry.extend(lower_setting(setting, &value)?);
     }
     registry.extend(lower_tls(policy));
     let (firewall, firewall_scope) = match lower_firewall(policy) {
@@ -76,7 +70,7 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
     Ok(Model {
         name: policy.name.clone(),
         description: policy.description.clone(),
-        policy_hash: policy_hash(&json),
+        policy_hash: policy_hash(policy)?,
         gpo: gpo_metadata(policy),
         registry,
         firewall,
@@ -99,21 +93,87 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
     })
 }
 
-/// SHA-256 of the policy's canonical JSON (struct order, maps sorted by serde_json).
-fn policy_hash(json: &Value) -> String {
+/// SHA-256 of the policy's canonical JSON (object keys sorted, as serde_json's `Value` keeps
+/// them).
+fn policy_hash(policy: &Policy) -> Result<String, LowerError> {
     use sha2::Digest as _;
-    let bytes = serde_json::to_vec(json).unwrap_or_default();
-    sha2::Sha256::digest(&bytes)
+    let hash_error = |e: serde_json::Error| LowerError::Hash(e.to_string());
+    let canonical = serde_json::to_value(policy).map_err(hash_error)?;
+    let bytes = serde_json::to_vec(&canonical).map_err(hash_error)?;
+    Ok(sha2::Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect()
+        .collect())
 }
 
-fn lookup<'a>(json: &'a Value, field: &str) -> Option<&'a Value> {
-    field
-        .split('.')
-        .try_fold(json, |v, segment| v.get(segment))
-        .filter(|v| !v.is_null())
+/// The value of a catalog field that lowering writes, read from the typed policy.
+#[derive(Debug, Clone, Copy)]
+enum FieldValue<'a> {
+    Bool(bool),
+    Int(i64),
+    Text(&'a str),
+    /// An enum item as the YAML spells it (the catalog's `Mapping::Enum` names).
+    Choice(&'static str),
+    List(&'a [String]),
+}
+
+impl std::fmt::Display for FieldValue<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Bool(b) => write!(f, "{b}"),
+            Self::Int(i) => write!(f, "{i}"),
+            Self::Text(s) | Self::Choice(s) => write!(f, "{s:?}"),
+            Self::List(items) => write!(f, "{items:?}"),
+        }
+    }
+}
+
+/// The configured value of `field` (a catalog setting's field) in `policy`, or `None` when
+/// it is not configured or lowering does not read it through the catalog (firewall,
+/// certificate template/thumbprint sources, logon rights, TLS: their own functions below).
+/// Typed: a renamed policy field fails to compile here, and `every_written_field_is_read`
+/// checks that every catalog field that writes a value is answered.
+fn field_value<'a>(p: &'a Policy, field: &str) -> Option<FieldValue<'a>> {
+    use FieldValue::{Bool, Choice, Int, List, Text};
+    let connection = p.connection.as_ref();
+    let security = p.security.as_ref();
+    let sessions = p.sessions.as_ref();
+    let redirection = p.redirection.as_ref();
+    let text = |s: &'a Option<String>| s.as_deref().map(Text);
+    match field {
+        "connection.allow" => connection?.allow.map(Bool),
+        "connection.port" => connection?.port.map(Int),
+        "connection.transport" => connection?.transport.map(|t| Choice(t.as_str())),
+        "security.layer" => security?.layer.map(|v| Choice(v.as_str())),
+        "security.nla" => security?.nla.map(Bool),
+        "security.encryption" => security?.encryption.map(|v| Choice(v.as_str())),
+        "security.promptForPassword" => security?.prompt_for_password.map(Bool),
+        "security.secureRpc" => security?.secure_rpc.map(Bool),
+        "security.disablePasswordSaving" => security?.disable_password_saving.map(Bool),
+        "certificate.template" => text(&p.certificate.as_ref()?.template),
+        "certificate.thumbprint" => text(&p.certificate.as_ref()?.thumbprint),
+        "licensing.mode" => p.licensing.as_ref()?.mode.map(|v| Choice(v.as_str())),
+        "licensing.servers" => p.licensing.as_ref()?.servers.as_deref().map(List),
+        "sessions.idleTimeout" => text(&sessions?.idle_timeout),
+        "sessions.disconnectedTimeout" => text(&sessions?.disconnected_timeout),
+        "sessions.activeTimeout" => text(&sessions?.active_timeout),
+        "sessions.singleSessionPerUser" => sessions?.single_session_per_user.map(Bool),
+        "sessions.deleteTempFoldersOnExit" => sessions?.delete_temp_folders_on_exit.map(Bool),
+        "sessions.perSessionTempFolders" => sessions?.per_session_temp_folders.map(Bool),
+        "redirection.clipboard" => redirection?.clipboard.map(Bool),
+        "redirection.drives" => redirection?.drives.map(Bool),
+        "redirection.printers" => redirection?.printers.map(Bool),
+        "redirection.comPorts" => redirection?.com_ports.map(Bool),
+        "redirection.lptPorts" => redirection?.lpt_ports.map(Bool),
+        "redirection.pnpDevices" => redirection?.pnp_devices.map(Bool),
+        "redirection.smartCards" => redirection?.smart_cards.map(Bool),
+        "credentials.encryptionOracle" => p
+            .credentials
+            .as_ref()?
+            .encryption_oracle
+            .map(|v| Choice(v.as_str())),
+        _ => None,
+    }
 }
 
 fn data_value(data: Data) -> RegistryValue {
@@ -123,7 +183,10 @@ fn data_value(data: Data) -> RegistryValue {
     }
 }
 
-fn lower_setting(setting: &'static Setting, value: &Value) -> Result<Vec<RegistryOp>, LowerError> {
+fn lower_setting(
+    setting: &'static Setting,
+    value: &FieldValue<'_>,
+) -> Result<Vec<RegistryOp>, LowerError> {
     let unmapped = || LowerError::Unmapped {
         field: setting.field.to_string(),
         value: value.to_string(),
@@ -133,7 +196,9 @@ fn lower_setting(setting: &'static Setting, value: &Value) -> Result<Vec<Registr
     };
     let (state, data) = match setting.mapping {
         Mapping::Bool { when_true } => {
-            let b = value.as_bool().ok_or_else(unmapped)?;
+            let FieldValue::Bool(b) = *value else {
+                return Err(unmapped());
+            };
             let state = match (b, when_true) {
                 (true, s) => s,
                 (false, State::Enabled) => State::Disabled,
@@ -147,7 +212,9 @@ fn lower_setting(setting: &'static Setting, value: &Value) -> Result<Vec<Registr
             (state, data_value(data))
         }
         Mapping::Enum(table) => {
-            let s = value.as_str().ok_or_else(unmapped)?;
+            let FieldValue::Choice(s) = *value else {
+                return Err(unmapped());
+            };
             let v = table
                 .iter()
                 .find(|(name, _)| *name == s)
@@ -156,23 +223,24 @@ fn lower_setting(setting: &'static Setting, value: &Value) -> Result<Vec<Registr
             (State::Enabled, RegistryValue::Dword(v))
         }
         Mapping::Duration => {
-            let s = value.as_str().ok_or_else(unmapped)?;
+            let FieldValue::Text(s) = *value else {
+                return Err(unmapped());
+            };
             (
                 State::Enabled,
                 RegistryValue::Dword(catalog::session_duration_ms(s).ok_or_else(unmapped)?),
             )
         }
-        Mapping::Text => (
-            State::Enabled,
-            RegistryValue::Sz(value.as_str().ok_or_else(unmapped)?.to_string()),
-        ),
+        Mapping::Text => {
+            let FieldValue::Text(s) = *value else {
+                return Err(unmapped());
+            };
+            (State::Enabled, RegistryValue::Sz(s.to_string()))
+        }
         Mapping::CommaList => {
-            let items: Vec<&str> = value
-                .as_array()
-                .ok_or_else(unmapped)?
-                .iter()
-                .map(|v| v.as_str().ok_or_else(unmapped))
-                .collect::<Result<_, _>>()?;
+            let FieldValue::List(items) = *value else {
+                return Err(unmapped());
+            };
             (State::Enabled, RegistryValue::Sz(items.join(",")))
         }
         Mapping::Special | Mapping::AuditOnly | Mapping::Metadata => return Ok(Vec::new()),
@@ -214,7 +282,10 @@ fn local_op(
 }
 
 /// Settings without a Group Policy that write a local value: port and thumbprint.
-fn lower_local(setting: &'static Setting, value: &Value) -> Result<Vec<RegistryOp>, LowerError> {
+fn lower_local(
+    setting: &'static Setting,
+    value: &FieldValue<'_>,
+) -> Result<Vec<RegistryOp>, LowerError> {
     let unmapped = || LowerError::Unmapped {
         field: setting.field.to_string(),
         value: value.to_string(),
@@ -223,14 +294,15 @@ fn lower_local(setting: &'static Setting, value: &Value) -> Result<Vec<RegistryO
         return Ok(Vec::new());
     };
     let data = match setting.field {
-        "connection.port" => RegistryValue::Dword(
-            value
-                .as_i64()
-                .and_then(|p| u32::try_from(p).ok())
-                .ok_or_else(unmapped)?,
-        ),
+        "connection.port" => match *value {
+            FieldValue::Int(p) => RegistryValue::Dword(u32::try_from(p).map_err(|_| unmapped())?),
+            _ => return Err(unmapped()),
+        },
         "certificate.thumbprint" => {
-            let hex = normalize_thumbprint(value.as_str().ok_or_else(unmapped)?);
+            let FieldValue::Text(t) = *value else {
+                return Err(unmapped());
+            };
+            let hex = normalize_thumbprint(t);
             let bytes = (0..hex.len())
                 .step_by(2)
                 .map(|i| {
@@ -422,57 +494,6 @@ fn policy_version_op() -> RegistryOp {
     }
 }
 
-impl FirewallRule {
-    /// The rule in the [MS-GPFAS] grammar, as Group Policy stores it.
-    #[must_use]
-    pub fn to_rule_string(&self) -> RuleString {
-        let mut rule = RuleString {
-            version: "2.10".to_string(),
-            action: Some(self.action.as_str().into()),
-            active: Some(true),
-            dir: Some("In".into()),
-            protocol: Some(self.protocol.number()),
-            profiles: self
-                .profiles
-                .iter()
-                .map(|p| match p {
-                    FirewallProfile::Domain => "Domain".to_string(),
-                    FirewallProfile::Private => "Private".to_string(),
-                    FirewallProfile::Public => "Public".to_string(),
-                })
-                .collect(),
-            local_ports: vec![self.local_port.to_string()],
-            // Allow rules admit only the Remote Desktop service; block rules stop every
-            // program on the port, so no other rule can reopen it.
-            app: (self.action == FirewallAction::Allow)
-                .then(|| r"%SystemRoot%\system32\svchost.exe".into()),
-            svc: (self.action == FirewallAction::Allow).then(|| "termservice".into()),
-            name: Some(self.display_name.clone()),
-            desc: Some(self.description.clone()),
-            embed_ctxt: Some(self.group.clone()),
-            ..RuleString::default()
-        };
-        for a in &self.remote_addresses {
-            match a {
-                FirewallAddress::Any => {}
-                FirewallAddress::LocalSubnet => {
-                    rule.remote_v4.push("LocalSubnet".into());
-                    rule.remote_v6.push("LocalSubnet".into());
-                }
-                FirewallAddress::V4 { network, prefix } => {
-                    rule.remote_v4.push(ra4(*network, *prefix))
-                }
-                FirewallAddress::V6 { network, prefix } => {
-                    rule.remote_v6.push(ra6(*network, *prefix))
-                }
-                FirewallAddress::V4Range { .. } => rule.remote_v4.push(a.to_string()),
-                FirewallAddress::V6Range { .. } => rule.remote_v6.push(a.to_string()),
-            }
-        }
-        rule
-    }
-}
-
 fn firewall_op(rule: &FirewallRule) -> Result<RegistryOp, LowerError> {
     let text = rule
         .to_rule_string()
@@ -555,5 +576,87 @@ fn gpo_metadata(policy: &Policy) -> GpoMetadata {
             .unwrap_or_else(|| format!("rdpgen {}", policy.name)),
         guid,
         domain: gpo.domain,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A policy that configures every field lowering reads through the catalog.
+    fn everything() -> Policy {
+        serde_json::from_value(serde_json::json!({
+            "rdpgen": 1,
+            "name": "all",
+            "connection": {"allow": true, "port": 3390, "transport": "tcp"},
+            "security": {
+                "layer": "tls", "nla": true, "encryption": "high", "promptForPassword": true,
+                "secureRpc": true, "disablePasswordSaving": true
+            },
+            "certificate": {"template": "RDP", "thumbprint": "00112233445566778899AABBCCDDEEFF00112233"},
+            "licensing": {"mode": "per-user", "servers": ["a", "b"]},
+            "sessions": {
+                "idleTimeout": "15m", "disconnectedTimeout": "1h", "activeTimeout": "1d",
+                "singleSessionPerUser": true, "deleteTempFoldersOnExit": true,
+                "perSessionTempFolders": true
+            },
+            "redirection": {
+                "clipboard": false, "drives": false, "printers": false, "comPorts": false,
+                "lptPorts": false, "pnpDevices": false, "smartCards": true
+            },
+            "credentials": {"encryptionOracle": "force-updated-clients"}
+        }))
+        .expect("a valid policy")
+    }
+
+    #[test]
+    fn every_written_field_is_read() {
+        let p = everything();
+        let mut checked = 0;
+        for s in catalog::SETTINGS {
+            let writes = match s.mapping {
+                Mapping::Bool { .. }
+                | Mapping::Enum(_)
+                | Mapping::Duration
+                | Mapping::Text
+                | Mapping::CommaList => true,
+                // The local values lower_local writes; every other special field has its own
+                // function (listed, so a new special field must be placed).
+                Mapping::Special => match s.field {
+                    "connection.port" | "certificate.thumbprint" => true,
+                    "tls.minVersion"
+                    | "certificate.repairKeyPermissions"
+                    | "firewall.profiles"
+                    | "firewall.allowFrom"
+                    | "firewall.builtinRules"
+                    | "logonRights.allow"
+                    | "logonRights.deny" => false,
+                    other => panic!("special field {other}: which function lowers it?"),
+                },
+                Mapping::AuditOnly | Mapping::Metadata => false,
+            };
+            let value = field_value(&p, s.field);
+            if writes {
+                assert!(value.is_some(), "{} is not read by lowering", s.field);
+                assert!(
+                    !lower_setting(s, &value.unwrap())
+                        .expect("lowers")
+                        .is_empty(),
+                    "{} writes nothing",
+                    s.field
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 27, "{checked}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_kind_is_an_error_not_an_empty_model() {
+        let s = catalog::setting("security.nla").expect("in the catalog");
+        assert!(matches!(
+            lower_setting(s, &FieldValue::Text("yes")),
+            Err(LowerError::Unmapped { .. })
+        ));
     }
 }

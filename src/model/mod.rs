@@ -2,10 +2,16 @@
 //! output format: every back end and the audit read this and the catalog only.
 
 pub mod describe;
+mod firewall;
 pub mod rollback;
 mod vocab;
 
 pub use vocab::{FirewallProfile, TlsVersion};
+
+/// The namespace of rdpgen's deterministic GPO GUIDs (UUIDv5 of the policy name): lowering
+/// derives the GPO's GUID from it, the GPO backup its backup id.
+pub const GPO_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x6f1c_7a52_9d3e_5b8a_a1f4_2c0e_9b7d_3e51);
 
 use crate::catalog::State;
 use crate::firewall_address::FirewallAddress;

@@ -7,6 +7,34 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::model::{FirewallProfile, TlsVersion};
 
+/// `ALL` and the YAML spelling (`as_str`) of a choice enum, so lowering reads the typed value
+/// and never serialises it; a test checks each spelling against serde's.
+macro_rules! choices {
+    ($t:ident { $($v:ident => $s:literal),* $(,)? }) => {
+        impl $t {
+            pub const ALL: &'static [Self] = &[$(Self::$v),*];
+            /// The value as the policy YAML writes it.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$v => $s),*
+                }
+            }
+        }
+    };
+}
+
+choices!(Transport { TcpUdp => "tcp-udp", Tcp => "tcp" });
+choices!(SecurityLayer { Rdp => "rdp", Negotiate => "negotiate", Tls => "tls" });
+choices!(EncryptionLevel { Low => "low", ClientCompatible => "client-compatible", High => "high" });
+choices!(LicensingMode { PerUser => "per-user", PerDevice => "per-device" });
+choices!(EncryptionOracle {
+    ForceUpdatedClients => "force-updated-clients",
+    Mitigated => "mitigated",
+    Vulnerable => "vulnerable",
+});
+choices!(BuiltinRules { Override => "override", Keep => "keep" });
+
 /// An rdpgen policy: the Remote Desktop posture of a group of Windows hosts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -473,4 +501,46 @@ pub struct Gpo {
     /// Domain recorded in Backup.xml.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serde_name<T: Serialize>(v: T) -> String {
+        serde_json::to_value(v)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn choice_spellings_are_serdes() {
+        let mut seen = 0;
+        for v in Transport::ALL {
+            assert_eq!(v.as_str(), serde_name(v));
+            seen += 1;
+        }
+        for v in SecurityLayer::ALL {
+            assert_eq!(v.as_str(), serde_name(v));
+            seen += 1;
+        }
+        for v in EncryptionLevel::ALL {
+            assert_eq!(v.as_str(), serde_name(v));
+            seen += 1;
+        }
+        for v in LicensingMode::ALL {
+            assert_eq!(v.as_str(), serde_name(v));
+            seen += 1;
+        }
+        for v in EncryptionOracle::ALL {
+            assert_eq!(v.as_str(), serde_name(v));
+            seen += 1;
+        }
+        for v in BuiltinRules::ALL {
+            assert_eq!(v.as_str(), serde_name(v));
+            seen += 1;
+        }
+        assert_eq!(seen, 15);
+    }
 }

@@ -776,12 +776,7 @@ fn logon_rules(p: &Policy, r: &mut Rules<'_>) {
     }
 }
 
-/// Characters that make text display differently from how it is stored: the bidirectional
-/// embeddings, overrides and isolates, and the marks that reorder text.
-#[must_use]
-pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
-}
+pub use crate::escape::is_bidi_control;
 
 /// Every string in the merged tree (keys' values and list items), checked for bidi controls.
 fn invisible_rules(tree: &TreeNode, r: &mut Rules<'_>) {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rdpgen::audit::collector::registry_locations;
+use rdpgen::catalog::evidence::registry_locations;
 use rdpgen::escape::sql::literal;
 use serde_json::Value;
 

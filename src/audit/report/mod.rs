@@ -220,7 +220,7 @@ pub fn xml_text(s: &str) -> String {
         .map(|c| {
             if (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
                 || matches!(c, '\u{FFFE}' | '\u{FFFF}')
-                || crate::validate::rules::is_bidi_control(c)
+                || crate::escape::is_bidi_control(c)
             {
                 '\u{FFFD}'
             } else {
