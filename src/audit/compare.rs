@@ -463,11 +463,9 @@ pub fn audit(model: &Model, host: &HostState) -> HostReport {
         host,
         checks: Vec::new(),
     };
+    // The settings; the firewall's rules are judged by what they do (below), not by their
+    // registry form.
     for op in &model.registry {
-        // Rules and PolicyVersion: the firewall checks below judge what they do.
-        if keys::is_firewall_policy_key(&op.key) {
-            continue;
-        }
         a.registry_check(op);
     }
     for rule in &model.firewall {

@@ -46,8 +46,9 @@ fn captured(host: &HostState, hive: HiveId, key: &str) -> bool {
 /// changed then).
 pub fn from_host(model: &mut Model, host: &HostState) -> Result<(), NotCovered> {
     let mut missing = Vec::new();
-    let mut restored = Vec::with_capacity(model.registry.len());
-    for op in &model.registry {
+    let firewall = model.firewall_registry().unwrap_or_default();
+    let mut restored = Vec::with_capacity(model.registry.len() + firewall.len());
+    for op in model.registry.iter().chain(&firewall) {
         let path = RegistryPath::new(op.hive, &op.key, &op.value_name);
         if !captured(host, path.hive, &path.key) {
             missing.push(format!(
@@ -63,9 +64,19 @@ pub fn from_host(model: &mut Model, host: &HostState) -> Result<(), NotCovered> 
     if !missing.is_empty() {
         return Err(NotCovered { missing });
     }
-    for (op, value) in model.registry.iter_mut().zip(restored) {
-        op.rollback = value;
+    let (settings, firewall_values) = restored.split_at(model.registry.len());
+    for (op, value) in model.registry.iter_mut().zip(settings) {
+        op.rollback = value.clone();
     }
+    model.host_firewall_values = firewall
+        .iter()
+        .zip(firewall_values)
+        .filter_map(|(op, value)| {
+            value
+                .clone()
+                .map(|v| (crate::model::firewall_location(&op.key, &op.value_name), v))
+        })
+        .collect();
     model.rollback_origin = RollbackOrigin::Host;
     Ok(())
 }

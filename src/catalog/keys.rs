@@ -21,6 +21,8 @@ pub const FWLOCAL: &str =
     r"SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy";
 /// Firewall rules delivered by Group Policy, below HKLM.
 pub const FWPOL_RULES: &str = r"SOFTWARE\Policies\Microsoft\WindowsFirewall\FirewallRules";
+/// The value under [`FWPOL`] that records the firewall policy's schema version.
+pub const FIREWALL_POLICY_VERSION: &str = "PolicyVersion";
 /// Firewall rules of the local store, below HKLM (audited, never written).
 pub const FWLOCAL_RULES: &str =
     r"SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy\FirewallRules";

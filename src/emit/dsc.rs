@@ -142,14 +142,10 @@ struct RepairKey {
     depends_on: Option<Literal>,
 }
 
-/// Registry operations outside the firewall policy key: the Group Policy form of the firewall
-/// rules and `PolicyVersion`, which the local targets express as firewall resources instead.
+/// The settings' registry operations: the local targets express the firewall as firewall
+/// resources, never in its Group Policy registry form.
 pub(in crate::emit) fn registry_ops(model: &Model) -> Vec<&RegistryOp> {
-    model
-        .registry
-        .iter()
-        .filter(|op| !keys::is_firewall_policy_key(&op.key))
-        .collect()
+    model.registry.iter().collect()
 }
 
 fn error(message: String) -> EmitError {

@@ -260,7 +260,7 @@ impl<'a> Backup<'a> {
             model,
             id: backup_id(model),
             time,
-            pol: pol_entries(&in_pol),
+            pol: pol_entries(&in_pol)?,
             security: logon_rights(model),
             preferences,
         })
@@ -279,8 +279,7 @@ impl<'a> Backup<'a> {
     }
 
     pub(crate) fn has_firewall_rules(&self) -> bool {
-        let rules = crate::catalog::keys::FWPOL_RULES;
-        self.pol.iter().any(|e| e.key.eq_ignore_ascii_case(rules))
+        !self.model.firewall.is_empty()
     }
 
     /// Whether the computer half holds any setting.

@@ -236,7 +236,7 @@ fn thumbprints(model: &Model) -> (Option<&str>, Option<&str>) {
 fn drift_function(model: &Model) -> Result<String, EmitError> {
     let mut out = String::from(TEST_FUNCTION);
     out.push_str("\nfunction Get-RdpgenDrift {\n");
-    for op in &model.registry {
+    for op in &model.registry_ops()? {
         let (kind, values) = match op.value_after(false) {
             Some(v) => expected(op, v)?,
             None => ("", Vec::new()),
@@ -335,7 +335,7 @@ pub fn render_remediate(model: &Model) -> Result<String, EmitError> {
     out.push('\n');
     out.push_str(SET_FUNCTIONS);
     out.push_str("\n$ErrorActionPreference = 'Stop'\ntry {\n");
-    for op in &model.registry {
+    for op in &model.registry_ops()? {
         match op.value_after(false) {
             Some(v) => {
                 let (kind, _) = expected(op, v)?;
@@ -426,7 +426,7 @@ fn data_element(op: &RegistryOp) -> Result<Option<String>, EmitError> {
 pub fn render_oma_uri(model: &Model) -> Result<String, EmitError> {
     // (policy id, state, data elements), in model order.
     let mut policies: Vec<(&str, State, Vec<String>)> = Vec::new();
-    for op in &model.registry {
+    for op in &model.registry_ops()? {
         let (Some((file, id)), Some(state)) = (op.provenance.admx, op.provenance.state) else {
             continue;
         };

@@ -8,7 +8,7 @@ use crate::formats::lgpo_text::{self, LgpoAction, LgpoEntry};
 use crate::model::Model;
 
 pub fn emit(model: &Model) -> Result<Artifact, EmitError> {
-    let entries: Vec<LgpoEntry> = pol_entries(model)
+    let entries: Vec<LgpoEntry> = pol_entries(model)?
         .into_iter()
         .map(|e| {
             let deleted = e.value_name.strip_prefix("**del.").map(str::to_string);

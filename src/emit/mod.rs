@@ -130,6 +130,8 @@ pub enum EmitError {
     Unavailable(Target),
     #[error("{target}: {message}")]
     Target { target: Target, message: String },
+    #[error(transparent)]
+    FirewallRule(#[from] crate::model::FirewallRuleError),
 }
 
 /// Backup time when `SOURCE_DATE_EPOCH` is not set: 2000-01-01T00:00:00 UTC.

@@ -243,9 +243,6 @@ fn condition(op: &RegistryOp) -> String {
 pub fn fleet_policies(model: &Model) -> Result<String, EmitError> {
     let mut fields: BTreeMap<&str, Vec<&RegistryOp>> = BTreeMap::new();
     for op in &model.registry {
-        if keys::is_firewall_policy_key(&op.key) {
-            continue;
-        }
         fields
             .entry(op.provenance.field.as_str())
             .or_default()

@@ -7,10 +7,12 @@ use crate::formats::registry_pol::{self, PolEntry};
 use crate::model::{Model, RegistryAction};
 
 /// The Machine-side Registry.pol entries of the model, sorted as Windows writes them.
-#[must_use]
-pub fn pol_entries(model: &Model) -> Vec<PolEntry> {
+///
+/// # Errors
+/// A firewall rule without a registry form (never for a lowered model).
+pub fn pol_entries(model: &Model) -> Result<Vec<PolEntry>, EmitError> {
     let mut entries: Vec<PolEntry> = model
-        .registry
+        .registry_ops()?
         .iter()
         .filter(|op| op.hive == Hive::LocalMachine)
         .map(|op| match &op.action {
@@ -23,12 +25,12 @@ pub fn pol_entries(model: &Model) -> Vec<PolEntry> {
         })
         .collect();
     registry_pol::sort_for_windows(&mut entries);
-    entries
+    Ok(entries)
 }
 
 pub fn emit(model: &Model) -> Result<Artifact, EmitError> {
     Ok(Artifact {
         path: "pol/Machine/Registry.pol".into(),
-        bytes: registry_pol::write(&pol_entries(model))?,
+        bytes: registry_pol::write(&pol_entries(model)?)?,
     })
 }

@@ -41,9 +41,9 @@ fn with_comments(text: &str, comments: &[String]) -> Vec<u8> {
 }
 
 /// Groups values by key; keys in Windows order, values in model order.
-fn sections(model: &Model, value: impl Fn(&RegistryOp) -> RegFileValue) -> RegFile {
+fn sections(ops: &[RegistryOp], value: impl Fn(&RegistryOp) -> RegFileValue) -> RegFile {
     let mut keys: Vec<(String, Vec<RegFileValue>)> = Vec::new();
-    for op in &model.registry {
+    for op in ops {
         let path = format!("{}\\{}", op.hive.regedit_name(), op.key);
         match keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&path)) {
             Some((_, values)) => values.push(value(op)),
@@ -66,8 +66,9 @@ pub fn emit(model: &Model) -> Result<Vec<Artifact>, EmitError> {
             None => RegFileValue::delete(op.value_name.clone()),
         }
     };
-    let apply = sections(model, line(false));
-    let rollback = sections(model, line(true));
+    let ops = model.registry_ops()?;
+    let apply = sections(&ops, line(false));
+    let rollback = sections(&ops, line(true));
     Ok(vec![
         Artifact {
             path: "reg/apply.reg".into(),

@@ -124,7 +124,8 @@ fn round_trip(json: &Value, dir: &Path) {
     let artifacts = build(&policy);
     let _ = std::fs::remove_dir_all(dir);
     write(dir, &artifacts);
-    let expected = sorted(pol_entries(&crate::lower::lower(&policy).expect("lowers")));
+    let expected =
+        sorted(pol_entries(&crate::lower::lower(&policy).expect("lowers")).expect("pol"));
     assert!(
         json.as_object().is_some_and(|o| {
             o.keys()
@@ -155,7 +156,7 @@ fn round_trip(json: &Value, dir: &Path) {
             serde_json::from_value(mapped.to_json(&name)).expect("the import is a policy");
         let rebuilt = crate::lower::lower(&back).expect("the import lowers");
         assert_eq!(
-            sorted(pol_entries(&rebuilt)),
+            sorted(pol_entries(&rebuilt).expect("pol")),
             expected,
             "{source}\n{json:#}"
         );
@@ -173,6 +174,7 @@ fn round_trip(json: &Value, dir: &Path) {
 fn snapshot(model: &crate::model::Model) -> Value {
     use crate::formats::RegistryValue;
     let registry: Vec<Value> = pol_entries(model)
+        .expect("pol")
         .into_iter()
         .map(|e| {
             let (kind, data) = match &e.value {

@@ -6,9 +6,9 @@ use crate::catalog::{self, Data, LocalValue, Mapping, Setting, State, keys};
 use crate::firewall_address::{FirewallAddress, complement};
 use crate::formats::{Hive, RegistryValue};
 use crate::model::{
-    Account, CertificateRequirements, CertificateSource, FIREWALL_POLICY_VERSION, FirewallAction,
-    FirewallRule, FirewallScope, GPO_NAMESPACE, GpoMetadata, HostAction, LogonRight, Model,
-    Protocol, Provenance, RegistryAction, RegistryOp, Scope, UserRight,
+    Account, CertificateRequirements, CertificateSource, FirewallAction, FirewallRule,
+    FirewallScope, GPO_NAMESPACE, GpoMetadata, HostAction, LogonRight, Model, Protocol, Provenance,
+    RegistryAction, RegistryOp, Scope, UserRight,
 };
 use crate::policy::Policy;
 use crate::policy::types::{BuiltinRules, FirewallProfile, TlsVersion, Transport};
@@ -20,8 +20,8 @@ use crate::validate::rules::normalize_thumbprint;
 pub enum LowerError {
     #[error("`{field}` has a value the catalog does not map: {value}")]
     Unmapped { field: String, value: String },
-    #[error("firewall rule `{id}` cannot be written: {reason}")]
-    FirewallRule { id: String, reason: String },
+    #[error(transparent)]
+    FirewallRule(#[from] crate::model::FirewallRuleError),
     #[error("the policy cannot be hashed: {0}")]
     Hash(String),
 }
@@ -44,12 +44,6 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
         Some((rules, scope)) => (rules, Some(scope)),
         None => (Vec::new(), None),
     };
-    if !firewall.is_empty() {
-        registry.push(policy_version_op());
-    }
-    for rule in &firewall {
-        registry.push(firewall_op(rule)?);
-    }
     let certificate = lower_certificate(policy);
     let mut host_actions = Vec::new();
     if let CertificateSource::Thumbprint(t) = &certificate.source {
@@ -67,13 +61,14 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
             certificate: certificate.source.clone(),
         });
     }
-    Ok(Model {
+    let model = Model {
         name: policy.name.clone(),
         description: policy.description.clone(),
         policy_hash: policy_hash(policy)?,
         gpo: gpo_metadata(policy),
         registry,
         firewall,
+        host_firewall_values: std::collections::BTreeMap::new(),
         firewall_scope,
         certificate,
         logon_rights: lower_logon_rights(policy),
@@ -90,7 +85,10 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
                 expires: w.expires.clone(),
             })
             .collect(),
-    })
+    };
+    // Every rule must have a registry form: the back ends derive it.
+    model.firewall_registry()?;
+    Ok(model)
 }
 
 /// SHA-256 of the policy's canonical JSON (object keys sorted, as serde_json's `Value` keeps
@@ -474,52 +472,6 @@ fn lower_firewall(policy: &Policy) -> Option<(Vec<FirewallRule>, FirewallScope)>
         unenforceable_addresses: enforced && outside.is_none(),
     };
     Some((rules, scope))
-}
-
-/// `PolicyVersion` of the firewall policy: Microsoft's baselines write it beside their
-/// firewall settings, and the firewall editor writes it with the first rule.
-fn policy_version_op() -> RegistryOp {
-    RegistryOp {
-        hive: Hive::LocalMachine,
-        key: keys::FWPOL.to_string(),
-        value_name: "PolicyVersion".to_string(),
-        action: RegistryAction::Set(RegistryValue::Dword(FIREWALL_POLICY_VERSION)),
-        scope: Scope::Policy,
-        provenance: Provenance {
-            field: "firewall.profiles".to_string(),
-            admx: None,
-            state: None,
-        },
-        rollback: None,
-    }
-}
-
-fn firewall_op(rule: &FirewallRule) -> Result<RegistryOp, LowerError> {
-    let text = rule
-        .to_rule_string()
-        .write()
-        .map_err(|e| LowerError::FirewallRule {
-            id: rule.id.clone(),
-            reason: e.to_string(),
-        })?;
-    let field = if rule.remote_addresses.is_empty() {
-        "firewall.profiles"
-    } else {
-        "firewall.allowFrom"
-    };
-    Ok(RegistryOp {
-        hive: Hive::LocalMachine,
-        key: keys::FWPOL_RULES.to_string(),
-        value_name: rule.id.clone(),
-        action: RegistryAction::Set(RegistryValue::Sz(text)),
-        scope: Scope::Policy,
-        provenance: Provenance {
-            field: field.to_string(),
-            admx: None,
-            state: None,
-        },
-        rollback: None,
-    })
 }
 
 fn lower_certificate(policy: &Policy) -> CertificateRequirements {

@@ -46,8 +46,17 @@ impl Model {
             self.gpo.guid,
             self.gpo.domain.as_deref().unwrap_or("-")
         );
-        let _ = writeln!(out, "registry ({} operations):", self.registry.len());
-        for op in &self.registry {
+        // The settings and the firewall's derived registry form, as the registry back ends
+        // write them.
+        let ops = match self.registry_ops() {
+            Ok(ops) => ops,
+            Err(e) => {
+                let _ = writeln!(out, "registry: {e}");
+                self.registry.clone()
+            }
+        };
+        let _ = writeln!(out, "registry ({} operations):", ops.len());
+        for op in &ops {
             let action = match &op.action {
                 RegistryAction::Set(v) => format!("= {}", value_text(v)),
                 RegistryAction::Delete => "delete".to_string(),

@@ -6,6 +6,7 @@ mod firewall;
 pub mod rollback;
 mod vocab;
 
+pub use firewall::{FirewallRuleError, location as firewall_location};
 pub use vocab::{FirewallProfile, TlsVersion};
 
 /// The namespace of rdpgen's deterministic GPO GUIDs (UUIDv5 of the policy name): lowering
@@ -27,11 +28,16 @@ pub struct Model {
     /// which policy an artifact came from.
     pub policy_hash: String,
     pub gpo: GpoMetadata,
-    /// Registry operations in catalog order (firewall rule values last).
+    /// Registry operations of the settings, in catalog order. The firewall's registry form
+    /// is not here: it is derived from `firewall` ([`Model::firewall_registry`];
+    /// [`Model::registry_ops`] gives both).
     pub registry: Vec<RegistryOp>,
     /// Allow rules first, then the block rules that make the scope hold (see
-    /// [`FirewallScope`]).
+    /// [`FirewallScope`]). The one place a rule is stored.
     pub firewall: Vec<FirewallRule>,
+    /// For `RollbackOrigin::Host`: the host's values at the firewall's registry locations
+    /// ([`firewall_location`]), which rollback restores; a location not here is deleted.
+    pub host_firewall_values: std::collections::BTreeMap<String, RegistryValue>,
     /// The scope the allow rules promise, and whether block rules enforce it.
     pub firewall_scope: Option<FirewallScope>,
     pub certificate: CertificateRequirements,

@@ -123,14 +123,17 @@ fn dsc_checks(python: &Path, args: &[&std::ffi::OsStr]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text)
 }
 
-/// Registry operations the DSC back ends express with Registry resources: all but the firewall
-/// policy key (the Group Policy form of the rules, and PolicyVersion).
+/// Registry operations the DSC back ends express with Registry resources: the settings (the
+/// firewall's rules become firewall resources, never their Group Policy registry form).
 fn registry_count(model: &Model) -> usize {
-    model
-        .registry
-        .iter()
-        .filter(|op| !keys::is_firewall_policy_key(&op.key))
-        .count()
+    assert!(
+        !model
+            .registry
+            .iter()
+            .any(|op| keys::is_firewall_policy_key(&op.key)),
+        "the model's settings hold no firewall policy value"
+    );
+    model.registry.len()
 }
 
 #[test]

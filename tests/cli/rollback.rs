@@ -250,7 +250,13 @@ fn rollback_from_a_reg_export_and_what_it_does_not_cover() {
         r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\WindowsFirewall",
         r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols",
     ] {
-        full.push_str(&format!("[{key}]\r\n\r\n"));
+        // The host had its own PolicyVersion: rollback restores it.
+        let values = if key.ends_with("WindowsFirewall") {
+            "\"PolicyVersion\"=dword:00000200\r\n"
+        } else {
+            ""
+        };
+        full.push_str(&format!("[{key}]\r\n{values}\r\n"));
     }
     full.push_str(&format!(
         "[{}]\r\n\"PortNumber\"=dword:00000d3e\r\n\r\n",
@@ -278,6 +284,21 @@ fn rollback_from_a_reg_export_and_what_it_does_not_cover() {
     assert_eq!(
         rollback[&level],
         RegFileAction::Set(RegistryValue::Dword(4))
+    );
+    // The firewall's registry form is derived from the rules; its rollback is the host's too.
+    let fw = r"HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall".to_uppercase();
+    assert_eq!(
+        rollback[&(fw.clone(), "POLICYVERSION".to_string())],
+        RegFileAction::Set(RegistryValue::Dword(0x200))
+    );
+    let rule = (
+        format!(r"{fw}\FIREWALLRULES"),
+        "RDPGEN-TIER1-SERVERS-TCP-IN".to_string(),
+    );
+    assert_eq!(
+        rollback[&rule],
+        RegFileAction::Delete,
+        "the host had no such rule"
     );
 }
 

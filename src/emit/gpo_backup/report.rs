@@ -11,10 +11,10 @@
 
 use super::Backup;
 use crate::catalog::custom_admx::{self, CustomState, CustomValue};
-use crate::catalog::{self, State, keys};
+use crate::catalog::{self, State};
 use crate::formats::firewall_rule::RuleString;
 use crate::formats::xml::{XmlError, XmlWriter};
-use crate::model::{RegistryAction, Scope};
+use crate::model::{FIREWALL_POLICY_VERSION, RegistryAction, Scope};
 
 const SETTINGS: &str = "http://www.microsoft.com/GroupPolicy/Settings";
 const TYPES: &str = "http://www.microsoft.com/GroupPolicy/Types";
@@ -89,29 +89,12 @@ fn security(w: &mut XmlWriter, backup: &Backup<'_>) {
 }
 
 fn firewall(w: &mut XmlWriter, backup: &Backup<'_>) {
-    let rules: Vec<RuleString> = backup
-        .pol
-        .iter()
-        .filter(|e| e.key.eq_ignore_ascii_case(keys::FWPOL_RULES))
-        .filter_map(|e| match &e.value {
-            crate::formats::RegistryValue::Sz(s) => RuleString::parse(s).ok(),
-            _ => None,
-        })
-        .collect();
-    let policy_version =
-        backup.pol.iter().find_map(
-            |e| match (&e.value, e.key.eq_ignore_ascii_case(keys::FWPOL)) {
-                (crate::formats::RegistryValue::Dword(v), true)
-                    if e.value_name.eq_ignore_ascii_case("PolicyVersion") =>
-                {
-                    Some(*v)
-                }
-                _ => None,
-            },
-        );
-    if rules.is_empty() && policy_version.is_none() {
+    let model = backup.model;
+    if model.firewall.is_empty() {
         return;
     }
+    // In model order, as Registry.pol holds them.
+    let rules: Vec<RuleString> = model.firewall.iter().map(|r| r.to_rule_string()).collect();
     open_extension(
         w,
         "xmlns:q2",
@@ -119,17 +102,15 @@ fn firewall(w: &mut XmlWriter, backup: &Backup<'_>) {
         "q2:WindowsFirewallSettings",
     );
     // As GPMC reports Microsoft's baselines: GlobalSettings first.
-    if let Some(v) = policy_version {
-        nl(w, 4);
-        w.open("q2:GlobalSettings", &[]);
-        nl(w, 5);
-        w.open("q2:PolicyVersion", &[]);
-        element(w, 6, "q2:Value", &v.to_string());
-        nl(w, 5);
-        w.close("q2:PolicyVersion");
-        nl(w, 4);
-        w.close("q2:GlobalSettings");
-    }
+    nl(w, 4);
+    w.open("q2:GlobalSettings", &[]);
+    nl(w, 5);
+    w.open("q2:PolicyVersion", &[]);
+    element(w, 6, "q2:Value", &FIREWALL_POLICY_VERSION.to_string());
+    nl(w, 5);
+    w.close("q2:PolicyVersion");
+    nl(w, 4);
+    w.close("q2:GlobalSettings");
     for rule in rules {
         nl(w, 4);
         w.open("q2:InboundFirewallRules", &[]);
