@@ -369,14 +369,14 @@ mod tests {
             "2001:db8::/48",
         ]);
         let c = complement(&scope).unwrap();
-        let contains = |list: &[FirewallAddress], ip: std::net::IpAddr| {
+        let contains = |list: &[FirewallAddress], ip: IpAddr| {
             list.iter()
                 .filter(|a| match (**a, ip) {
-                    (FirewallAddress::V4 { network, prefix }, std::net::IpAddr::V4(x)) => {
+                    (FirewallAddress::V4 { network, prefix }, IpAddr::V4(x)) => {
                         let (lo, hi) = v4_bounds(network, prefix);
                         (lo..=hi).contains(&u32::from(x))
                     }
-                    (FirewallAddress::V6 { network, prefix }, std::net::IpAddr::V6(x)) => {
+                    (FirewallAddress::V6 { network, prefix }, IpAddr::V6(x)) => {
                         let (lo, hi) = v6_bounds(network, prefix);
                         (lo..=hi).contains(&u128::from(x))
                     }
@@ -403,7 +403,7 @@ mod tests {
             "2001:db8:1::",
             "ffff::1",
         ] {
-            let ip: std::net::IpAddr = probe.parse().unwrap();
+            let ip: IpAddr = probe.parse().unwrap();
             assert_eq!(contains(&scope, ip) + contains(&c, ip), 1, "{probe}");
         }
     }

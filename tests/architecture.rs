@@ -3,6 +3,13 @@
 //! (`#[cfg(test)] mod ...` blocks and files) may reach anywhere: it builds models from
 //! policies to test a back end.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -130,7 +137,9 @@ fn module_files(module: &str) -> Vec<PathBuf> {
             let lines: Vec<String> = text.lines().map(|l| l.trim().to_string()).collect();
             lines
                 .windows(2)
-                .filter(|w| w[0] == "#[cfg(test)]" && w[1].starts_with("mod ") && w[1].ends_with(';'))
+                .filter(|w| {
+                    w[0] == "#[cfg(test)]" && w[1].starts_with("mod ") && w[1].ends_with(';')
+                })
                 .map(|w| {
                     let name = w[1].trim_start_matches("mod ").trim_end_matches(';');
                     parent.join(format!("{name}.rs"))

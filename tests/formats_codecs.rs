@@ -8,6 +8,13 @@
 //! `export_random_samples` write deterministic random `.reg`/`.pol` files into DIR for the
 //! conformance script.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

@@ -516,7 +516,7 @@ impl Mapper<'_> {
             {
                 "logonRights.deny"
             } else {
-                self.out.unmapped.push(super::map::Unmapped {
+                self.out.unmapped.push(Unmapped {
                     what: format!(
                         "user right {} = {}",
                         crate::escape::single_line(&r.name),

@@ -245,6 +245,10 @@ fn add_constraint(schema: &mut Map<String, Value>, constraint: Value) {
 }
 
 /// The schema object at `pointer` (`/$defs/Firewall/properties/allowFrom/items`).
+#[allow(
+    clippy::panic,
+    reason = "the pointers name our own generated types; tests generate the schema"
+)]
 fn node<'a>(schema: &'a mut Value, pointer: &str) -> &'a mut Map<String, Value> {
     match schema.pointer_mut(pointer) {
         Some(Value::Object(map)) => map,

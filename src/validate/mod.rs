@@ -79,6 +79,10 @@ pub fn validate(chain: Chain) -> Validated {
 }
 
 /// Merges documents in order; `extends` itself belongs to each file and is not merged.
+#[allow(
+    clippy::expect_used,
+    reason = "the only caller returns early on an empty chain"
+)]
 fn merge(documents: &[crate::policy::Document]) -> TreeNode {
     let mut iter = documents.iter().map(|d| {
         let mut tree = d.tree.clone();

@@ -14,12 +14,13 @@ struct Rules<'a> {
 
 impl Rules<'_> {
     fn report(&mut self, code: Code, pointer: &str, message: String) -> &mut Diagnostic {
+        let at = self.out.len();
         self.out.push(Diagnostic::new(
             code,
             message,
             Some(self.tree.locate(pointer)),
         ));
-        self.out.last_mut().expect("just pushed")
+        &mut self.out[at]
     }
 }
 

@@ -109,10 +109,13 @@ fn schema() -> &'static Value {
     SCHEMA.get_or_init(structural_schema)
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "the schema is generated from our own types; every validate test compiles it"
+)]
 fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
-        // The schema is generated from our own types; failing to compile it is a bug.
         jsonschema::validator_for(schema()).expect("the generated policy schema compiles")
     })
 }

@@ -44,7 +44,7 @@ fn policies_in(dir: &Path, prefix: &str) -> Vec<(String, PathBuf)> {
     out
 }
 
-fn model_of(path: &std::path::Path) -> rdpgen::model::Model {
+fn model_of(path: &Path) -> Model {
     crate::model_of(path)
 }
 

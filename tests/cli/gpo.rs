@@ -147,7 +147,7 @@ fn files_below(dir: &Path) -> Vec<String> {
     out
 }
 
-fn model_of(path: &std::path::Path) -> rdpgen::model::Model {
+fn model_of(path: &Path) -> rdpgen::model::Model {
     crate::model_of(path)
 }
 

@@ -1,5 +1,12 @@
 //! The one integration-test binary: drives the real `rdpgen` executable.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
 mod build;
 mod diff;
 mod docs;
@@ -79,7 +86,7 @@ pub fn shared() -> PathBuf {
 }
 
 /// The model of a valid policy file, through the one compile entry point the commands use.
-pub fn model_of(path: &std::path::Path) -> rdpgen::model::Model {
+pub fn model_of(path: &Path) -> rdpgen::model::Model {
     let mut sources = rdpgen::source::Sources::default();
     rdpgen::compile::compile(rdpgen::compile::Input::File(path), &mut sources)
         .unwrap_or_else(|e| panic!("{e}"))
