@@ -20,6 +20,7 @@ pub enum ReadRefused {
 
 impl ReadRefused {
     /// Whether the file does not exist at all.
+    #[cfg(test)]
     #[must_use]
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::Io(e) if e.kind() == std::io::ErrorKind::NotFound)

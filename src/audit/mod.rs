@@ -2,15 +2,15 @@
 //! in `formats`; the comparison resolves effective values as Windows does; reports render the
 //! results for people (text, HTML) and machines (JSON, SARIF, JUnit).
 
-pub mod collector;
+pub(crate) mod collector;
 pub mod compare;
-pub mod firewall;
-pub mod osquery;
+pub(crate) mod firewall;
+pub(crate) mod osquery;
 pub mod report;
-pub mod rollback;
+pub(crate) mod rollback;
 pub mod snapshot;
 mod time;
-pub mod waiver;
+pub(crate) mod waiver;
 pub use time::{format_rfc3339, parse_rfc3339};
 
 pub use compare::{

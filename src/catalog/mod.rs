@@ -1,11 +1,11 @@
 //! The RDP settings catalog: every setting the policy language can express, as data with
 //! provenance. Every back end and the audit read it; no registry path is spelled elsewhere.
 
-pub mod accounts;
+pub(crate) mod accounts;
 #[cfg(test)]
 mod admx_check;
 mod causes;
-pub mod custom_admx;
+pub(crate) mod custom_admx;
 pub mod evidence;
 pub mod keys;
 mod settings;

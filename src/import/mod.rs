@@ -4,9 +4,9 @@
 //! policy fields through the catalog ([`map`]), and written as a policy YAML ([`yaml`]) that
 //! lists every value no field covers.
 
-pub mod map;
-pub mod read;
-pub mod yaml;
+pub(crate) mod map;
+pub(crate) mod read;
+pub(crate) mod yaml;
 
 #[cfg(test)]
 mod tests;

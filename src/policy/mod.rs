@@ -1,9 +1,9 @@
 //! The policy language: YAML surface types, loading files, `extends` and merging.
 
 pub mod builtin;
-pub mod load;
-pub mod tree;
-pub mod types;
+pub(crate) mod load;
+pub(crate) mod tree;
+pub(crate) mod types;
 pub mod yaml;
 
 pub use load::{

@@ -3,8 +3,8 @@
 //! the RDP-aware rules of the language run on the merged policy.
 
 mod editor;
-pub mod rules;
-pub mod schema;
+pub(crate) mod rules;
+pub(crate) mod schema;
 
 use crate::diagnostic::Diagnostic;
 use crate::policy::{Chain, Policy, TreeNode, TreeValue};
