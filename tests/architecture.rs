@@ -261,8 +261,12 @@ fn every_top_level_module_is_known() {
     let lib = std::fs::read_to_string(src().join("lib.rs")).expect("lib.rs");
     let declared: BTreeSet<&str> = lib
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("pub mod "))
-        .chain(lib.lines().filter_map(|l| l.trim().strip_prefix("mod ")))
+        .filter_map(|l| {
+            let l = l.trim();
+            ["pub mod ", "pub(crate) mod ", "mod "]
+                .iter()
+                .find_map(|p| l.strip_prefix(p))
+        })
         .map(|l| l.trim_end_matches(';'))
         .collect();
     let known: BTreeSet<&str> = ALL.iter().copied().collect();
@@ -285,4 +289,91 @@ fn the_scanner_sees_groups_nested_paths_and_skips_tests_and_comments() {
         .map(String::from)
         .collect();
     assert_eq!(named, expected);
+}
+
+/// Every non-test source file of `src/`, with its path below `src/`.
+fn all_code() -> Vec<(String, String)> {
+    ALL.iter()
+        .flat_map(|m| module_files(m))
+        .chain([src().join("lib.rs"), src().join("main.rs")])
+        .map(|f| {
+            let text = std::fs::read_to_string(&f).expect("readable source");
+            let name = f.strip_prefix(src()).unwrap_or(&f).display().to_string();
+            (name, non_test_code(&text))
+        })
+        .collect()
+}
+
+#[test]
+fn only_policy_yaml_names_the_yaml_crate() {
+    let users: Vec<String> = all_code()
+        .into_iter()
+        .filter(|(_, code)| code.contains("serde_saphyr"))
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(users, ["policy/yaml.rs"]);
+}
+
+#[test]
+fn registry_paths_are_spelled_only_in_the_catalog() {
+    let mut found = Vec::new();
+    for (name, code) in all_code() {
+        if name.starts_with("catalog/") {
+            continue;
+        }
+        for needle in [
+            "\"SOFTWARE\\\\",
+            "r\"SOFTWARE\\",
+            "\"SYSTEM\\\\",
+            "r\"SYSTEM\\",
+            "\\\\Terminal Services",
+            "\\Terminal Services\"",
+        ] {
+            if code.contains(needle) {
+                found.push(format!("{name}: {needle}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "registry paths outside src/catalog:\n{}",
+        found.join("\n")
+    );
+    // The check can see one: the catalog spells them.
+    let catalog = all_code()
+        .into_iter()
+        .filter(|(n, _)| n == "catalog/keys.rs")
+        .map(|(_, c)| c)
+        .collect::<String>();
+    assert!(
+        catalog.contains("r\"SOFTWARE\\Policies"),
+        "the scan misses the catalog's spelling"
+    );
+}
+
+#[test]
+fn back_ends_lowering_and_the_model_read_no_clock_and_no_environment() {
+    let mut found = Vec::new();
+    for (name, code) in all_code() {
+        let pure = [
+            "emit/", "emit.rs", "lower/", "model/", "catalog/", "formats/", "escape/",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p));
+        if !pure {
+            continue;
+        }
+        for needle in [
+            "SystemTime",
+            "Instant::now",
+            "env::var",
+            "std::env",
+            "thread_rng",
+        ] {
+            if code.contains(needle) {
+                found.push(format!("{name}: {needle}"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }
