@@ -231,7 +231,7 @@ pub fn reports(bytes: &[u8]) {
             .iter()
             .map(|op| {
                 (
-                    op.provenance.field.clone(),
+                    op.provenance.field().to_string(),
                     ("examples/tier1.yaml".to_string(), 1, 1),
                 )
             })

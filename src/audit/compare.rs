@@ -347,7 +347,7 @@ fn equivalent(op: &RegistryOp, want: &RegistryValue, got: &RegistryValue) -> boo
     if want == got {
         return true;
     }
-    let field = op.provenance.field.as_str();
+    let field = op.provenance.field();
     match (want, got) {
         (RegistryValue::Dword(a), RegistryValue::Dword(b)) if is_schannel_flag(op) => {
             (*a != 0) == (*b != 0)
@@ -385,6 +385,28 @@ fn registry_fix(op: &RegistryOp, desired: &str) -> String {
             op.value_name
         ),
     }
+}
+
+/// The catalog settings the audit's own checks are filed under, resolved at compile time.
+mod fields {
+    use crate::catalog::{self, Setting};
+
+    pub const CERTIFICATE_ALLOW_SELF_SIGNED: &Setting =
+        catalog::field("certificate.allowSelfSigned");
+    pub const CERTIFICATE_EXPIRY_WARNING_DAYS: &Setting =
+        catalog::field("certificate.expiryWarningDays");
+    pub const CERTIFICATE_MIN_KEY_SIZE: &Setting = catalog::field("certificate.minKeySize");
+    pub const CERTIFICATE_REPAIR_KEY_PERMISSIONS: &Setting =
+        catalog::field("certificate.repairKeyPermissions");
+    pub const CERTIFICATE_TEMPLATE: &Setting = catalog::field("certificate.template");
+    pub const CERTIFICATE_THUMBPRINT: &Setting = catalog::field("certificate.thumbprint");
+    pub const CONNECTION_ALLOW: &Setting = catalog::field("connection.allow");
+    pub const CONNECTION_PORT: &Setting = catalog::field("connection.port");
+    pub const FIREWALL_ALLOW_FROM: &Setting = catalog::field("firewall.allowFrom");
+    pub const FIREWALL_PROFILES: &Setting = catalog::field("firewall.profiles");
+    pub const LOGON_RIGHTS_ALLOW: &Setting = catalog::field("logonRights.allow");
+    pub const LOGON_RIGHTS_DENY: &Setting = catalog::field("logonRights.deny");
+    pub const TLS_MIN_VERSION: &Setting = catalog::field("tls.minVersion");
 }
 
 /// A check being described; `pass`, `fail` or `not_verified` records it.
@@ -507,9 +529,11 @@ pub fn verdict(checks: &[Check]) -> HostStatus {
 }
 
 impl<'m> Auditor<'m> {
-    /// Starts a check of `field`; its cause is the field's first 0x904/0x7 cause.
-    fn check(&mut self, id: impl Into<String>, field: &str) -> Draft<'_, 'm> {
-        let cause = catalog::setting(field).and_then(|s| s.causes.first().copied());
+    /// Starts a check filed under `setting`; its cause is the setting's first 0x904/0x7
+    /// cause.
+    fn check(&mut self, id: impl Into<String>, setting: &'static Setting) -> Draft<'_, 'm> {
+        let field = setting.field;
+        let cause = setting.causes.first().copied();
         Draft {
             check: Check {
                 id: id.into(),
@@ -572,14 +596,14 @@ impl<'m> Auditor<'m> {
     }
 
     fn registry_check(&mut self, op: &RegistryOp) {
-        let field = op.provenance.field.clone();
-        let setting = catalog::setting(&field);
+        let field = op.provenance.field();
+        let setting = Some(op.provenance.setting);
         let id = if field == "tls.minVersion" {
             // `...\TLS 1.2\Server` + `Enabled`.
             let version = op.key.rsplit('\\').nth(1).unwrap_or("");
             format!("{field}:{version}:{}", op.value_name)
         } else {
-            field.clone()
+            field.to_string()
         };
         let (desired_value, desired) = match &op.action {
             RegistryAction::Set(v) => (Some(v), meaning(setting, v)),
@@ -589,7 +613,7 @@ impl<'m> Auditor<'m> {
         let fix = registry_fix(op, &desired);
         match self.effective(op, setting) {
             Err(reason) => self
-                .check(id, &field)
+                .check(id, op.provenance.setting)
                 .at(here)
                 .want(desired)
                 .not_verified(reason),
@@ -627,7 +651,7 @@ impl<'m> Auditor<'m> {
                     _ => (false, format!("{found}; the policy wants {desired}")),
                 };
                 let draft = self
-                    .check(id, &field)
+                    .check(id, op.provenance.setting)
                     .at(location)
                     .want(desired)
                     .got(actual_text, source)
@@ -650,7 +674,7 @@ impl<'m> Auditor<'m> {
         let host = super::firewall::host_firewall(self.host);
         for f in super::firewall::evaluate(scope, &host) {
             let mut draft = self
-                .check(f.id, f.field)
+                .check(f.id, f.setting)
                 .at(f.location)
                 .want(f.desired)
                 .got(f.actual, ValueSource::Snapshot)
@@ -664,10 +688,10 @@ impl<'m> Auditor<'m> {
     }
 
     fn firewall_check(&mut self, rule: &FirewallRule) {
-        let field = if rule.remote_addresses.is_empty() {
-            "firewall.profiles"
+        let setting = if rule.remote_addresses.is_empty() {
+            fields::FIREWALL_PROFILES
         } else {
-            "firewall.allowFrom"
+            fields::FIREWALL_ALLOW_FROM
         };
         let id = format!("firewall:{}", rule.id);
         let location = format!("HKLM\\{}\\{}", keys::FWPOL_RULES, rule.id);
@@ -695,7 +719,7 @@ impl<'m> Auditor<'m> {
         });
         let host = self.host;
         let mut draft = self
-            .check(id, field)
+            .check(id, setting)
             .at(location)
             .want(desired.clone())
             .fix("deploy this policy's GPO (or DSC) firewall rules");
@@ -745,17 +769,23 @@ impl<'m> Auditor<'m> {
     }
 
     /// The certificate fields the policy sets, each with the id of its check.
-    fn certificate_fields(&self) -> Vec<(&'static str, &'static str)> {
+    fn certificate_fields(&self) -> Vec<(&'static str, &'static Setting)> {
         let req = &self.model.certificate;
         let mut out = Vec::new();
         if req.expiry_warning_days.is_some() || req.source != CertificateSource::Unmanaged {
-            out.push(("certificate.expiry", "certificate.expiryWarningDays"));
+            out.push((
+                "certificate.expiry",
+                fields::CERTIFICATE_EXPIRY_WARNING_DAYS,
+            ));
         }
         if req.allow_self_signed == Some(false) {
-            out.push(("certificate.selfSigned", "certificate.allowSelfSigned"));
+            out.push((
+                "certificate.selfSigned",
+                fields::CERTIFICATE_ALLOW_SELF_SIGNED,
+            ));
         }
         if req.min_key_size.is_some() {
-            out.push(("certificate.keySize", "certificate.minKeySize"));
+            out.push(("certificate.keySize", fields::CERTIFICATE_MIN_KEY_SIZE));
         }
         if self.model.host_actions.iter().any(|a| {
             matches!(
@@ -763,10 +793,13 @@ impl<'m> Auditor<'m> {
                 crate::model::HostAction::RepairPrivateKeyPermissions { .. }
             )
         }) {
-            out.push(("certificate.privateKey", "certificate.repairKeyPermissions"));
+            out.push((
+                "certificate.privateKey",
+                fields::CERTIFICATE_REPAIR_KEY_PERMISSIONS,
+            ));
         }
         if let CertificateSource::Thumbprint(_) = &req.source {
-            out.push(("certificate.binding", "certificate.thumbprint"));
+            out.push(("certificate.binding", fields::CERTIFICATE_THUMBPRINT));
         }
         out
     }
@@ -790,7 +823,7 @@ impl<'m> Auditor<'m> {
         }
         let req = self.model.certificate.clone();
         let Some(cert) = self.host.certificate.clone() else {
-            self.check("certificate.inUse", "certificate.thumbprint")
+            self.check("certificate.inUse", fields::CERTIFICATE_THUMBPRINT)
                 .at("RDP-Tcp listener certificate")
                 .want("a certificate")
                 .got("none reported", ValueSource::Snapshot)
@@ -810,7 +843,7 @@ impl<'m> Auditor<'m> {
         if let (Some(now), Some(end)) = (now, not_after) {
             let days_left = (end - now).div_euclid(86_400);
             let draft = self
-                .check("certificate.expiry", "certificate.expiryWarningDays")
+                .check("certificate.expiry", fields::CERTIFICATE_EXPIRY_WARNING_DAYS)
                 .at(location.clone())
                 .want(desired)
                 .got(
@@ -846,37 +879,43 @@ impl<'m> Auditor<'m> {
                 ));
             }
         } else if fields.iter().any(|(id, _)| *id == "certificate.expiry") {
-            self.check("certificate.expiry", "certificate.expiryWarningDays")
-                .at(location.clone())
-                .want(desired)
-                .not_verified(if now.is_none() {
-                    "the snapshot has no usable capture time (`capturedAt`)"
-                } else {
-                    "the certificate's NotAfter is not an RFC 3339 time"
-                });
+            self.check(
+                "certificate.expiry",
+                fields::CERTIFICATE_EXPIRY_WARNING_DAYS,
+            )
+            .at(location.clone())
+            .want(desired)
+            .not_verified(if now.is_none() {
+                "the snapshot has no usable capture time (`capturedAt`)"
+            } else {
+                "the certificate's NotAfter is not an RFC 3339 time"
+            });
         }
         if req.allow_self_signed == Some(false) {
-            self.check("certificate.selfSigned", "certificate.allowSelfSigned")
-                .at(location.clone())
-                .want("issued by a CA")
-                .got(
-                    if cert.self_signed {
-                        "self-signed".to_string()
-                    } else {
-                        format!("issued by {}", cert.issuer)
-                    },
-                    ValueSource::Snapshot,
-                )
-                .fix(bind_fix())
-                .result(
-                    !cert.self_signed,
-                    "the listener certificate is CA-issued",
-                    "the listener uses a self-signed certificate, which the policy does not allow",
-                );
+            self.check(
+                "certificate.selfSigned",
+                fields::CERTIFICATE_ALLOW_SELF_SIGNED,
+            )
+            .at(location.clone())
+            .want("issued by a CA")
+            .got(
+                if cert.self_signed {
+                    "self-signed".to_string()
+                } else {
+                    format!("issued by {}", cert.issuer)
+                },
+                ValueSource::Snapshot,
+            )
+            .fix(bind_fix())
+            .result(
+                !cert.self_signed,
+                "the listener certificate is CA-issued",
+                "the listener uses a self-signed certificate, which the policy does not allow",
+            );
         }
         if let Some(min) = req.min_key_size {
             let draft = self
-                .check("certificate.keySize", "certificate.minKeySize")
+                .check("certificate.keySize", fields::CERTIFICATE_MIN_KEY_SIZE)
                 .at(location.clone())
                 .want(format!("at least {min} bits"));
             match cert.key_size {
@@ -900,12 +939,12 @@ impl<'m> Auditor<'m> {
             cert.ekus.is_empty() || cert.ekus.iter().any(|e| e == SERVER_AUTH || e == RD_AUTH);
         let osquery = self.host.evidence.osquery;
         if osquery {
-            self.check("certificate.eku", "certificate.template")
+            self.check("certificate.eku", fields::CERTIFICATE_TEMPLATE)
                 .at(location.clone())
                 .want("Server Authentication or Remote Desktop Authentication EKU")
                 .not_verified("osquery's certificates table has no extended key usages");
         } else {
-            self.check("certificate.eku", "certificate.template")
+            self.check("certificate.eku", fields::CERTIFICATE_TEMPLATE)
             .at(location.clone())
             .want("Server Authentication or Remote Desktop Authentication EKU")
             .got(
@@ -924,7 +963,10 @@ impl<'m> Auditor<'m> {
             );
         }
         let draft = self
-            .check("certificate.privateKey", "certificate.repairKeyPermissions")
+            .check(
+                "certificate.privateKey",
+                fields::CERTIFICATE_REPAIR_KEY_PERMISSIONS,
+            )
             .want("NETWORK SERVICE can read the private key");
         match cert.network_service_can_read_key {
             None if osquery => draft
@@ -948,7 +990,7 @@ impl<'m> Auditor<'m> {
         if let CertificateSource::Thumbprint(want) = &req.source {
             let got = cert.thumbprint.to_ascii_uppercase().replace([' ', ':'], "");
             let ok = &got == want;
-            self.check("certificate.binding", "certificate.thumbprint")
+            self.check("certificate.binding", fields::CERTIFICATE_THUMBPRINT)
                 .at(location)
                 .want(want.clone())
                 .got(got.clone(), ValueSource::Snapshot)
@@ -964,11 +1006,12 @@ impl<'m> Auditor<'m> {
     fn logon_right_check(&mut self, right: &LogonRight) {
         let (field, right_name) = match right.right {
             UserRight::SeRemoteInteractiveLogonRight => {
-                ("logonRights.allow", "SeRemoteInteractiveLogonRight")
+                (fields::LOGON_RIGHTS_ALLOW, "SeRemoteInteractiveLogonRight")
             }
-            UserRight::SeDenyRemoteInteractiveLogonRight => {
-                ("logonRights.deny", "SeDenyRemoteInteractiveLogonRight")
-            }
+            UserRight::SeDenyRemoteInteractiveLogonRight => (
+                fields::LOGON_RIGHTS_DENY,
+                "SeDenyRemoteInteractiveLogonRight",
+            ),
         };
         let desired = right
             .accounts
@@ -978,7 +1021,7 @@ impl<'m> Auditor<'m> {
             .join(", ");
         let host = self.host;
         let draft = self
-            .check(field, field)
+            .check(field.field, field)
             .at(format!("GptTmpl.inf [Privilege Rights] {right_name}"))
             .want(if desired.is_empty() {
                 "no account".to_string()
@@ -1055,7 +1098,7 @@ impl<'m> Auditor<'m> {
         ));
         let layer_uses_tls = !matches!(layer, Some(RegistryValue::Dword(0)));
         if layer_uses_tls && matches!(enabled, Some(RegistryValue::Dword(0))) {
-            self.check("consistency.tls12", "tls.minVersion")
+            self.check("consistency.tls12", fields::TLS_MIN_VERSION)
                 .at(path_text(Hive::LocalMachine, &tls12, keys::SCHANNEL_ENABLED))
                 .want("TLS 1.2 enabled for the TLS-capable security layer")
                 .got("REG_DWORD 0 (disabled)", ValueSource::Local)
@@ -1077,13 +1120,13 @@ impl<'m> Auditor<'m> {
                 .map(|n| n.interface.clone())
                 .collect();
             if self.host.evidence.osquery && fw.network_categories.is_empty() {
-                self.check("consistency.networkCategory", "firewall.profiles")
+                self.check("consistency.networkCategory", fields::FIREWALL_PROFILES)
                     .at("network categories")
                     .want("a network category the RDP rules cover")
                     .not_verified("osquery has no table of the networks' categories (Public, Private, DomainAuthenticated)");
             }
             for interface in public {
-                self.check(format!("consistency.networkCategory:{interface}"), "firewall.profiles")
+                self.check(format!("consistency.networkCategory:{interface}"), fields::FIREWALL_PROFILES)
                     .at(format!("network {interface}"))
                     .want("a network category the RDP rules cover")
                     .got("Public", ValueSource::Snapshot)
@@ -1100,7 +1143,7 @@ impl<'m> Auditor<'m> {
         if self.wants_connections() {
             let host = self.host;
             let draft = self
-                .check("consistency.listening", "connection.port")
+                .check("consistency.listening", fields::CONNECTION_PORT)
                 .at("RDP-Tcp listener")
                 .want("listening")
                 .fix("start TermService and check which process holds the port (`netstat -abno`)");
@@ -1122,7 +1165,7 @@ impl<'m> Auditor<'m> {
 
     fn wants_connections(&self) -> bool {
         self.model.registry.iter().any(|op| {
-            op.provenance.field == "connection.allow"
+            op.provenance.field() == "connection.allow"
                 && matches!(op.action, RegistryAction::Set(RegistryValue::Dword(0)))
         })
     }
@@ -1157,7 +1200,7 @@ impl<'m> Auditor<'m> {
         for (id, key, name, good, bad) in flags {
             let path = RegistryPath::new(Hive::LocalMachine, key, name);
             let draft = self
-                .check(id, "connection.allow")
+                .check(id, fields::CONNECTION_ALLOW)
                 .at(path_text(Hive::LocalMachine, key, name))
                 .want(format!("REG_DWORD {good} or absent"))
                 .cause("C6")

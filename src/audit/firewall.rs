@@ -19,11 +19,14 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::compare::{FindingSeverity, Outcome};
 use super::snapshot::{FirewallInfo, HostState};
-use crate::catalog::keys;
+use crate::catalog::{self, Setting, keys};
 use crate::firewall_address::FirewallAddress;
 use crate::formats::firewall_rule::RuleString;
 use crate::formats::{Hive, RegistryValue};
 use crate::model::FirewallProfile;
+
+const PROFILES: &Setting = catalog::field("firewall.profiles");
+const ALLOW_FROM: &Setting = catalog::field("firewall.allowFrom");
 use crate::model::{FirewallScope, Protocol};
 
 /// One finding of the evaluation; `compare` turns it into a check.
@@ -31,7 +34,7 @@ use crate::model::{FirewallScope, Protocol};
 pub struct Finding {
     pub id: String,
     /// `firewall.allowFrom` or `firewall.profiles`.
-    pub field: &'static str,
+    pub setting: &'static Setting,
     pub location: String,
     pub desired: String,
     pub actual: String,
@@ -808,7 +811,7 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
     if !fw.policy_rules_known {
         return vec![Finding {
             id: "firewall.effective".into(),
-            field: "firewall.allowFrom",
+            setting: ALLOW_FROM,
             location: "effective inbound rules for the RDP port".into(),
             desired,
             actual: "not collected".into(),
@@ -843,11 +846,7 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
             if !extra.is_empty() {
                 findings.push(Finding {
                     id: format!("firewall.effective:profile:{name}"),
-                    field: if chosen(pi) {
-                        "firewall.allowFrom"
-                    } else {
-                        "firewall.profiles"
-                    },
+                    setting: if chosen(pi) { ALLOW_FROM } else { PROFILES },
                     location: format!("{name} profile (EnableFirewall)"),
                     desired: desired.clone(),
                     actual: format!("firewall off on {name}: RDP from any address"),
@@ -915,11 +914,7 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
                 {
                     findings.push(Finding {
                         id: format!("firewall.effective:default:{name}"),
-                        field: if chosen(pi) {
-                            "firewall.allowFrom"
-                        } else {
-                            "firewall.profiles"
-                        },
+                        setting: if chosen(pi) { ALLOW_FROM } else { PROFILES },
                         location: format!("{name} profile (DefaultInboundAction)"),
                         desired: desired.clone(),
                         actual: format!("default inbound action Allow on {name}"),
@@ -1007,11 +1002,7 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
                 },
                 rule.name
             ),
-            field: if w.profile_only {
-                "firewall.profiles"
-            } else {
-                "firewall.allowFrom"
-            },
+            setting: if w.profile_only { PROFILES } else { ALLOW_FROM },
             location: if assumed {
                 format!("{store} rule {} (assumed)", rule.name)
             } else {
@@ -1033,7 +1024,7 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
         let name = PROFILE_NAMES[pi];
         findings.push(Finding {
             id: format!("firewall.effective:reachable:{name}"),
-            field: "firewall.profiles",
+            setting: PROFILES,
             location: format!("{name} profile"),
             desired: desired.clone(),
             actual: format!("RDP from {missing} dropped"),
@@ -1053,7 +1044,7 @@ pub fn evaluate(scope: &FirewallScope, fw: &HostFirewall) -> Vec<Finding> {
             .count();
         findings.push(Finding {
             id: "firewall.effective".into(),
-            field: "firewall.allowFrom",
+            setting: ALLOW_FROM,
             location: "effective inbound rules for the RDP port".into(),
             desired: desired.clone(),
             actual: desired.clone(),

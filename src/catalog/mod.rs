@@ -72,6 +72,48 @@ pub fn setting(field: &str) -> Option<&'static Setting> {
     SETTINGS.iter().find(|s| s.field == field)
 }
 
+/// The setting of a policy field the code names, resolved at compile time: use it in a const
+/// context (`const { catalog::field("certificate.thumbprint") }`), where a field the catalog
+/// lacks is a compile error rather than a lookup that can fail at run time.
+///
+/// ```
+/// const NLA: &rdpgen::catalog::Setting = rdpgen::catalog::field("security.nla");
+/// assert_eq!(NLA.field, "security.nla");
+/// ```
+///
+/// ```compile_fail
+/// const TYPO: &rdpgen::catalog::Setting = rdpgen::catalog::field("security.nlaa");
+/// ```
+#[must_use]
+#[allow(
+    clippy::panic,
+    reason = "evaluated in const contexts only: the panic is a compile error"
+)]
+pub const fn field(name: &str) -> &'static Setting {
+    const fn same(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let mut i = 0;
+    while i < SETTINGS.len() {
+        if same(SETTINGS[i].field, name) {
+            return &SETTINGS[i];
+        }
+        i += 1;
+    }
+    panic!("no catalog setting has this field")
+}
+
 /// Settings that write or read a registry value of this name (case-insensitive, as Windows).
 pub fn settings_by_value_name(name: &str) -> impl Iterator<Item = &'static Setting> + '_ {
     SETTINGS.iter().filter(move |s| {

@@ -91,7 +91,8 @@ fn registry_tasks(model: &Model, rollback: bool, out: &mut String) -> Result<(),
             "    - name: {}",
             s(&format!(
                 "{} ({verb} {})",
-                op.provenance.field, op.value_name
+                op.provenance.field(),
+                op.value_name
             ))?
         );
         out.push_str("      ansible.windows.win_regedit:\n");
@@ -346,7 +347,7 @@ mod tests {
             action: RegistryAction::Delete,
             scope: Scope::Local,
             provenance: Provenance {
-                field: "f".into(),
+                setting: const { crate::catalog::field("security.nla") },
                 admx: None,
                 state: None,
             },

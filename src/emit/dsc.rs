@@ -190,7 +190,7 @@ fn value(op: &RegistryOp, value: &RegistryValue) -> Result<(Literal, ValueData),
 }
 
 fn comment(op: &RegistryOp) -> CommentText {
-    let mut text = op.provenance.field.clone();
+    let mut text = op.provenance.field().to_string();
     if let Some((file, id)) = op.provenance.admx {
         let _ = write!(text, " ({file} {id}");
         match op.provenance.state {
@@ -442,7 +442,7 @@ mod tests {
             action: RegistryAction::Delete,
             scope: Scope::Local,
             provenance: Provenance {
-                field: "f".into(),
+                setting: const { crate::catalog::field("security.nla") },
                 admx: None,
                 state: None,
             },

@@ -438,7 +438,7 @@ mod tests {
             action: RegistryAction::Delete,
             scope: Scope::Local,
             provenance: Provenance {
-                field: "f".into(),
+                setting: const { crate::catalog::field("security.nla") },
                 admx: None,
                 state: None,
             },

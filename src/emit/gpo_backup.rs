@@ -242,7 +242,7 @@ impl<'a> Backup<'a> {
                     RegistryAction::Set(v) => Some(v.clone()),
                     RegistryAction::Delete => None,
                 },
-                field: op.provenance.field.clone(),
+                field: op.provenance.field().to_string(),
                 uid: upper_guid(uuid::Uuid::new_v5(
                     &GPO_NAMESPACE,
                     format!(

@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use super::{Artifact, EmitError, Target};
-use crate::catalog::{self, Element, State};
+use crate::catalog::{Element, State};
 use crate::escape::powershell::{comment_text, literal};
 use crate::formats::RegistryValue;
 use crate::formats::xml::escape_attribute;
@@ -184,7 +184,7 @@ fn key_of(op: &RegistryOp) -> String {
 }
 
 fn label(op: &RegistryOp) -> String {
-    format!("{} ({})", op.provenance.field, op.value_name)
+    format!("{} ({})", op.provenance.field(), op.value_name)
 }
 
 fn header(model: &Model, what: &str) -> String {
@@ -396,7 +396,7 @@ fn attribute(text: &str) -> Result<String, EmitError> {
 
 /// The `<data id value/>` of one value of an ADMX element policy.
 fn data_element(op: &RegistryOp) -> Result<Option<String>, EmitError> {
-    let Some(policy) = catalog::setting(&op.provenance.field).and_then(|s| s.policy) else {
+    let Some(policy) = op.provenance.setting.policy else {
         return Ok(None);
     };
     if !policy.value_name.eq_ignore_ascii_case(&op.value_name) {
@@ -510,7 +510,7 @@ mod tests {
             action: RegistryAction::Delete,
             scope: Scope::Local,
             provenance: Provenance {
-                field: "f".into(),
+                setting: const { crate::catalog::field("security.nla") },
                 admx: None,
                 state: None,
             },

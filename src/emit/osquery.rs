@@ -23,7 +23,7 @@ use crate::catalog::evidence::osquery::{
     CERTIFICATES, FIREWALL_RULES, LISTENER_PACK_SUFFIX, LISTENING_PORTS, REGISTRY,
 };
 use crate::catalog::evidence::registry_locations;
-use crate::catalog::{self, keys};
+use crate::catalog::keys;
 use crate::escape::sql::{literal, literal_list};
 use crate::escape::yaml::scalar;
 use crate::formats::{RegistryValue, osquery_registry};
@@ -205,7 +205,7 @@ fn is_schannel_flag(op: &RegistryOp) -> bool {
 fn condition(op: &RegistryOp) -> String {
     let mut sources = vec![value_sql(&op.key, &op.value_name)];
     if op.scope == Scope::Policy
-        && let Some(local) = catalog::setting(&op.provenance.field).and_then(|s| {
+        && let Some(local) = Some(op.provenance.setting).and_then(|s| {
             s.local
                 .iter()
                 .find(|l| l.value_name.eq_ignore_ascii_case(&op.value_name))
@@ -225,7 +225,7 @@ fn condition(op: &RegistryOp) -> String {
             format!("({effective} LIKE 'REG_DWORD:%' AND {effective} <> 'REG_DWORD:0')")
         }
         RegistryAction::Set(v @ RegistryValue::Sz(_))
-            if op.provenance.field == "certificate.template" =>
+            if op.provenance.field() == "certificate.template" =>
         {
             format!(
                 "lower({effective}) = lower({})",
@@ -243,10 +243,7 @@ fn condition(op: &RegistryOp) -> String {
 pub fn fleet_policies(model: &Model) -> Result<String, EmitError> {
     let mut fields: BTreeMap<&str, Vec<&RegistryOp>> = BTreeMap::new();
     for op in &model.registry {
-        fields
-            .entry(op.provenance.field.as_str())
-            .or_default()
-            .push(op);
+        fields.entry(op.provenance.field()).or_default().push(op);
     }
     let mut out = String::new();
     let _ = writeln!(

@@ -250,7 +250,7 @@ fn lower_setting(
         action: RegistryAction::Set(data),
         scope: Scope::Policy,
         provenance: Provenance {
-            field: setting.field.to_string(),
+            setting,
             admx: Some((policy.file, policy.id)),
             state: Some(state),
         },
@@ -259,7 +259,7 @@ fn lower_setting(
 }
 
 fn local_op(
-    setting: &Setting,
+    setting: &'static Setting,
     local: &LocalValue,
     key: String,
     value: RegistryValue,
@@ -271,7 +271,7 @@ fn local_op(
         action: RegistryAction::Set(value),
         scope: Scope::Local,
         provenance: Provenance {
-            field: setting.field.to_string(),
+            setting,
             admx: None,
             state: None,
         },
@@ -328,9 +328,7 @@ fn lower_tls(policy: &Policy) -> Vec<RegistryOp> {
     let Some(min) = tls.min_version else {
         return Vec::new();
     };
-    let Some(setting) = catalog::setting("tls.minVersion") else {
-        return Vec::new();
-    };
+    let setting = const { catalog::field("tls.minVersion") };
     let has_tls13 = min == TlsVersion::Tls13 || tls.minimum_os.is_some_and(|os| os.has_tls13());
     let mut switches: Vec<(String, bool)> = keys::SSL_PROTOCOLS
         .into_iter()

@@ -86,7 +86,7 @@ impl Model {
                 op.hive.short_name(),
                 op.key,
                 op.value_name,
-                op.provenance.field,
+                op.provenance.field(),
             );
         }
         let _ = writeln!(out, "firewall ({} rules):", self.firewall.len());

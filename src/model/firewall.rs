@@ -6,7 +6,7 @@ use super::{
     FIREWALL_POLICY_VERSION, FirewallAction, FirewallProfile, FirewallRule, Model, Provenance,
     RegistryAction, RegistryOp, Scope,
 };
-use crate::catalog::keys;
+use crate::catalog::{self, Setting, keys};
 use crate::firewall_address::FirewallAddress;
 use crate::formats::firewall_rule::{RuleString, ra4, ra6};
 use crate::formats::{Hive, RegistryValue};
@@ -20,6 +20,9 @@ pub struct FirewallRuleError {
     pub reason: String,
 }
 
+const PROFILES: &Setting = catalog::field("firewall.profiles");
+const ALLOW_FROM: &Setting = catalog::field("firewall.allowFrom");
+
 impl Model {
     /// The firewall in Group Policy's registry form, derived from [`Model::firewall`] (the
     /// one place a rule is stored): `PolicyVersion` under the firewall policy key, then one
@@ -32,14 +35,14 @@ impl Model {
         if self.firewall.is_empty() {
             return Ok(Vec::new());
         }
-        let op = |key: &str, value_name: &str, value: RegistryValue, field: &str| RegistryOp {
+        let op = |key: &str, value_name: &str, value: RegistryValue, setting| RegistryOp {
             hive: Hive::LocalMachine,
             key: key.to_string(),
             value_name: value_name.to_string(),
             action: RegistryAction::Set(value),
             scope: Scope::Policy,
             provenance: Provenance {
-                field: field.to_string(),
+                setting,
                 admx: None,
                 state: None,
             },
@@ -52,7 +55,7 @@ impl Model {
             keys::FWPOL,
             keys::FIREWALL_POLICY_VERSION,
             RegistryValue::Dword(FIREWALL_POLICY_VERSION),
-            "firewall.profiles",
+            PROFILES,
         )];
         for rule in &self.firewall {
             let text = rule
@@ -62,16 +65,16 @@ impl Model {
                     id: rule.id.clone(),
                     reason: e.to_string(),
                 })?;
-            let field = if rule.remote_addresses.is_empty() {
-                "firewall.profiles"
+            let setting = if rule.remote_addresses.is_empty() {
+                PROFILES
             } else {
-                "firewall.allowFrom"
+                ALLOW_FROM
             };
             ops.push(op(
                 keys::FWPOL_RULES,
                 &rule.id,
                 RegistryValue::Sz(text),
-                field,
+                setting,
             ));
         }
         Ok(ops)

@@ -99,11 +99,19 @@ pub enum RegistryAction {
     Delete,
 }
 
+impl Provenance {
+    /// The policy field behind the operation, `security.layer`.
+    #[must_use]
+    pub fn field(&self) -> &'static str {
+        self.setting.field
+    }
+}
+
 /// Why a registry operation exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provenance {
-    /// The policy field behind it, `security.layer`.
-    pub field: String,
+    /// The catalog setting behind it (its field: `security.layer`).
+    pub setting: &'static crate::catalog::Setting,
     /// ADMX file and policy id, when an ADMX policy describes the value.
     pub admx: Option<(&'static str, &'static str)>,
     /// The ADMX policy state the value comes from.

@@ -21,7 +21,7 @@ pub(in crate::emit) fn words(text: &str) -> Vec<String> {
 pub(in crate::emit) fn registry_words(ops: &[&RegistryOp]) -> Vec<Vec<String>> {
     let base: Vec<(Vec<String>, Vec<String>)> = ops
         .iter()
-        .map(|op| (words(&op.provenance.field), words(&op.value_name)))
+        .map(|op| (words(op.provenance.field()), words(&op.value_name)))
         .collect();
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, (field, value)) in base.iter().enumerate() {
@@ -125,7 +125,7 @@ mod tests {
             action: RegistryAction::Set(RegistryValue::Dword(1)),
             scope: Scope::Local,
             provenance: Provenance {
-                field: field.into(),
+                setting: crate::catalog::setting(field).expect("a catalog field"),
                 admx: None,
                 state: None,
             },
