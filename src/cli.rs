@@ -232,10 +232,14 @@ pub struct CollectorArgs {}
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
     /// GPMC backup folders (with manifest.xml, or one {GUID} folder), SYSVOL GPO folders,
-    /// Registry.pol, .reg exports, LGPO text, GptTmpl.inf, GPP Registry.xml or collector
-    /// snapshots (JSON). Several are merged in order.
+    /// Registry.pol, .reg exports, LGPO text, GptTmpl.inf, GPP Registry.xml, collector
+    /// snapshots (JSON) or osquery results logs of rdpgen's pack. Several are merged in order.
     #[arg(required = true)]
     pub sources: Vec<PathBuf>,
+    /// The host to read from an osquery results log that holds several (its
+    /// `hostIdentifier`, case-insensitive).
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
     /// Policy name (default: from rdpgen's firewall rules, the GPO name, or the file name).
     #[arg(long)]
     pub name: Option<String>,

@@ -314,6 +314,33 @@ enum Op {
     Remove(Vec<Row>),
 }
 
+/// The packs whose main queries a results log holds (`pack_<name>_registry` and the like),
+/// sorted; lines that are not JSON objects with a `name` are skipped.
+#[must_use]
+pub fn packs_in(text: &str) -> Vec<String> {
+    let mut packs = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        let line = line.trim().trim_start_matches('\u{feff}');
+        let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let Some(name) = obj.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(rest) = name.strip_prefix("pack_") else {
+            continue;
+        };
+        for q in [REGISTRY, CERTIFICATES, FIREWALL_RULES] {
+            if let Some(pack) = rest.strip_suffix(q).and_then(|p| p.strip_suffix('_'))
+                && !pack.is_empty()
+            {
+                packs.insert(pack.to_string());
+            }
+        }
+    }
+    packs.into_iter().collect()
+}
+
 /// Whether `text` looks like an osquery results log (JSON lines with `hostIdentifier`).
 #[must_use]
 pub fn is_results_log(text: &str) -> bool {

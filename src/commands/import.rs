@@ -79,7 +79,7 @@ fn now() -> i64 {
 fn import_policy(args: &ImportArgs) -> Result<ExitStatus, Failure> {
     let mut input = Input::default();
     for source in &args.sources {
-        input.merge(import::read::source(source).map_err(fail)?);
+        input.merge(import::read::source(source, args.host.as_deref()).map_err(fail)?);
     }
     let mut mapped = import::map::map(&input);
     // A conflict about a value that becomes a field decides the policy: it fails unless

@@ -265,6 +265,17 @@ impl Mapper<'_> {
         let Some(i) = self.find(Hive::LocalMachine, local.key, local.value_name) else {
             return;
         };
+        // With a template policy the bound hash is the certificate the template enrolled
+        // (Windows binds it itself and renews it): a pin of that one certificate would be
+        // refused beside the template (RDP033) and would stop renewal. It stays listed.
+        if self
+            .out
+            .fields
+            .iter()
+            .any(|f| f.field == "certificate.template")
+        {
+            return;
+        }
         let e = &self.entries[i];
         let Action::Set(v) = &e.action else {
             return;
@@ -469,9 +480,7 @@ impl Mapper<'_> {
             }
         };
         for (i, other) in &allow[1..] {
-            if profiles_of(other) != profiles
-                || addresses_of(other).ok().as_ref() != Some(&addresses)
-            {
+            if profiles_of(other) != profiles || address_set(other) != address_set(rule) {
                 let e = self.entries[*i].clone();
                 self.error(
                     &e,
@@ -555,21 +564,31 @@ fn profiles_of(rule: &RuleString) -> Vec<String> {
 }
 
 fn addresses_of(rule: &RuleString) -> Result<Vec<String>, String> {
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<FirewallAddress> = Vec::new();
     for a in rule.remote_v4.iter().chain(&rule.remote_v6) {
-        let text = if a.eq_ignore_ascii_case("LocalSubnet") {
-            "local-subnet".to_string()
+        out.push(if a.eq_ignore_ascii_case("LocalSubnet") {
+            FirewallAddress::LocalSubnet
         } else {
             FirewallAddress::parse(a)
                 .map_err(|e| format!("remote address `{}`: {e}", crate::escape::single_line(a)))?
                 .address
-                .to_string()
-        };
-        if !out.contains(&text) {
-            out.push(text);
+        });
+    }
+    let mut unique: Vec<FirewallAddress> = Vec::with_capacity(out.len());
+    for a in out {
+        if !unique.contains(&a) {
+            unique.push(a);
         }
     }
-    Ok(out)
+    Ok(unique.iter().map(ToString::to_string).collect())
+}
+
+/// The addresses as a set: rules that list the same addresses in another order or spelling
+/// (`/24`, `/255.255.255.0`) admit the same hosts.
+fn address_set(rule: &RuleString) -> Option<Vec<String>> {
+    let mut set = addresses_of(rule).ok()?;
+    set.sort();
+    Some(set)
 }
 
 /// Maps merged sources to fields, in catalog order.

@@ -46,7 +46,9 @@ fn gpo_root(dir: &Path) -> Option<PathBuf> {
 ///
 /// # Errors
 /// A message naming the file (relative to the argument) and the position of the problem.
-pub fn source(path: &Path) -> Result<Input, String> {
+///
+/// `host` picks one host of an osquery results log that holds several (`--host`).
+pub fn source(path: &Path, host: Option<&str>) -> Result<Input, String> {
     let shown = file_name(path);
     let meta = fs::metadata(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
     if meta.is_dir() {
@@ -86,6 +88,8 @@ pub fn source(path: &Path) -> Result<Input, String> {
     let trimmed = text_start.trim_start();
     let mut input = if bytes.starts_with(b"PReg") || ext == "pol" {
         pol(&bytes, &shown, Hive::LocalMachine)?
+    } else if crate::audit::osquery::is_results_log(&first_line(&bytes)) {
+        osquery_log(&bytes, &shown, host)?
     } else if ext == "inf" {
         template(&bytes, &shown)?
     } else if ext == "xml" {
@@ -102,6 +106,17 @@ pub fn source(path: &Path) -> Result<Input, String> {
     };
     input.files.insert(0, shown);
     Ok(input)
+}
+
+/// The first non-empty line of a text file (up to 64 KiB of it): an osquery results line is
+/// long, and its `hostIdentifier` can come late in it.
+fn first_line(bytes: &[u8]) -> String {
+    let head = decode_text(&bytes[..bytes.len().min(64 * 1024)]);
+    head.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// UTF-16LE with BOM, else UTF-8 (BOM optional, invalid bytes replaced).
@@ -385,6 +400,66 @@ fn preferences(bytes: &[u8], shown: &str) -> Result<Input, String> {
 /// needs; unmapped values are listed lower-cased.
 fn snapshot_json(bytes: &[u8], shown: &str) -> Result<Input, String> {
     let state = snapshot::from_json(&decode_text(bytes)).map_err(|e| format!("{shown}: {e}"))?;
+    Ok(host_input(state, shown))
+}
+
+/// An osquery results log (the filesystem logger's `osqueryd.results.log`) of rdpgen's pack:
+/// one host's registry rows, as `diff` reads them (the newest snapshot wins). The pack's name
+/// is found in the log; a log of several hosts needs `--host`. osquery reads no logon rights,
+/// so none are imported from it.
+fn osquery_log(bytes: &[u8], shown: &str, host: Option<&str>) -> Result<Input, String> {
+    use crate::audit::osquery;
+    let text = decode_text(bytes);
+    let packs = osquery::packs_in(&text);
+    let pack = match packs.as_slice() {
+        [one] => one,
+        [] => {
+            return Err(format!(
+                "{shown}: an osquery results log without rdpgen's pack queries (`pack_<policy>_registry`); build the pack with `rdpgen build --target osquery`"
+            ));
+        }
+        many => {
+            return Err(format!(
+                "{shown}: results of several packs ({}); import reads one policy's pack",
+                many.join(", ")
+            ));
+        }
+    };
+    let hosts = osquery::read_results_log(&text, pack)
+        .map_err(|e| format!("{shown}: line {}: {}", e.line, e.message))?;
+    let names = || {
+        hosts
+            .iter()
+            .map(|h| crate::escape::single_line(&h.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let state = match (host, hosts.len()) {
+        (Some(wanted), _) => hosts
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(wanted))
+            .cloned()
+            .ok_or_else(|| {
+                format!(
+                    "{shown}: no host `{}` in the log (it holds {})",
+                    crate::escape::single_line(wanted),
+                    names()
+                )
+            })?,
+        (None, 1) => hosts.into_iter().next().unwrap_or_default(),
+        (None, 0) => return Err(format!("{shown}: the log holds no host of pack `{pack}`")),
+        (None, n) => {
+            return Err(format!(
+                "{shown}: the log holds {n} hosts ({}); pick one with --host",
+                names()
+            ));
+        }
+    };
+    Ok(host_input(state, shown))
+}
+
+/// The registry values and logon rights of one host's state.
+fn host_input(state: snapshot::HostState, shown: &str) -> Input {
     let mut input = Input::default();
     for (path, value) in state.registry {
         input.entries.push(Entry {
@@ -412,7 +487,7 @@ fn snapshot_json(bytes: &[u8], shown: &str) -> Result<Input, String> {
             }
         }
     }
-    Ok(input)
+    input
 }
 
 /// A `.reg` export: every value line of HKLM and HKCU keys; other roots and `[-key]` lines are

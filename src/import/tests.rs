@@ -49,6 +49,11 @@ fn generated(seeds: &[u32]) -> Value {
         let s = seed / 3;
         let value = match (setting.field, setting.mapping) {
             ("connection.port", _) => json!(1 + s % 65535),
+            // Validation refuses a pin beside a template (RDP033); an import reads a hash
+            // beside a template as the template's enrollment.
+            ("certificate.thumbprint", _) if root["certificate"]["template"].is_string() => {
+                continue;
+            }
             ("certificate.thumbprint", _) => json!(format!("{s:08X}").repeat(5)),
             ("tls.minVersion", _) => json!(["1.0", "1.1", "1.2", "1.3"][(s % 4) as usize]),
             ("tls.minimumOs", _) => json!(
@@ -143,7 +148,7 @@ fn round_trip(json: &Value, dir: &Path) {
         "gpo",
         "host.json",
     ] {
-        let input = super::read::source(&dir.join(source)).expect("reads");
+        let input = super::read::source(&dir.join(source), None).expect("reads");
         let mapped = super::map::map(&input);
         assert!(mapped.errors.is_empty(), "{source}: {:?}", mapped.errors);
         assert!(

@@ -694,3 +694,44 @@ fn a_backup_folder_of_several_gpos_merges_them() {
     );
     validate_ok(&yaml);
 }
+
+/// rdpgen's TCP and UDP allow rules agree when they admit the same addresses, whatever the
+/// order and spelling (`/16` or `/255.255.0.0`) each lists them in; the first rule's order
+/// is kept.
+#[test]
+fn allow_rules_listing_the_same_addresses_differently_import_as_one_scope() {
+    let (code, stdout, stderr) = run(rdpgen()
+        .arg("import")
+        .arg(repo().join("examples/hosts/tier1-firewall-equal.json")));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(
+            "\nfirewall:\n  profiles: [domain]\n  allowFrom: ['192.168.10.0/24', '10.20.0.0/16']\n"
+        ),
+        "{stdout}"
+    );
+}
+
+/// A host whose template policy enrolled the listener certificate holds the template and the
+/// bound hash: the hash is the template's doing (Windows binds and renews it), so the import
+/// keeps the template, pins nothing, and lists the hash.
+#[test]
+fn a_hash_bound_by_the_template_is_listed_not_pinned() {
+    let dir = scratch("import-template-hash");
+    let rdp = r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp]";
+    let reg = write(
+        &dir,
+        "host.reg",
+        &reg_text(&format!(
+            "{TS}\r\n\"CertTemplateName\"=\"RDPAuth\"\r\n\r\n{rdp}\r\n\"SSLCertificateSHA1Hash\"=hex:3c,1f,9a,2b,7d,4e,5f,60,71,82,93,a4,b5,c6,d7,e8,f9,01,23,45\r\n"
+        )),
+    );
+    let (code, stdout, stderr) = run(rdpgen().args(["import", "--name", "t"]).arg(&reg));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\n  template: RDPAuth"), "{stdout}");
+    assert!(!stdout.contains("thumbprint:"), "{stdout}");
+    assert!(
+        stdout.contains("RDP-Tcp  SSLCertificateSHA1Hash  REG_BINARY"),
+        "{stdout}"
+    );
+}

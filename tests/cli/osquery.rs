@@ -477,3 +477,76 @@ fn a_results_log_named_on_the_command_line_is_read_whatever_its_name() {
         .unwrap();
     assert_eq!(listening["outcome"], "fail", "{h}");
 }
+
+/// `rdpgen import` of one host of a results log imports what the collector snapshot of the
+/// same host imports, as far as Group Policy goes: both imports build to the same
+/// Registry.pol bytes, or both are refused with the same diagnostics (a drifted host can hold
+/// values no valid policy has). osquery reads no logon rights, so those are the snapshot's
+/// only.
+#[test]
+fn import_reads_one_host_of_a_results_log_as_its_collector_snapshot() {
+    if !sqlite() {
+        return;
+    }
+    let dir = scratch("osquery-import");
+    let (log, hosts) = play_fixture_hosts(&dir);
+    let (code, _, err) = run(rdpgen().arg("import").arg(&log));
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("pick one with --host") && err.contains("RDS-T1-01"),
+        "{err}"
+    );
+    let (code, _, err) = run(rdpgen().arg("import").arg(&log).args(["--host", "nope"]));
+    assert_ne!(code, 0);
+    assert!(err.contains("no host `nope` in the log"), "{err}");
+    let (mut built, mut refused) = (0, 0);
+    for snapshot in &hosts {
+        let state: Value =
+            serde_json::from_str(&std::fs::read_to_string(snapshot).unwrap()).unwrap();
+        let name = state["host"].as_str().expect("a host name").to_string();
+        // (exit code, stderr without file names, Registry.pol of the import's build)
+        let import = |source: &Path, host: Option<&str>, tag: &str| {
+            let yaml = dir.join(format!("{name}-{tag}.yaml"));
+            let mut cmd = rdpgen();
+            cmd.args(["import", "--name", "imported"]).arg(source);
+            if let Some(h) = host {
+                cmd.args(["--host", h]);
+            }
+            let (code, _, err) = run(cmd.arg("-o").arg(&yaml));
+            let file = source.file_name().unwrap().to_string_lossy().to_string();
+            let err = err
+                .replace(&file, "SOURCE")
+                .replace(&yaml.display().to_string(), "OUT");
+            if code != 0 {
+                return (code, err, Vec::new());
+            }
+            let out = dir.join(format!("{name}-{tag}-build"));
+            let (code, _, err) = run(rdpgen()
+                .arg("build")
+                .arg(&yaml)
+                .args(["--target", "pol", "--out"])
+                .arg(&out));
+            assert_eq!(code, 0, "{err}");
+            let pol = std::fs::read(out.join("imported/pol/Machine/Registry.pol")).unwrap();
+            (0, String::new(), pol)
+        };
+        let from_log = import(&log, Some(&name), "log");
+        let from_snapshot = import(snapshot, None, "snapshot");
+        assert_eq!(from_log, from_snapshot, "{name}: the imports differ");
+        if from_log.0 == 0 {
+            assert!(from_log.2.len() > 8, "{name}: nothing was imported");
+            built += 1;
+        } else {
+            assert!(
+                from_log.1.contains("do not form a valid policy"),
+                "{}",
+                from_log.1
+            );
+            refused += 1;
+        }
+    }
+    assert!(
+        built >= 4 && refused >= 1,
+        "{built} built, {refused} refused"
+    );
+}
