@@ -4,6 +4,7 @@
 use std::sync::OnceLock;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use super::suggest;
@@ -120,10 +121,62 @@ fn validator() -> &'static jsonschema::Validator {
     })
 }
 
-/// Checks one document against the schema.
+/// Whether the structural schema certainly accepts `instance`, decided without compiling it:
+/// the typed policy reads it and writes it back unchanged (so every key is known and every
+/// value has its type, enum item and integer range, in its canonical form), no value is `null` (the schema refuses `null` where serde reads an
+/// absent `Option`), and the three value constraints the schema adds to the types hold
+/// (`rdpgen: 1`, the name pattern, the waiver dates). Sound, not complete: `false` only means
+/// "ask the schema", which then also gives the diagnostics. `the_fast_path_never_accepts_what_the_schema_refuses`
+/// checks it against the schema on every example, baseline and thousands of mutations.
+fn certainly_valid(instance: &Value) -> bool {
+    fn has_null(v: &Value) -> bool {
+        match v {
+            Value::Null => true,
+            Value::Array(items) => items.iter().any(has_null),
+            Value::Object(map) => map.values().any(has_null),
+            _ => false,
+        }
+    }
+    fn name_ok(name: &str) -> bool {
+        let b = name.as_bytes();
+        let word = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+        (1..=63).contains(&b.len())
+            && b.first().is_some_and(word)
+            && b.iter().all(|c| word(c) || *c == b'-')
+    }
+    fn date_ok(d: &str) -> bool {
+        let b = d.as_bytes();
+        b.len() == 10
+            && b.iter().enumerate().all(|(i, c)| match i {
+                4 | 7 => *c == b'-',
+                _ => c.is_ascii_digit(),
+            })
+    }
+    if has_null(instance) {
+        return false;
+    }
+    let Ok(policy) = Policy::deserialize(instance) else {
+        return false;
+    };
+    // Exactly the typed value's own JSON: serde also reads a struct from a list, a version
+    // from a number; those forms are the schema's to judge.
+    if serde_json::to_value(&policy).ok().as_ref() != Some(instance) {
+        return false;
+    }
+    policy.rdpgen == 1
+        && name_ok(&policy.name)
+        && policy.waivers.iter().flatten().all(|w| date_ok(&w.expires))
+}
+
+/// Checks one document against the schema. A document the typed policy already proves
+/// (`certainly_valid`) skips it: the validator is compiled only when a document may hold an
+/// error, so a build of valid policies never pays for it.
 #[must_use]
 pub fn check(tree: &TreeNode) -> Vec<Diagnostic> {
     let instance = tree.to_json();
+    if certainly_valid(&instance) {
+        return Vec::new();
+    }
     let schema = schema();
     let mut out = Vec::new();
     for error in validator().iter_errors(&instance) {
@@ -380,4 +433,124 @@ fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
         }
     }
     node
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::yaml;
+    use crate::source::FileId;
+
+    fn corpus() -> Vec<Value> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut out = Vec::new();
+        for dir in ["examples", "policies"] {
+            let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+                .expect("the directory")
+                .map(|e| e.expect("an entry").path())
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+                .collect();
+            files.sort();
+            for f in files {
+                let text = std::fs::read_to_string(&f).expect("readable");
+                let node = yaml::parse(&text).expect("parses");
+                out.push(TreeNode::from_yaml(&node, FileId(0)).to_json());
+            }
+        }
+        out
+    }
+
+    /// Every pointer to a value in `v`.
+    fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map {
+                    let p = format!("{at}/{k}");
+                    out.push(p.clone());
+                    pointers(child, p, out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    let p = format!("{at}/{i}");
+                    out.push(p.clone());
+                    pointers(child, p, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn replacements() -> Vec<Value> {
+        serde_json::json!([
+            null, "x", "", "1.2", "tls", "never", "15m", 0, 1, -1, 2, 65536, 4_294_967_296_u64,
+            1.5, 1e30, true, false, [], ["x"], {}, {"unknown": 1}, "BAD NAME", "2026-13-45",
+            "2026-1-1", "a-b", "-a"
+        ])
+        .as_array()
+        .expect("a list")
+        .clone()
+    }
+
+    #[test]
+    fn the_fast_path_never_accepts_what_the_schema_refuses() {
+        let validator = validator();
+        let (mut fast, mut refused, mut total) = (0, 0, 0);
+        let mut judge = |instance: &Value, what: &str| {
+            total += 1;
+            let schema_ok = validator.is_valid(instance);
+            if certainly_valid(instance) {
+                fast += 1;
+                assert!(
+                    schema_ok,
+                    "the fast path accepts what the schema refuses: {what}\n{instance}"
+                );
+            }
+            if !schema_ok {
+                refused += 1;
+            }
+        };
+        for doc in corpus() {
+            assert!(
+                certainly_valid(&doc),
+                "a shipped policy takes the fast path: {doc}"
+            );
+            judge(&doc, "as shipped");
+            let mut at = Vec::new();
+            pointers(&doc, String::new(), &mut at);
+            for p in &at {
+                for r in replacements() {
+                    let mut m = doc.clone();
+                    if let Some(slot) = m.pointer_mut(p) {
+                        *slot = r.clone();
+                    }
+                    judge(&m, &format!("{p} = {r}"));
+                }
+                // Without the key (or item).
+                let mut m = doc.clone();
+                if let Some((parent, last)) = p.rsplit_once('/')
+                    && let Some(container) = m.pointer_mut(parent)
+                {
+                    match container {
+                        Value::Object(map) => {
+                            map.remove(last);
+                        }
+                        Value::Array(items) => {
+                            if let Ok(i) = last.parse::<usize>() {
+                                items.remove(i);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                judge(&m, &format!("without {p}"));
+            }
+        }
+        // The check bites both ways: many mutations are refused, many take the fast path.
+        eprintln!("{total} documents: {refused} refused by the schema, {fast} on the fast path");
+        assert!(
+            total > 2000 && refused > 1000 && fast > 100,
+            "{total} {refused} {fast}"
+        );
+    }
 }
