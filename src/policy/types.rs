@@ -514,33 +514,22 @@ mod tests {
             .unwrap_or_default()
     }
 
+    /// How many items `all` has, each checked to spell itself as serde writes it.
+    fn spelled<T: Serialize + Copy>(all: &[T], as_str: fn(T) -> &'static str) -> usize {
+        for &v in all {
+            assert_eq!(as_str(v), serde_name(v));
+        }
+        all.len()
+    }
+
     #[test]
     fn choice_spellings_are_serdes() {
-        let mut seen = 0;
-        for v in Transport::ALL {
-            assert_eq!(v.as_str(), serde_name(v));
-            seen += 1;
-        }
-        for v in SecurityLayer::ALL {
-            assert_eq!(v.as_str(), serde_name(v));
-            seen += 1;
-        }
-        for v in EncryptionLevel::ALL {
-            assert_eq!(v.as_str(), serde_name(v));
-            seen += 1;
-        }
-        for v in LicensingMode::ALL {
-            assert_eq!(v.as_str(), serde_name(v));
-            seen += 1;
-        }
-        for v in EncryptionOracle::ALL {
-            assert_eq!(v.as_str(), serde_name(v));
-            seen += 1;
-        }
-        for v in BuiltinRules::ALL {
-            assert_eq!(v.as_str(), serde_name(v));
-            seen += 1;
-        }
+        let seen = spelled(Transport::ALL, Transport::as_str)
+            + spelled(SecurityLayer::ALL, SecurityLayer::as_str)
+            + spelled(EncryptionLevel::ALL, EncryptionLevel::as_str)
+            + spelled(LicensingMode::ALL, LicensingMode::as_str)
+            + spelled(EncryptionOracle::ALL, EncryptionOracle::as_str)
+            + spelled(BuiltinRules::ALL, BuiltinRules::as_str);
         assert_eq!(seen, 15);
     }
 }
