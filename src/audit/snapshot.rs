@@ -495,10 +495,10 @@ pub fn read_file(path: &Path) -> Result<HostState, SnapshotError> {
     let mut state = match extension.as_deref() {
         Some("reg") => from_reg(&bytes, &name)?,
         Some("pol") => from_pol(&bytes, &name)?,
-        Some("json") if decode_text(&bytes).trim_start().starts_with('[') => {
+        Some("json") if crate::formats::text::decode(&bytes).trim_start().starts_with('[') => {
             from_osqueryi_file(path, &bytes, &name)?
         }
-        Some("json") => from_json(&decode_text(&bytes))?,
+        Some("json") => from_json(&crate::formats::text::decode(&bytes))?,
         Some("log") => {
             return Err(SnapshotError::Invalid(
                 "an osquery results log holds many hosts: pass it to `rdpgen diff` as its own HOST argument".into(),
@@ -520,7 +520,7 @@ fn from_osqueryi_file(path: &Path, bytes: &[u8], name: &str) -> Result<HostState
             crate::catalog::evidence::osquery::QUERY_NAMES.map(|q| format!("{q}.json")).join(", ")
         ))
     })?;
-    let mut state = super::osquery::from_osqueryi(&decode_text(bytes), query, name)
+    let mut state = super::osquery::from_osqueryi(&crate::formats::text::decode(bytes), query, name)
         .map_err(SnapshotError::Invalid)?;
     // osqueryi prints no time: the output was captured when the file was written.
     state.captured_at = fs::metadata(path)
@@ -540,7 +540,7 @@ pub fn parse_bytes(bytes: &[u8], default_name: &str) -> Result<HostState, Snapsh
     if bytes.starts_with(b"PReg") {
         return from_pol(bytes, default_name);
     }
-    let text = decode_text(bytes);
+    let text = crate::formats::text::decode(bytes);
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') {
         return from_json(&text);
@@ -549,19 +549,6 @@ pub fn parse_bytes(bytes: &[u8], default_name: &str) -> Result<HostState, Snapsh
         return from_reg(bytes, default_name);
     }
     Err(SnapshotError::UnknownFormat)
-}
-
-/// UTF-8 (with or without BOM) or UTF-16LE with BOM, as PowerShell 5.1 redirection writes.
-fn decode_text(bytes: &[u8]) -> String {
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        let units: Vec<u16> = rest
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        return String::from_utf16_lossy(&units);
-    }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The length in characters of the longest JSON string in `text` (an escape counts as one
@@ -872,7 +859,7 @@ fn backup_gpos(dir: &Path) -> Option<Vec<PathBuf>> {
 fn gpo_display_name(dir: &Path) -> Option<String> {
     if let Some(info) = child_ci(dir, "bkupInfo.xml") {
         let bytes = read_bounded(&info).ok()?;
-        let text = decode_text(&bytes);
+        let text = crate::formats::text::decode(&bytes);
         let start = text.find("<GPODisplayName>")? + "<GPODisplayName>".len();
         let end = start + text[start..].find("</GPODisplayName>")?;
         let raw = text[start..end].trim();
@@ -883,7 +870,8 @@ fn gpo_display_name(dir: &Path) -> Option<String> {
         return (!name.is_empty()).then(|| name.to_string());
     }
     let ini = child_ci(dir, "gpt.ini")?;
-    let text = decode_text(&read_bounded(&ini).ok()?);
+    let bytes = read_bounded(&ini).ok()?;
+    let text = crate::formats::text::decode(&bytes);
     text.lines().find_map(|l| {
         let (k, v) = l.split_once('=')?;
         (k.trim().eq_ignore_ascii_case("displayName") && !v.trim().is_empty())

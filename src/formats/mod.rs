@@ -17,6 +17,7 @@ pub mod reg_file;
 pub mod registry_pol;
 pub mod registry_value;
 pub mod security_template;
+pub mod text;
 pub(crate) mod utf16;
 pub mod xml;
 

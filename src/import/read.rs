@@ -84,7 +84,7 @@ pub fn source(path: &Path, host: Option<&str>) -> Result<Input, String> {
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let text_start = decode_text(&bytes[..bytes.len().min(512)]);
+    let text_start = crate::formats::text::decode(&bytes[..bytes.len().min(512)]);
     let trimmed = text_start.trim_start();
     let mut input = if bytes.starts_with(b"PReg") || ext == "pol" {
         pol(&bytes, &shown, Hive::LocalMachine)?
@@ -111,25 +111,12 @@ pub fn source(path: &Path, host: Option<&str>) -> Result<Input, String> {
 /// The first non-empty line of a text file (up to 64 KiB of it): an osquery results line is
 /// long, and its `hostIdentifier` can come late in it.
 fn first_line(bytes: &[u8]) -> String {
-    let head = decode_text(&bytes[..bytes.len().min(64 * 1024)]);
+    let head = crate::formats::text::decode(&bytes[..bytes.len().min(64 * 1024)]);
     head.lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or_default()
         .to_string()
-}
-
-/// UTF-16LE with BOM, else UTF-8 (BOM optional, invalid bytes replaced).
-fn decode_text(bytes: &[u8]) -> String {
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        let units: Vec<u16> = rest
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        return String::from_utf16_lossy(&units);
-    }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn origin(file: &str, position: String) -> Origin {
@@ -232,7 +219,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn backup_info(bytes: &[u8]) -> GpoInfo {
-    let Ok(doc) = xml::parse(&decode_text(bytes)) else {
+    let Ok(doc) = xml::parse(&crate::formats::text::decode(bytes)) else {
         return GpoInfo::default();
     };
     let text = |name: &str| {
@@ -258,7 +245,7 @@ fn template(bytes: &[u8], shown: &str) -> Result<Input, String> {
         other => format!("{shown}: {other}"),
     })?;
     // read() accepted it: UTF-16LE with a byte-order mark and no unpaired surrogate.
-    let text = decode_text(bytes);
+    let text = crate::formats::text::decode(bytes);
     let mut input = Input::default();
     let mut section = String::new();
     for (index, raw) in text.split('\n').enumerate() {
@@ -310,7 +297,7 @@ fn parse_hex(text: &str) -> Option<Vec<u8>> {
 
 /// Group Policy Preferences Registry.xml: each `<Registry>` item's `<Properties>`.
 fn preferences(bytes: &[u8], shown: &str) -> Result<Input, String> {
-    let doc = xml::parse(&decode_text(bytes)).map_err(|e| format!("{shown}: {e}"))?;
+    let doc = xml::parse(&crate::formats::text::decode(bytes)).map_err(|e| format!("{shown}: {e}"))?;
     if doc.local_name() != "RegistrySettings" {
         return Err(format!(
             "{shown}: the root element is <{}>, not the <RegistrySettings> of a Group Policy Preferences Registry.xml",
@@ -399,7 +386,7 @@ fn preferences(bytes: &[u8], shown: &str) -> Result<Input, String> {
 /// compared case-insensitively, so the snapshot reader's lower-casing loses nothing a field
 /// needs; unmapped values are listed lower-cased.
 fn snapshot_json(bytes: &[u8], shown: &str) -> Result<Input, String> {
-    let state = snapshot::from_json(&decode_text(bytes)).map_err(|e| format!("{shown}: {e}"))?;
+    let state = snapshot::from_json(&crate::formats::text::decode(bytes)).map_err(|e| format!("{shown}: {e}"))?;
     Ok(host_input(state, shown))
 }
 
@@ -409,7 +396,7 @@ fn snapshot_json(bytes: &[u8], shown: &str) -> Result<Input, String> {
 /// so none are imported from it.
 fn osquery_log(bytes: &[u8], shown: &str, host: Option<&str>) -> Result<Input, String> {
     use crate::audit::osquery;
-    let text = decode_text(bytes);
+    let text = crate::formats::text::decode(bytes);
     let packs = osquery::packs_in(&text);
     let pack = match packs.as_slice() {
         [one] => one,
@@ -603,7 +590,7 @@ fn lgpo_action(line: &str) -> Result<Option<Action>, String> {
 /// LGPO text (`LGPO.exe /parse` output, rdpgen's `lgpo/machine.txt`): records of four lines
 /// (Computer|User, key, value name, action), `;` comments, blank lines between records.
 fn lgpo(bytes: &[u8], shown: &str) -> Result<Input, String> {
-    let text = decode_text(bytes);
+    let text = crate::formats::text::decode(bytes);
     let mut input = Input::default();
     let mut record: Vec<(usize, &str)> = Vec::new();
     let lines: Vec<&str> = text
