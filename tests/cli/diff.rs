@@ -19,20 +19,7 @@ fn diff(args: &[&str]) -> (i32, String, String) {
 }
 
 fn golden(name: &str, actual: &str) {
-    let path = repo().join("tests/golden/diff").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "{} is missing: run with UPDATE_GOLDEN=1 and review it",
-            path.display()
-        )
-    });
-    assert!(
-        expected == actual,
-        "{name} differs from the reviewed golden file; re-run with UPDATE_GOLDEN=1 and review the diff\n{actual}"
-    );
+    crate::assert_snapshot(&format!("tests/golden/diff/{name}"), actual);
 }
 
 #[test]

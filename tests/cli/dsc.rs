@@ -138,8 +138,6 @@ fn every_example_matches_its_reviewed_dsc_snapshots() {
     let examples = examples();
     assert!(examples.len() >= 4);
     let out = build_dsc(&examples);
-    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
-    let mut stale = Vec::new();
     for (stem, path) in &examples {
         let model = model_of(path);
         let dir = out.join(&model.name);
@@ -156,20 +154,12 @@ fn every_example_matches_its_reviewed_dsc_snapshots() {
                 format!("{stem}.rollback.dsc.yaml"),
             ),
         ] {
-            let bytes = read(&dir.join(file));
-            let snapshot = repo().join("tests/snapshots").join(snapshot);
-            if update {
-                std::fs::write(&snapshot, &bytes).unwrap();
-            }
-            if std::fs::read(&snapshot).ok().as_deref() != Some(&bytes[..]) {
-                stale.push(snapshot.display().to_string());
-            }
+            crate::assert_snapshot(
+                &format!("tests/snapshots/{snapshot}"),
+                read(&dir.join(file)),
+            );
         }
     }
-    assert!(
-        stale.is_empty(),
-        "changed or missing: {stale:?}; review with UPDATE_SNAPSHOTS=1 and git diff"
-    );
 }
 
 #[test]

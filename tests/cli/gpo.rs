@@ -1198,26 +1198,11 @@ fn describe_backup(out: &Path, name: &str) -> String {
 fn backups_match_reviewed_snapshots() {
     let examples = examples();
     let out = build(&examples, None);
-    let dir = repo().join("tests/snapshots/gpo");
     for example in &examples {
         let name = policy_name(example);
         let stem = example.file_stem().unwrap().to_string_lossy().into_owned();
         let text = describe_backup(&out, &name);
-        let snapshot = dir.join(format!("{stem}.txt"));
-        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&snapshot, &text).unwrap();
-        }
-        let expected = std::fs::read_to_string(&snapshot).unwrap_or_else(|_| {
-            panic!(
-                "{} is missing: run with UPDATE_SNAPSHOTS=1 and review it",
-                snapshot.display()
-            )
-        });
-        assert!(
-            expected == text,
-            "{stem}: the GPO backup changed; review with UPDATE_SNAPSHOTS=1 and git diff"
-        );
+        crate::assert_snapshot(&format!("tests/snapshots/gpo/{stem}.txt"), text);
     }
 }
 

@@ -18,6 +18,11 @@ mod safety;
 mod validate;
 mod verdicts;
 
+#[path = "../support/mod.rs"]
+mod support;
+
+pub use support::{assert_snapshot, available};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -56,21 +61,6 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
         String::from_utf8_lossy(&stdout).into_owned(),
         String::from_utf8_lossy(&stderr).into_owned(),
     )
-}
-
-/// Whether a test may use something outside the repository (a validator, `../shared`). When
-/// it is missing the test says so visibly and skips locally, and fails under CI (`CI` set), so
-/// a CI run can never pass with a missing install.
-pub fn available(what: &str, present: bool) -> bool {
-    if present {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{what} is missing, and CI is set: install it (.ci/run does)"
-    );
-    eprintln!("\n!!! SKIPPED: {what} is missing; this test DID NOT RUN here (CI runs it) !!!\n");
-    false
 }
 
 /// `../shared`, beside the repository (CI clones it there).
