@@ -17,5 +17,7 @@ pub mod import;
 pub mod lower;
 pub mod model;
 pub mod policy;
+#[cfg(test)]
+mod reference_material;
 pub mod source;
 pub mod validate;

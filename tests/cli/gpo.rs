@@ -952,14 +952,9 @@ const BASELINE: &str = "reference/baseline-gpos/Server2025/{BA069D5A-8C6F-434C-8
 
 #[test]
 fn structure_matches_microsofts_baseline_backup() {
-    let shared = repo().join("../shared");
+    let shared = crate::shared();
     let baseline = shared.join(BASELINE);
-    if !baseline.is_dir() {
-        eprintln!(
-            "\n!!!!!!!! SKIPPED structure_matches_microsofts_baseline_backup: {} is missing; \
-             clone the shared reference material beside the repository to run it !!!!!!!!\n",
-            baseline.display()
-        );
+    if !crate::available("../shared/reference/baseline-gpos", baseline.is_dir()) {
         return;
     }
     let out = build(&[repo().join("examples/dmz-jump.yaml")], None);
@@ -1316,12 +1311,8 @@ fn dacl_of(text: &str) -> Vec<Ace> {
 /// Microsoft's baseline backups and compared ACE by ACE.
 #[test]
 fn security_descriptor_is_microsofts_default_dacl_without_domain_principals() {
-    let baseline = repo().join("../shared/reference/baseline-gpos/Server2025");
-    if !baseline.is_dir() {
-        eprintln!(
-            "\n!!!!!!!! SKIPPED: {} is missing !!!!!!!!\n",
-            baseline.display()
-        );
+    let baseline = crate::shared().join("reference/baseline-gpos/Server2025");
+    if !crate::available("../shared/reference/baseline-gpos", baseline.is_dir()) {
         return;
     }
     let out = build(&[repo().join("examples/dmz-jump.yaml")], None);

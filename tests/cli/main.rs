@@ -68,6 +68,46 @@ pub fn shared() -> PathBuf {
     repo().join("../shared")
 }
 
+/// The Python of the validators' venv, with tree-sitter-powershell (`bash
+/// ../shared/validators/install.sh py`; `RDPGEN_VALIDATORS_CACHE` overrides
+/// `~/.cache/rdpgen-validators`), or `None` once [`available`] has said it is missing.
+pub fn tree_sitter_python() -> Option<PathBuf> {
+    let cache = std::env::var_os("RDPGEN_VALIDATORS_CACHE").map_or_else(
+        || {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/rdpgen-validators")
+        },
+        PathBuf::from,
+    );
+    let python = cache.join("venv/bin/python");
+    available(
+        &format!(
+            "tree-sitter-powershell ({}: bash ../shared/validators/install.sh py)",
+            python.display()
+        ),
+        python.is_file(),
+    )
+    .then_some(python)
+}
+
+/// The venv's Python and `ps-parse-check.py` from `../shared/validators` (`RDPGEN_VALIDATORS`
+/// overrides the directory, as in `tests/fixtures/dsc/dsc_checks.py`): both must be there, or
+/// `None` once [`available`] has said which is missing.
+pub fn ps_parse_check() -> Option<(PathBuf, PathBuf)> {
+    let python = tree_sitter_python()?;
+    let validators = std::env::var_os("RDPGEN_VALIDATORS")
+        .map_or_else(|| shared().join("validators"), PathBuf::from);
+    let script = validators.join("ps-parse-check.py");
+    available(
+        &format!(
+            "{} (CI clones ../shared beside the repository)",
+            script.display()
+        ),
+        script.is_file(),
+    )
+    .then_some((python, script))
+}
+
 /// The model of a valid policy file, through the one compile entry point the commands use.
 pub fn model_of(path: &std::path::Path) -> rdpgen::model::Model {
     let mut sources = rdpgen::source::Sources::default();
