@@ -6,6 +6,9 @@
 //! - [`github`]: GitHub Actions workflow-command messages and properties.
 //! - [`sql`]: single-quoted SQLite literals (the osquery pack).
 //! - [`yaml`]: YAML scalars that are plain or single-quoted, never anything that needs escapes.
+//!
+//! XML (and the HTML report, which uses XML's escape) is escaped in one place,
+//! [`crate::formats::xml`]: its writer for every XML document, `escape_untrusted` for HTML.
 
 pub mod github;
 pub mod powershell;

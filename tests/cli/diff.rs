@@ -287,7 +287,7 @@ fn a_gpo_registry_pol_is_compared_with_the_policy() {
 fn hostile_host_names_cannot_break_reports() {
     let dir = scratch("hostile");
     let good = std::fs::read_to_string(repo().join("examples/hosts/tier1-drifted.json")).unwrap();
-    let evil = "<script>alert(1)</script>\\u001b[31m]]>&\\u0000";
+    let evil = "<script>alert(1)</script>\\u001b[31m]]>&\\u0000\\\"/></testcase><testcase name=\\\"x\\u202e";
     write(&dir, "evil.json", &good.replace("RDS-T1-02", evil));
     let (_, html, _) = diff(&["--format", "html", dir.to_str().unwrap()]);
     assert!(!html.contains("<script>"), "{html}");
@@ -298,7 +298,16 @@ fn hostile_host_names_cannot_break_reports() {
         reader.read_event().expect("well-formed"),
         quick_xml::events::Event::Eof
     ) {}
-    assert!(!junit.contains('\u{0}') && !junit.contains('\u{1b}'));
+    assert!(!junit.contains('\u{0}') && !junit.contains('\u{1b}') && !junit.contains('\u{202e}'));
+    // The host's name stays one attribute value: no test case it did not produce.
+    assert!(!junit.contains("</testcase><testcase"), "{junit}");
+    let root = rdpgen::formats::xml::parse(&junit).expect("well-formed");
+    let shown = "<script>alert(1)</script>\u{FFFD}[31m]]>&\u{FFFD}\"/></testcase><testcase name=\"x\u{FFFD}";
+    assert!(
+        root.elements()
+            .any(|suite| suite.attribute("name") == Some(shown)),
+        "{junit}"
+    );
     let (_, text, _) = diff(&[dir.to_str().unwrap()]);
     assert!(
         !text.contains('\u{1b}'),
