@@ -100,10 +100,9 @@ pub struct BuildArgs {
     /// Output directory; each policy goes to `<out>/<name>/`.
     #[arg(long)]
     pub out: PathBuf,
-    /// Targets to build (comma-separated): reg, pol, lgpo, gpo, admx, dsc, dsc3, ansible,
-    /// intune, osquery. Default: all.
-    #[arg(long, value_delimiter = ',')]
-    pub target: Vec<String>,
+    /// Targets to build (comma-separated, any case). Default: all.
+    #[arg(long, value_delimiter = ',', value_parser = TargetParser)]
+    pub target: Vec<TargetName>,
     /// Make every rollback artifact restore what this host had (deleting only what it did not
     /// have): a collector snapshot, a `.reg` export, a Registry.pol, or a directory whose files
     /// are merged as one host. Without it, rollback restores Windows defaults.
@@ -112,6 +111,63 @@ pub struct BuildArgs {
     /// Like `--rollback-from`, from this machine's live registry (Windows only).
     #[arg(long)]
     pub rollback_from_local: bool,
+}
+
+/// A `--target` as spelled on the command line: one back end, or `all` of them. `commands::build`
+/// turns these into `emit::Target`s (which know nothing of clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum TargetName {
+    Reg,
+    Pol,
+    Lgpo,
+    Gpo,
+    Admx,
+    Dsc,
+    Dsc3,
+    Ansible,
+    Intune,
+    Osquery,
+    All,
+}
+
+/// Parses one `--target` value: the [`TargetName`] names, any case, blanks around them ignored
+/// (`--target "reg, pol"`), and an unknown one refused with every valid name.
+#[derive(Debug, Clone, Copy)]
+struct TargetParser;
+
+impl clap::builder::TypedValueParser for TargetParser {
+    type Value = TargetName;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<TargetName, clap::Error> {
+        let text = value.to_string_lossy();
+        TargetName::from_str(text.trim(), true).map_err(|_| {
+            let names: Vec<_> = TargetName::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value)
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("unknown target `{text}`; targets: {}\n", names.join(", ")),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            TargetName::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -528,7 +528,7 @@ pub fn render_json(topic: &Topic) -> Value {
 pub fn language_reference() -> String {
     let mut out = String::from(
         "# rdpgen policy language reference\n\n\
-         <!-- Generated from rdpgen's settings catalog: `UPDATE_DOCS=1 cargo test --test cli docs` rewrites it; a test fails when it is stale. -->\n\n\
+         <!-- Generated from rdpgen's settings catalog: `UPDATE_SNAPSHOTS=1 cargo test --test cli docs` rewrites it; a test fails when it is stale. -->\n\n\
          A policy is a YAML file with `rdpgen: 1`, a `name` (`^[a-z0-9][a-z0-9-]{0,62}$`, names the\n\
          outputs and seeds the GPO GUID), an optional `description` and `extends` (built-in\n\
          baselines `cis-level1`, `stig`, `break-glass`, or relative paths; maps merge key by key,\n\

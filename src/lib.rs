@@ -17,5 +17,7 @@ pub(crate) mod import;
 pub(crate) mod lower;
 pub mod model;
 pub mod policy;
+#[cfg(test)]
+mod reference_material;
 pub mod source;
 pub(crate) mod validate;

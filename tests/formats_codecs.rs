@@ -4,7 +4,7 @@
 //! re-written byte for byte, in Windows order), and golden sample files in
 //! `tests/fixtures/formats/` that `.ci/conformance-formats.sh` feeds to Samba, Wine and hivex.
 //!
-//! `RDPGEN_BLESS=1` rewrites the golden files; `RDPGEN_FORMATS_SAMPLES=DIR` makes
+//! `UPDATE_SNAPSHOTS=1` rewrites the golden files (`tests/support/mod.rs`); `RDPGEN_FORMATS_SAMPLES=DIR` makes
 //! `export_random_samples` write deterministic random `.reg`/`.pol` files into DIR for the
 //! conformance script.
 
@@ -27,6 +27,9 @@ use rdpgen::formats::reg_file::{
 };
 use rdpgen::formats::registry_pol::{self, PolEntry, PolReadProblem};
 use rdpgen::formats::registry_value::{Hive, RegistryValue, is_modelled_kind};
+
+#[path = "support/mod.rs"]
+mod support;
 
 // ---------------------------------------------------------------------------------------------
 // Strategies
@@ -545,11 +548,10 @@ fn find_registry_pols(dir: &Path, found: &mut Vec<PathBuf>) {
 #[test]
 fn microsoft_baseline_pols_read_and_rewrite_identically() {
     let dir = baseline_dir();
-    if !dir.is_dir() {
-        eprintln!(
-            "\n!!!!!!!! SKIPPED: Microsoft baseline GPOs not found at {} — no baseline Registry.pol was checked !!!!!!!!\n",
-            dir.display()
-        );
+    if !support::available(
+        &format!("Microsoft's baseline GPOs ({})", dir.display()),
+        dir.is_dir(),
+    ) {
         return;
     }
     let mut files = Vec::new();
@@ -736,29 +738,10 @@ fn sample_lgpo() -> Vec<LgpoEntry> {
     ]
 }
 
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats")
-}
-
-/// Compares `bytes` with the golden file, or rewrites it under `RDPGEN_BLESS=1`.
+/// Compares `bytes` with the golden file in `tests/fixtures/formats/` (`UPDATE_SNAPSHOTS=1`
+/// rewrites it).
 fn golden(name: &str, bytes: &[u8]) {
-    let path = fixture_dir().join(name);
-    if std::env::var_os("RDPGEN_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("fixture directory");
-        std::fs::write(&path, bytes).expect("write golden file");
-        return;
-    }
-    let expected = std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run with RDPGEN_BLESS=1 to create it)",
-            path.display()
-        )
-    });
-    assert!(
-        expected == bytes,
-        "{} differs from the writer's output (RDPGEN_BLESS=1 rewrites it)",
-        path.display()
-    );
+    support::assert_snapshot(&format!("tests/fixtures/formats/{name}"), bytes);
 }
 
 #[test]

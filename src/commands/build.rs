@@ -8,23 +8,44 @@ use rayon::prelude::*;
 
 use super::output::{PolicyOutput, write_all};
 use crate::audit::{HostInput, HostState, expand_inputs, read_host};
-use crate::cli::{BuildArgs, BuildFormat};
+use crate::cli::{BuildArgs, BuildFormat, TargetName};
 use crate::compile::{Input, compile};
 use crate::diagnostic::render_text;
 use crate::emit::{Options, Target, emit};
 use crate::exit_status::ExitStatus;
 use crate::source::Sources;
 
+/// The back end a `--target` name stands for (`None` for `all`).
+fn target(name: TargetName) -> Option<Target> {
+    Some(match name {
+        TargetName::Reg => Target::Reg,
+        TargetName::Pol => Target::Pol,
+        TargetName::Lgpo => Target::Lgpo,
+        TargetName::Gpo => Target::Gpo,
+        TargetName::Admx => Target::Admx,
+        TargetName::Dsc => Target::Dsc,
+        TargetName::Dsc3 => Target::Dsc3,
+        TargetName::Ansible => Target::Ansible,
+        TargetName::Intune => Target::Intune,
+        TargetName::Osquery => Target::Osquery,
+        TargetName::All => return None,
+    })
+}
+
 fn targets(args: &BuildArgs) -> Result<Vec<Target>, String> {
-    if args.target.is_empty() || args.target.iter().any(|t| t == "all") {
-        return Ok(Target::ALL
-            .into_iter()
-            .filter(|t| t.is_available())
-            .collect());
-    }
+    let chosen: Option<Vec<Target>> = args.target.iter().map(|t| target(*t)).collect();
+    let chosen = match chosen {
+        Some(chosen) if !chosen.is_empty() => chosen,
+        // No `--target`, or `all` among them.
+        _ => {
+            return Ok(Target::ALL
+                .into_iter()
+                .filter(|t| t.is_available())
+                .collect());
+        }
+    };
     let mut out = BTreeSet::new();
-    for t in &args.target {
-        let target: Target = t.parse()?;
+    for target in chosen {
         if !target.is_available() {
             return Err(format!(
                 "target `{target}` is not available in this build yet (tracked as issue {})",

@@ -351,7 +351,7 @@ pub(crate) fn report_writer(format: ReportFormat, color: bool, verbose: bool) ->
         ReportFormat::Text => Box::new(Text { color, verbose }),
         ReportFormat::Json => Box::new(Json::default()),
         ReportFormat::Sarif => Box::new(Sarif::default()),
-        ReportFormat::Junit => Box::new(Junit),
+        ReportFormat::Junit => Box::new(Junit::default()),
         ReportFormat::Html => Box::new(Html::default()),
         ReportFormat::Csv => Box::new(Csv),
         ReportFormat::Github => Box::new(Github::default()),

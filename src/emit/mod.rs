@@ -14,7 +14,6 @@ mod pol;
 mod reg;
 
 use std::fmt;
-use std::str::FromStr;
 
 use crate::model::Model;
 
@@ -101,18 +100,6 @@ impl Target {
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Target {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                format!("unknown target `{s}`; targets: reg, pol, lgpo, gpo, admx, dsc, dsc3, ansible, intune, osquery")
-            })
     }
 }
 

@@ -6,6 +6,9 @@
 //! - [`github`]: GitHub Actions workflow-command messages and properties.
 //! - [`sql`]: single-quoted SQLite literals (the osquery pack).
 //! - [`yaml`]: YAML scalars that are plain or single-quoted, never anything that needs escapes.
+//!
+//! XML (and the HTML report, which uses XML's escape) is escaped in one place,
+//! [`crate::formats::xml`]: its writer for every XML document, `escape_untrusted` for HTML.
 
 pub mod github;
 pub mod powershell;
@@ -13,12 +16,7 @@ pub mod sql;
 pub mod terminal;
 pub mod yaml;
 
-/// Characters that make text display differently from how it is stored: the bidirectional
-/// embeddings, overrides and isolates, and the marks that reorder text.
-#[must_use]
-pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
-}
+pub use crate::formats::text::is_bidi_control;
 
 /// `text` as a DSC v3 literal string: DSC evaluates a string that starts with `[` as an
 /// expression (`[concat(envvar('X'))]`), and reads a leading `[[` as one literal `[`. So a

@@ -3,6 +3,13 @@
 
 use std::borrow::Cow;
 
+/// Characters that make text display differently from how it is stored: the bidirectional
+/// embeddings, overrides and isolates, and the marks that reorder text.
+#[must_use]
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
+}
+
 /// `bytes` as text: UTF-16LE after its BOM, else UTF-8 after an optional BOM, invalid
 /// sequences replaced with U+FFFD. Valid UTF-8 (nearly every input) is borrowed, not copied.
 #[must_use]

@@ -44,42 +44,32 @@ fn check(text: &str, context: &'static str) -> Result<(), XmlError> {
     }
 }
 
-/// `text` as character data: `&`, `<` and `>` become entities (`>` so that `]]>` can never
-/// appear), a carriage return becomes `&#13;` so that end-of-line normalisation cannot drop it.
+/// `text` as character data: `&`, `<` and `>` become entities (quick-xml's `partial_escape`;
+/// `>` so that `]]>` can never appear), a carriage return becomes `&#13;` so that end-of-line
+/// normalisation cannot drop it.
 ///
 /// # Errors
 /// A character XML cannot carry.
 pub fn escape_text(text: &str) -> Result<String, XmlError> {
     check(text, "text")?;
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-    Ok(out)
+    Ok(quick_xml::escape::partial_escape(text).replace('\r', "&#13;"))
 }
 
-/// `text` as a double- or single-quoted attribute value: the five predefined entities, and
-/// tab, line feed and carriage return as character references (attribute-value normalisation
-/// would otherwise turn them into spaces).
+/// `text` as a double- or single-quoted attribute value: the five predefined entities
+/// (quick-xml's `escape`), and tab, line feed and carriage return as character references
+/// (attribute-value normalisation would otherwise turn them into spaces).
 ///
 /// # Errors
 /// A character XML cannot carry.
 pub fn escape_attribute(text: &str) -> Result<String, XmlError> {
     check(text, "attribute")?;
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let escaped = quick_xml::escape::escape(text);
+    if !escaped.contains(['\t', '\n', '\r']) {
+        return Ok(escaped.into_owned());
+    }
+    let mut out = String::with_capacity(escaped.len() + 8);
+    for c in escaped.chars() {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
             '\t' => out.push_str("&#9;"),
             '\n' => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
@@ -87,6 +77,36 @@ pub fn escape_attribute(text: &str) -> Result<String, XmlError> {
         }
     }
     Ok(out)
+}
+
+/// Text that came from outside (host names, messages read from snapshots) made safe to show:
+/// characters XML cannot carry, other control characters (C0 and C1, but tab, line feed and
+/// carriage return) and bidirectional controls (which would reorder what a reader sees)
+/// become U+FFFD, so a report never fails and never misleads.
+#[must_use]
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            || !is_xml_char(c)
+            || super::text::is_bidi_control(c)
+    };
+    if text.contains(bad) {
+        text.chars()
+            .map(|c| if bad(c) { '\u{FFFD}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
+/// Untrusted `text` for the reports: [`neutralise`]d, then markup-escaped with quick-xml's
+/// `escape` (the five predefined entities), which is safe in XML and HTML text and in quoted
+/// attributes. The HTML report escapes every string with this; the JUnit report is written
+/// with [`XmlWriter::neutralising`].
+#[must_use]
+pub fn escape_untrusted(text: &str) -> String {
+    quick_xml::escape::escape(neutralise(text).as_ref()).into_owned()
 }
 
 /// `text` as one or more CDATA sections: `]]>` inside the text is split across two sections
@@ -110,12 +130,45 @@ pub struct XmlWriter {
     out: String,
     open: Vec<&'static str>,
     error: Option<XmlError>,
+    /// Whether text and attribute values are [`neutralise`]d instead of refused.
+    neutralising: bool,
 }
 
 impl XmlWriter {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A writer for text that came from outside (the JUnit report of hosts): characters XML
+    /// cannot carry and bidirectional controls in text and attribute values are
+    /// [`neutralise`]d to U+FFFD instead of refused.
+    #[must_use]
+    pub fn neutralising() -> Self {
+        Self {
+            neutralising: true,
+            ..Self::default()
+        }
+    }
+
+    fn clean<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.neutralising {
+            neutralise(text)
+        } else {
+            text.into()
+        }
+    }
+
+    /// What has been written since the last call, for a document written in parts (a report
+    /// streamed host by host); open elements stay open for the next part.
+    ///
+    /// # Errors
+    /// The first problem met while writing.
+    pub fn take(&mut self) -> Result<String, XmlError> {
+        if let Some(e) = self.error.clone() {
+            return Err(e);
+        }
+        Ok(std::mem::take(&mut self.out))
     }
 
     fn fail(&mut self, error: XmlError) {
@@ -148,7 +201,7 @@ impl XmlWriter {
         self.out.push('<');
         self.out.push_str(name);
         for (key, value) in attributes {
-            match escape_attribute(value) {
+            match escape_attribute(&self.clean(value)) {
                 Ok(v) => {
                     self.out.push(' ');
                     self.out.push_str(key);
@@ -194,7 +247,7 @@ impl XmlWriter {
 
     /// Escaped character data.
     pub fn text(&mut self, text: &str) -> &mut Self {
-        match escape_text(text) {
+        match escape_text(&self.clean(text)) {
             Ok(t) => self.out.push_str(&t),
             Err(e) => self.fail(e),
         }
@@ -518,6 +571,38 @@ mod tests {
         let mut w = XmlWriter::new();
         w.open("a", &[]);
         assert!(matches!(w.finish(), Err(XmlError::Unbalanced(_))));
+    }
+
+    #[test]
+    fn untrusted_text_is_escaped_and_neutralised() {
+        assert_eq!(
+            escape_untrusted("<a href=\"x\">&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;"
+        );
+        assert_eq!(
+            escape_untrusted("a\u{0}b\u{1b}c\td\u{85}e\u{FFFE}"),
+            "a\u{FFFD}b\u{FFFD}c\td\u{FFFD}e\u{FFFD}"
+        );
+        assert_eq!(escape_untrusted("]]>"), "]]&gt;");
+        assert_eq!(
+            escape_untrusted("a\u{202E}b\u{2066}c"),
+            "a\u{FFFD}b\u{FFFD}c"
+        );
+    }
+
+    #[test]
+    fn a_neutralising_writer_never_fails_on_hostile_text() {
+        let hostile = "x\u{0}]]></testcase><testcase name=\"evil\">\u{202E}\u{1b}[31m";
+        let mut w = XmlWriter::neutralising();
+        w.open("r", &[("a", hostile)]).text(hostile);
+        let first = w.take().unwrap();
+        w.close("r");
+        let doc = first + &w.finish().unwrap();
+        let root = parse(&doc).unwrap();
+        let shown = "x\u{FFFD}]]></testcase><testcase name=\"evil\">\u{FFFD}\u{FFFD}[31m";
+        assert_eq!(root.attribute("a"), Some(shown), "{doc}");
+        assert_eq!(root.text(), shown, "{doc}");
+        assert_eq!(root.elements().count(), 0, "{doc}");
     }
 
     #[test]

@@ -270,6 +270,81 @@ fn duplicate_names_and_targets() {
     assert!(!dir.join("o").exists());
 }
 
+const TARGETS: &str = "reg, pol, lgpo, gpo, admx, dsc, dsc3, ansible, intune, osquery, all";
+
+/// `--target` is a clap value enum: an unknown name is a usage error that lists every valid
+/// one, and `--help` and the man page list them too; names are read in any case, with blanks
+/// around the commas, and `all` means every target.
+#[test]
+fn targets_are_a_closed_list_shown_in_errors_help_and_the_man_page() {
+    let dir = scratch("targets");
+    let (code, _, stderr) = run(rdpgen()
+        .args(["build", "examples/tier1.yaml", "--target", "nope", "--out"])
+        .arg(dir.join("o")));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("unknown target `nope`; targets: {TARGETS}")),
+        "{stderr}"
+    );
+    assert!(!dir.join("o").exists());
+    let (_, help, _) = run(rdpgen().args(["build", "--help"]));
+    assert!(
+        help.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains(&format!("[possible values: {TARGETS}]")),
+        "{help}"
+    );
+    let (_, man, _) = run(rdpgen().arg("man"));
+    let at = man
+        .find(r"\fB\-\-target\fR \fI<TARGET>\fR")
+        .expect("--target in the man page's options");
+    let section = &man[at..];
+    let section = &section[..section[1..].find(".TP").map_or(section.len(), |e| e + 1)];
+    for name in TARGETS.split(", ") {
+        assert!(
+            section.contains(&format!(".IP \\(bu 2\n{name}\n")),
+            "{name} in {section}"
+        );
+    }
+    let (code, _, stderr) = run(rdpgen()
+        .args([
+            "build",
+            "examples/tier1.yaml",
+            "--target",
+            "REG, pol",
+            "--out",
+        ])
+        .arg(dir.join("o")));
+    assert_eq!(code, 0, "{stderr}");
+    let mut built: Vec<_> = std::fs::read_dir(dir.join("o/tier1-servers"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    built.sort();
+    assert_eq!(built, ["pol", "reg"]);
+    let listing = |out: &str, target: Option<&str>| {
+        let mut cmd = rdpgen();
+        cmd.args(["build", "examples/tier1.yaml", "--out"])
+            .arg(dir.join(out));
+        if let Some(target) = target {
+            cmd.args(["--target", target]);
+        }
+        let (code, _, stderr) = run(&mut cmd);
+        assert_eq!(code, 0, "{stderr}");
+        let mut names: Vec<_> = std::fs::read_dir(dir.join(out).join("tier1-servers"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    let default = listing("default", None);
+    assert!(default.len() >= 10, "{default:?}");
+    assert_eq!(listing("all", Some("reg,all")), default);
+}
+
 /// Every file under `dir`, recursively, sorted.
 fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();

@@ -86,28 +86,6 @@ fn json_file(name: &str) -> Value {
     serde_json::from_slice(&read(&repo().join("tests/fixtures/dsc").join(name))).unwrap()
 }
 
-/// The Python of the validators' venv (tree-sitter-powershell), if `install.sh py` ran.
-fn validators_python() -> Option<PathBuf> {
-    let cache = std::env::var_os("RDPGEN_VALIDATORS_CACHE").map_or_else(
-        || {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/rdpgen-validators")
-        },
-        PathBuf::from,
-    );
-    let python = cache.join("venv/bin/python");
-    if python.is_file() {
-        Some(python)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is missing; run `bash ../shared/validators/install.sh py` to parse the \
-             generated PowerShell with tree-sitter (CI always does)",
-            python.display()
-        );
-        None
-    }
-}
-
 fn dsc_checks(python: &Path, args: &[&std::ffi::OsStr]) -> (i32, String) {
     let out = Command::new(python)
         .arg(repo().join("tests/fixtures/dsc/dsc_checks.py"))
@@ -141,8 +119,6 @@ fn every_example_matches_its_reviewed_dsc_snapshots() {
     let examples = examples();
     assert!(examples.len() >= 4);
     let out = build_dsc(&examples);
-    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
-    let mut stale = Vec::new();
     for (stem, path) in &examples {
         let model = model_of(path);
         let dir = out.join(&model.name);
@@ -159,20 +135,12 @@ fn every_example_matches_its_reviewed_dsc_snapshots() {
                 format!("{stem}.rollback.dsc.yaml"),
             ),
         ] {
-            let bytes = read(&dir.join(file));
-            let snapshot = repo().join("tests/snapshots").join(snapshot);
-            if update {
-                std::fs::write(&snapshot, &bytes).unwrap();
-            }
-            if std::fs::read(&snapshot).ok().as_deref() != Some(&bytes[..]) {
-                stale.push(snapshot.display().to_string());
-            }
+            crate::assert_snapshot(
+                &format!("tests/snapshots/{snapshot}"),
+                read(&dir.join(file)),
+            );
         }
     }
-    assert!(
-        stale.is_empty(),
-        "changed or missing: {stale:?}; review with UPDATE_SNAPSHOTS=1 and git diff"
-    );
 }
 
 #[test]
@@ -403,7 +371,7 @@ fn hostile_policy_text_reads_back_exactly_from_dsc3_and_as_one_literal_in_the_sc
 
 #[test]
 fn scripts_parse_and_hold_the_resources_of_the_model() {
-    let Some(python) = validators_python() else {
+    let Some((python, _)) = crate::ps_parse_check() else {
         return;
     };
     let examples = examples();
@@ -429,7 +397,7 @@ fn scripts_parse_and_hold_the_resources_of_the_model() {
 
 #[test]
 fn injection_corpus_stays_inside_string_literals_and_comments() {
-    let Some(python) = validators_python() else {
+    let Some(python) = crate::tree_sitter_python() else {
         return;
     };
     let corpus = corpus();
@@ -445,12 +413,11 @@ fn injection_corpus_stays_inside_string_literals_and_comments() {
 
 #[test]
 fn vendored_dsc_schemas_match_the_shared_reference() {
-    let shared = repo().join("../shared/reference/dsc");
-    if !shared.is_dir() {
-        eprintln!(
-            "SKIPPED: {} is missing (CI clones ../shared beside the repo)",
-            shared.display()
-        );
+    let shared = crate::shared().join("reference/dsc");
+    if !crate::available(
+        &format!("{} (CI clones ../shared beside the repo)", shared.display()),
+        shared.is_dir(),
+    ) {
         return;
     }
     for name in [
@@ -513,7 +480,7 @@ fn only_the_dsc_targets_are_written_and_rebuilds_are_identical() {
 /// test is the certificate with its private key in LocalMachine\My.
 #[test]
 fn the_listener_certificate_has_one_writer_ordered_after_the_check() {
-    let Some(python) = validators_python() else {
+    let Some((python, ps_parse_check)) = crate::ps_parse_check() else {
         return;
     };
     let examples = examples();
@@ -523,7 +490,7 @@ fn the_listener_certificate_has_one_writer_ordered_after_the_check() {
         let model = model_of(path);
         let script = out.join(&model.name).join("dsc/RdpPosture.ps1");
         let run = Command::new(&python)
-            .arg(repo().join("../shared/validators/ps-parse-check.py"))
+            .arg(&ps_parse_check)
             .arg(&script)
             .arg("--dsc-json")
             .output()

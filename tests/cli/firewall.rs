@@ -606,13 +606,8 @@ fn diff_with_keep_warns_and_without_local_rules_assumes_windows_defaults() {
 fn policy_version_is_what_microsofts_baselines_write() {
     // Every Server 2025 baseline GPO with firewall settings writes PolicyVersion 538 beside
     // them, read here with rdpgen's Registry.pol reader; rdpgen writes the same.
-    let dir = repo().join("../shared/reference/baseline-gpos/Server2025");
-    if !dir.is_dir() {
-        eprintln!(
-            "\n!!!!!!!! SKIPPED policy_version_is_what_microsofts_baselines_write: {} is missing; \
-             clone the shared reference material beside the repository to run it !!!!!!!!\n",
-            dir.display()
-        );
+    let dir = crate::shared().join("reference/baseline-gpos/Server2025");
+    if !crate::available("../shared/reference/baseline-gpos", dir.is_dir()) {
         return;
     }
     let mut versions = Vec::new();

@@ -43,20 +43,6 @@ fn ansible_bin() -> Option<PathBuf> {
     ))
 }
 
-fn validators_python() -> Option<PathBuf> {
-    let cache = std::env::var_os("RDPGEN_VALIDATORS_CACHE")
-        .map_or_else(|| home_cache("rdpgen-validators"), PathBuf::from);
-    let python = cache.join("venv/bin/python");
-    if python.is_file() {
-        Some(python)
-    } else {
-        missing(&format!(
-            "{} (bash ../shared/validators/install.sh py)",
-            python.display()
-        ))
-    }
-}
-
 fn policies() -> Vec<PathBuf> {
     let mut out = Vec::new();
     for dir in ["examples", "tests/fixtures/dsc", "tests/fixtures/fleets"] {
@@ -354,7 +340,7 @@ fn the_jinja_check_fails_on_a_string_that_is_not_unsafe() {
 
 #[test]
 fn intune_scripts_parse_detect_is_read_only_and_the_corpus_stays_in_literals() {
-    let Some(python) = validators_python() else {
+    let Some((python, ps_parse_check)) = crate::ps_parse_check() else {
         return;
     };
     let (out, names) = build("intune");
@@ -364,7 +350,7 @@ fn intune_scripts_parse_detect_is_read_only_and_the_corpus_stays_in_literals() {
             let bytes = std::fs::read(&path).unwrap();
             assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{}", path.display());
             let parse = Command::new(&python)
-                .arg(repo().join("../shared/validators/ps-parse-check.py"))
+                .arg(&ps_parse_check)
                 .arg(&path)
                 .output()
                 .unwrap();

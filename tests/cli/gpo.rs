@@ -952,14 +952,9 @@ const BASELINE: &str = "reference/baseline-gpos/Server2025/{BA069D5A-8C6F-434C-8
 
 #[test]
 fn structure_matches_microsofts_baseline_backup() {
-    let shared = repo().join("../shared");
+    let shared = crate::shared();
     let baseline = shared.join(BASELINE);
-    if !baseline.is_dir() {
-        eprintln!(
-            "\n!!!!!!!! SKIPPED structure_matches_microsofts_baseline_backup: {} is missing; \
-             clone the shared reference material beside the repository to run it !!!!!!!!\n",
-            baseline.display()
-        );
+    if !crate::available("../shared/reference/baseline-gpos", baseline.is_dir()) {
         return;
     }
     let out = build(&[repo().join("examples/dmz-jump.yaml")], None);
@@ -1198,26 +1193,11 @@ fn describe_backup(out: &Path, name: &str) -> String {
 fn backups_match_reviewed_snapshots() {
     let examples = examples();
     let out = build(&examples, None);
-    let dir = repo().join("tests/snapshots/gpo");
     for example in &examples {
         let name = policy_name(example);
         let stem = example.file_stem().unwrap().to_string_lossy().into_owned();
         let text = describe_backup(&out, &name);
-        let snapshot = dir.join(format!("{stem}.txt"));
-        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&snapshot, &text).unwrap();
-        }
-        let expected = std::fs::read_to_string(&snapshot).unwrap_or_else(|_| {
-            panic!(
-                "{} is missing: run with UPDATE_SNAPSHOTS=1 and review it",
-                snapshot.display()
-            )
-        });
-        assert!(
-            expected == text,
-            "{stem}: the GPO backup changed; review with UPDATE_SNAPSHOTS=1 and git diff"
-        );
+        crate::assert_snapshot(&format!("tests/snapshots/gpo/{stem}.txt"), text);
     }
 }
 
@@ -1331,12 +1311,8 @@ fn dacl_of(text: &str) -> Vec<Ace> {
 /// Microsoft's baseline backups and compared ACE by ACE.
 #[test]
 fn security_descriptor_is_microsofts_default_dacl_without_domain_principals() {
-    let baseline = repo().join("../shared/reference/baseline-gpos/Server2025");
-    if !baseline.is_dir() {
-        eprintln!(
-            "\n!!!!!!!! SKIPPED: {} is missing !!!!!!!!\n",
-            baseline.display()
-        );
+    let baseline = crate::shared().join("reference/baseline-gpos/Server2025");
+    if !crate::available("../shared/reference/baseline-gpos", baseline.is_dir()) {
         return;
     }
     let out = build(&[repo().join("examples/dmz-jump.yaml")], None);

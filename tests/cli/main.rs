@@ -25,6 +25,11 @@ mod safety;
 mod validate;
 mod verdicts;
 
+#[path = "../support/mod.rs"]
+mod support;
+
+pub use support::{assert_snapshot, available};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -65,24 +70,49 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
     )
 }
 
-/// Whether a test may use something outside the repository (a validator, `../shared`). When
-/// it is missing the test says so visibly and skips locally, and fails under CI (`CI` set), so
-/// a CI run can never pass with a missing install.
-pub fn available(what: &str, present: bool) -> bool {
-    if present {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{what} is missing, and CI is set: install it (.ci/run does)"
-    );
-    eprintln!("\n!!! SKIPPED: {what} is missing; this test DID NOT RUN here (CI runs it) !!!\n");
-    false
-}
-
 /// `../shared`, beside the repository (CI clones it there).
 pub fn shared() -> PathBuf {
     repo().join("../shared")
+}
+
+/// The Python of the validators' venv, with tree-sitter-powershell (`bash
+/// ../shared/validators/install.sh py`; `RDPGEN_VALIDATORS_CACHE` overrides
+/// `~/.cache/rdpgen-validators`), or `None` once [`available`] has said it is missing.
+pub fn tree_sitter_python() -> Option<PathBuf> {
+    let cache = std::env::var_os("RDPGEN_VALIDATORS_CACHE").map_or_else(
+        || {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/rdpgen-validators")
+        },
+        PathBuf::from,
+    );
+    let python = cache.join("venv/bin/python");
+    available(
+        &format!(
+            "tree-sitter-powershell ({}: bash ../shared/validators/install.sh py)",
+            python.display()
+        ),
+        python.is_file(),
+    )
+    .then_some(python)
+}
+
+/// The venv's Python and `ps-parse-check.py` from `../shared/validators` (`RDPGEN_VALIDATORS`
+/// overrides the directory, as in `tests/fixtures/dsc/dsc_checks.py`): both must be there, or
+/// `None` once [`available`] has said which is missing.
+pub fn ps_parse_check() -> Option<(PathBuf, PathBuf)> {
+    let python = tree_sitter_python()?;
+    let validators = std::env::var_os("RDPGEN_VALIDATORS")
+        .map_or_else(|| shared().join("validators"), PathBuf::from);
+    let script = validators.join("ps-parse-check.py");
+    available(
+        &format!(
+            "{} (CI clones ../shared beside the repository)",
+            script.display()
+        ),
+        script.is_file(),
+    )
+    .then_some((python, script))
 }
 
 /// The model of a valid policy file, through the one compile entry point the commands use.

@@ -1,6 +1,6 @@
 //! The lowered model of every example, pinned by reviewed snapshots in `tests/snapshots/`.
-//! After a deliberate change, run with `UPDATE_SNAPSHOTS=1`, then read the diff before
-//! committing it: the snapshot is the review.
+//! After a deliberate change, bless with `UPDATE_SNAPSHOTS=1` (see `tests/support/mod.rs`),
+//! then read the diff before committing it: the snapshot is the review.
 
 use rdpgen::source::Sources;
 
@@ -20,20 +20,7 @@ fn lowered_models_match_reviewed_snapshots() {
         }
         let text = model_of(&path).describe();
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let snapshot = repo().join(format!("tests/snapshots/{stem}.model.txt"));
-        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-            std::fs::write(&snapshot, &text).unwrap();
-        }
-        let expected = std::fs::read_to_string(&snapshot).unwrap_or_else(|_| {
-            panic!(
-                "{} is missing: run with UPDATE_SNAPSHOTS=1 and review it",
-                snapshot.display()
-            )
-        });
-        assert!(
-            expected == text,
-            "{stem}: the model changed; review with UPDATE_SNAPSHOTS=1 and git diff\n{text}"
-        );
+        crate::assert_snapshot(&format!("tests/snapshots/{stem}.model.txt"), text);
         checked += 1;
     }
     assert!(checked >= 4);

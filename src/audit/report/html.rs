@@ -9,8 +9,9 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::{Cell, Context, FindingCount, Report, Summary, xml_text};
+use super::{Cell, Context, FindingCount, Report, Summary};
 use crate::audit::compare::{Area, FindingSeverity, HostReport, HostStatus, Outcome};
+use crate::formats::xml::escape_untrusted;
 
 #[derive(Default)]
 pub struct Html {
@@ -70,7 +71,7 @@ fn findings_table(
         write!(
             out,
             "<tr><td><code>{}</code></td><td>{}</td>",
-            xml_text(id),
+            escape_untrusted(id),
             c.hosts
         )?;
         if with_fix {
@@ -83,11 +84,15 @@ fn findings_table(
         write!(
             out,
             "<td>{}</td><td>{}</td>",
-            xml_text(&super::benchmarks(&c.field).join(", ")),
+            escape_untrusted(&super::benchmarks(&c.field).join(", ")),
             c.cause.unwrap_or("")
         )?;
         if with_fix {
-            write!(out, "<td>{}</td>", xml_text(c.fix.as_deref().unwrap_or("")))?;
+            write!(
+                out,
+                "<td>{}</td>",
+                escape_untrusted(c.fix.as_deref().unwrap_or(""))
+            )?;
         }
         out.write_all(b"</tr>\n")?;
     }
@@ -106,10 +111,10 @@ impl Report for Html {
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
              <title>Remote Desktop posture: {name}</title><style>{STYLE}</style></head><body><main>\n\
              <header id=\"head\"><h1>Remote Desktop posture: {name}</h1>\n",
-            name = xml_text(&ctx.policy_name)
+            name = escape_untrusted(&ctx.policy_name)
         )?;
         if let Some(d) = &ctx.policy_description {
-            writeln!(out, "<p id=\"description\">{}</p>", xml_text(d))?;
+            writeln!(out, "<p id=\"description\">{}</p>", escape_untrusted(d))?;
         }
         writeln!(
             out,
@@ -117,10 +122,10 @@ impl Report for Html {
              <tr><td>policy sha256</td><td><code id=\"sha256\">{}</code></td></tr>\
              <tr><td>report date</td><td id=\"report-date\">{}</td></tr>\
              <tr><td>made by</td><td>rdpgen {}</td></tr></table></header>\n<section id=\"hosts\"><h2>Hosts</h2>",
-            xml_text(&ctx.policy_name),
-            xml_text(&file),
-            xml_text(&ctx.policy_hash),
-            xml_text(&ctx.report_date),
+            escape_untrusted(&ctx.policy_name),
+            escape_untrusted(&file),
+            escape_untrusted(&ctx.policy_hash),
+            escape_untrusted(&ctx.report_date),
             ctx.version
         )
     }
@@ -140,20 +145,20 @@ impl Report for Html {
             self.index,
             status_class(host.status),
             host.status.as_str(),
-            xml_text(&host.host),
+            escape_untrusted(&host.host),
             if failures == 1 { "" } else { "s" },
             host.captured_at
                 .as_deref()
-                .map(|t| format!("; captured {}", xml_text(t)))
+                .map(|t| format!("; captured {}", escape_untrusted(t)))
                 .unwrap_or_default(),
             if host.status == HostStatus::Unreadable {
                 String::new()
             } else {
-                format!("; evidence: {}", xml_text(&host.evidence))
+                format!("; evidence: {}", escape_untrusted(&host.evidence))
             },
         )?;
         if let Some(e) = &host.error {
-            writeln!(out, "<p class=\"warn\">{}</p>", xml_text(e))?;
+            writeln!(out, "<p class=\"warn\">{}</p>", escape_untrusted(e))?;
         }
         let shown: Vec<_> = host
             .checks
@@ -173,16 +178,16 @@ impl Report for Html {
                 writeln!(
                     out,
                     "<tr><td><code>{}</code><br>{}</td><td class=\"{class}\">{text}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    xml_text(&c.id),
-                    xml_text(&match &c.waiver {
+                    escape_untrusted(&c.id),
+                    escape_untrusted(&match &c.waiver {
                         Some(w) => format!("{} ({w})", c.message),
                         None => c.message.clone(),
                     }),
-                    xml_text(&c.desired),
-                    xml_text(&c.actual),
-                    xml_text(&super::benchmarks(&c.field).join(", ")),
+                    escape_untrusted(&c.desired),
+                    escape_untrusted(&c.actual),
+                    escape_untrusted(&super::benchmarks(&c.field).join(", ")),
                     c.cause.unwrap_or(""),
-                    xml_text(c.fix.as_deref().unwrap_or("")),
+                    escape_untrusted(c.fix.as_deref().unwrap_or("")),
                 )?;
             }
             out.write_all(b"</table>\n")?;
@@ -205,9 +210,13 @@ impl Report for Html {
             s.captured
                 .as_ref()
                 .map(|(lo, hi)| if lo == hi {
-                    format!(" Hosts captured {}.", xml_text(lo))
+                    format!(" Hosts captured {}.", escape_untrusted(lo))
                 } else {
-                    format!(" Hosts captured from {} to {}.", xml_text(lo), xml_text(hi))
+                    format!(
+                        " Hosts captured from {} to {}.",
+                        escape_untrusted(lo),
+                        escape_untrusted(hi)
+                    )
                 })
                 .unwrap_or_default()
         )?;
@@ -236,7 +245,7 @@ impl Report for Html {
                 out,
                 "<tr><td><a href=\"#h{}\">{}</a></td><td class=\"{}\">{}</td>",
                 i + 1,
-                xml_text(name),
+                escape_untrusted(name),
                 status_class(*status),
                 status.as_str()
             )?;

@@ -1,0 +1,23 @@
+//! For unit tests only: the rule for a test that needs something outside the repository
+//! (`../shared/reference`), the same as the integration tests' `available` in
+//! `tests/support/mod.rs`: skip visibly locally, fail when `CI` is set.
+
+/// Whether the material is there; when it is not, says so visibly and returns `false`, or
+/// panics under CI (`CI` set), so a CI run can never pass without it.
+pub(crate) fn available(what: &str, present: bool) -> bool {
+    if present {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{what} is missing, and CI is set: install it (.ci/run does)"
+    );
+    // The one place a unit test reports on stderr: a skip must be visible.
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!(
+            "\n!!! SKIPPED: {what} is missing; this test DID NOT RUN here (CI runs it) !!!\n"
+        );
+    }
+    false
+}
