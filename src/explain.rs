@@ -531,8 +531,8 @@ pub fn language_reference() -> String {
          <!-- Generated from rdpgen's settings catalog: `UPDATE_DOCS=1 cargo test --test cli docs` rewrites it; a test fails when it is stale. -->\n\n\
          A policy is a YAML file with `rdpgen: 1`, a `name` (`^[a-z0-9][a-z0-9-]{0,62}$`, names the\n\
          outputs and seeds the GPO GUID), an optional `description` and `extends` (built-in\n\
-         baselines `cis-level1`, `stig`, `break-glass`, or relative paths; maps merge key by key,\n\
-         scalars and lists are replaced whole), and the sections below. Every field is optional:\n\
+         baselines `cis-level1`, `cis-level2`, `stig`, `msft-baseline`, `break-glass`, or relative\n\
+         paths; maps merge key by key, scalars and lists are replaced whole), and the sections below. Every field is optional:\n\
          an absent field is \"not configured\" and writes nothing. The JSON Schema is\n\
          `policies/rdpgen.schema.json` (`rdpgen schema`); `rdpgen explain FIELD` prints the same\n\
          entry as here.\n",

@@ -65,6 +65,8 @@ impl Area {
             "redirection" => Self::Redirection,
             "credentials" => Self::Credentials,
             "logonRights" => Self::LogonRights,
+            // Remote Assistance is another way into a session: reported with security.
+            "remoteAssistance" => Self::Security,
             _ => Self::Security,
         }
     }

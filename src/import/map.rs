@@ -264,6 +264,29 @@ impl Mapper<'_> {
         }
     }
 
+    /// `Lsa\DisableRestrictedAdmin`: 0 accepts Restricted Admin / Remote Credential Guard.
+    fn restricted_admin(&mut self, setting: &'static Setting) {
+        let Some(local) = setting.local.first() else {
+            return;
+        };
+        let Some(i) = self.find(Hive::LocalMachine, local.key, local.value_name) else {
+            return;
+        };
+        let e = &self.entries[i];
+        let Action::Set(v) = &e.action else {
+            return;
+        };
+        self.used[i] = true;
+        match v {
+            RegistryValue::Dword(d @ (0 | 1)) => self.push(setting.field, json!(*d == 0), None),
+            _ => self.error(
+                e,
+                setting.field,
+                "DisableRestrictedAdmin is a REG_DWORD 0 (accepted) or 1 (not accepted)",
+            ),
+        }
+    }
+
     fn thumbprint(&mut self, setting: &'static Setting) {
         let Some(local) = setting.local.first() else {
             return;
@@ -589,6 +612,7 @@ pub fn map(input: &Input) -> Mapped {
     for setting in catalog::SETTINGS {
         match setting.field {
             "connection.port" => m.port(setting),
+            "credentials.restrictedAdmin" => m.restricted_admin(setting),
             "certificate.thumbprint" => m.thumbprint(setting),
             "tls.minVersion" => m.tls(setting),
             "firewall.profiles" => m.firewall(),

@@ -49,6 +49,7 @@ fn generated(seeds: &[u32]) -> Value {
         let s = seed / 3;
         let value = match (setting.field, setting.mapping) {
             ("connection.port", _) => json!(1 + s % 65535),
+            ("credentials.restrictedAdmin", _) => json!(s % 2 == 0),
             ("certificate.thumbprint", _) => json!(format!("{s:08X}").repeat(5)),
             ("tls.minVersion", _) => json!(["1.0", "1.1", "1.2", "1.3"][(s % 4) as usize]),
             ("tls.minimumOs", _) => json!(

@@ -144,6 +144,9 @@ fn field_value<'a>(p: &'a Policy, field: &str) -> Option<FieldValue<'a>> {
         "connection.allow" => connection?.allow.map(Bool),
         "connection.port" => connection?.port.map(Int),
         "connection.transport" => connection?.transport.map(|t| Choice(t.as_str())),
+        "connection.autoReconnect" => connection?.auto_reconnect.map(Bool),
+        "connection.networkDetect" => connection?.network_detect.map(|v| Choice(v.as_str())),
+        "connection.disconnectOnLock" => connection?.disconnect_on_lock.map(Bool),
         "security.layer" => security?.layer.map(|v| Choice(v.as_str())),
         "security.nla" => security?.nla.map(Bool),
         "security.encryption" => security?.encryption.map(|v| Choice(v.as_str())),
@@ -160,6 +163,8 @@ fn field_value<'a>(p: &'a Policy, field: &str) -> Option<FieldValue<'a>> {
         "sessions.singleSessionPerUser" => sessions?.single_session_per_user.map(Bool),
         "sessions.deleteTempFoldersOnExit" => sessions?.delete_temp_folders_on_exit.map(Bool),
         "sessions.perSessionTempFolders" => sessions?.per_session_temp_folders.map(Bool),
+        "sessions.endSessionAtLimit" => sessions?.end_session_at_limit.map(Bool),
+        "sessions.shadow" => sessions?.shadow.map(|v| Choice(v.as_str())),
         "redirection.clipboard" => redirection?.clipboard.map(Bool),
         "redirection.drives" => redirection?.drives.map(Bool),
         "redirection.printers" => redirection?.printers.map(Bool),
@@ -167,11 +172,29 @@ fn field_value<'a>(p: &'a Policy, field: &str) -> Option<FieldValue<'a>> {
         "redirection.lptPorts" => redirection?.lpt_ports.map(Bool),
         "redirection.pnpDevices" => redirection?.pnp_devices.map(Bool),
         "redirection.smartCards" => redirection?.smart_cards.map(Bool),
+        "redirection.clipboardServerToClient" => redirection?
+            .clipboard_server_to_client
+            .map(|v| Choice(v.as_str())),
+        "redirection.clipboardClientToServer" => redirection?
+            .clipboard_client_to_server
+            .map(|v| Choice(v.as_str())),
+        "redirection.uiAutomation" => redirection?.ui_automation.map(Bool),
+        "redirection.location" => redirection?.location.map(Bool),
+        "redirection.webAuthn" => redirection?.web_authn.map(Bool),
+        "redirection.audioCapture" => redirection?.audio_capture.map(Bool),
+        "redirection.camera" => redirection?.camera.map(Bool),
+        "redirection.timeZone" => redirection?.time_zone.map(Bool),
         "credentials.encryptionOracle" => p
             .credentials
             .as_ref()?
             .encryption_oracle
             .map(|v| Choice(v.as_str())),
+        "credentials.allowProtectedCreds" => {
+            p.credentials.as_ref()?.allow_protected_creds.map(Bool)
+        }
+        "credentials.restrictedAdmin" => p.credentials.as_ref()?.restricted_admin.map(Bool),
+        "remoteAssistance.solicited" => p.remote_assistance.as_ref()?.solicited.map(Bool),
+        "remoteAssistance.unsolicited" => p.remote_assistance.as_ref()?.unsolicited.map(Bool),
         _ => None,
     }
 }
@@ -281,7 +304,8 @@ fn local_op(
     }
 }
 
-/// Settings without a Group Policy that write a local value: port and thumbprint.
+/// Settings without a Group Policy that write a local value: port, thumbprint and
+/// DisableRestrictedAdmin.
 fn lower_local(
     setting: &'static Setting,
     value: &FieldValue<'_>,
@@ -296,6 +320,11 @@ fn lower_local(
     let data = match setting.field {
         "connection.port" => match *value {
             FieldValue::Int(p) => RegistryValue::Dword(u32::try_from(p).map_err(|_| unmapped())?),
+            _ => return Err(unmapped()),
+        },
+        // DisableRestrictedAdmin: 0 accepts Restricted Admin / Remote Credential Guard.
+        "credentials.restrictedAdmin" => match *value {
+            FieldValue::Bool(accepted) => RegistryValue::Dword(u32::from(!accepted)),
             _ => return Err(unmapped()),
         },
         "certificate.thumbprint" => {
@@ -588,7 +617,10 @@ mod tests {
         serde_json::from_value(serde_json::json!({
             "rdpgen": 1,
             "name": "all",
-            "connection": {"allow": true, "port": 3390, "transport": "tcp"},
+            "connection": {
+                "allow": true, "port": 3390, "transport": "tcp", "autoReconnect": false,
+                "networkDetect": "off", "disconnectOnLock": true
+            },
             "security": {
                 "layer": "tls", "nla": true, "encryption": "high", "promptForPassword": true,
                 "secureRpc": true, "disablePasswordSaving": true
@@ -598,13 +630,20 @@ mod tests {
             "sessions": {
                 "idleTimeout": "15m", "disconnectedTimeout": "1h", "activeTimeout": "1d",
                 "singleSessionPerUser": true, "deleteTempFoldersOnExit": true,
-                "perSessionTempFolders": true
+                "perSessionTempFolders": true, "endSessionAtLimit": true, "shadow": "view-with-consent"
             },
             "redirection": {
                 "clipboard": false, "drives": false, "printers": false, "comPorts": false,
-                "lptPorts": false, "pnpDevices": false, "smartCards": true
+                "lptPorts": false, "pnpDevices": false, "smartCards": true,
+                "clipboardServerToClient": "none", "clipboardClientToServer": "plain-text",
+                "uiAutomation": false, "location": false, "webAuthn": false,
+                "audioCapture": false, "camera": false, "timeZone": true
             },
-            "credentials": {"encryptionOracle": "force-updated-clients"}
+            "credentials": {
+                "encryptionOracle": "force-updated-clients", "allowProtectedCreds": true,
+                "restrictedAdmin": true
+            },
+            "remoteAssistance": {"solicited": false, "unsolicited": false}
         }))
         .expect("a valid policy")
     }
@@ -623,7 +662,9 @@ mod tests {
                 // The local values lower_local writes; every other special field has its own
                 // function (listed, so a new special field must be placed).
                 Mapping::Special => match s.field {
-                    "connection.port" | "certificate.thumbprint" => true,
+                    "connection.port"
+                    | "certificate.thumbprint"
+                    | "credentials.restrictedAdmin" => true,
                     "tls.minVersion"
                     | "certificate.repairKeyPermissions"
                     | "firewall.profiles"
@@ -648,7 +689,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert!(checked >= 27, "{checked}");
+        assert!(checked >= 44, "{checked}");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use crate::catalog;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::firewall_address::FirewallAddress;
-use crate::policy::types::{BuiltinRules, FirewallProfile, Role, SecurityLayer, TlsVersion};
+use crate::policy::types::{
+    BuiltinRules, FirewallProfile, Role, SecurityLayer, Shadow, TlsVersion,
+};
 use crate::policy::{Policy, TreeNode, TreeValue};
 
 struct Rules<'a> {
@@ -372,6 +374,25 @@ fn firewall_rules(p: &Policy, r: &mut Rules<'_>) {
 
 fn session_rules(p: &Policy, r: &mut Rules<'_>) {
     let Some(s) = &p.sessions else { return };
+    if let Some(level @ (Shadow::FullWithoutConsent | Shadow::ViewWithoutConsent)) = s.shadow {
+        let d = r.report(
+            Code::ShadowWithoutConsent,
+            "/sessions/shadow",
+            format!(
+                "`sessions.shadow: {}` lets administrators shadow sessions without asking the user",
+                level.as_str()
+            ),
+        );
+        d.label = Some("no consent prompt".into());
+        d.help = Some(format!(
+            "use `{}` unless unnoticed shadowing is intended",
+            if level == Shadow::FullWithoutConsent {
+                "full-with-consent"
+            } else {
+                "view-with-consent"
+            }
+        ));
+    }
     let fields = [
         ("idleTimeout", &s.idle_timeout),
         ("disconnectedTimeout", &s.disconnected_timeout),

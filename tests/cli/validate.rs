@@ -1358,7 +1358,7 @@ fn rdp055_lockouts_are_errors() {
         "denying `Local account` on a workgroup host (`role: workgroup`) locks everyone out: every account there is a local account (S-1-5-113), and deny beats allow"
     );
     assert_eq!(d["file"], "builtin:cis-level1");
-    assert_eq!(at(d), (31, 18));
+    assert_eq!(at(d), (36, 18));
     for (deny, who) in [
         ("S-1-5-113", "everyone"),
         (
