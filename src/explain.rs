@@ -302,6 +302,22 @@ fn value_lines(s: &Setting) -> Vec<String> {
         Mapping::CommaList => vec![format!(
             "list -> policy Enabled: {name} = REG_SZ <items joined with ,>"
         )],
+        Mapping::Count => match p.element {
+            Some(catalog::Element::Decimal { min, max, .. }) => vec![format!(
+                "{min}..{max} -> policy Enabled: {name} = REG_DWORD <number>"
+            )],
+            _ => Vec::new(),
+        },
+        Mapping::Minutes => match (p.element, p.enabled, p.disabled) {
+            (Some(catalog::Element::Decimal { value_name, .. }), Some(on), Some(off)) => vec![
+                format!(
+                    "Nm | Nh | Nd -> policy Enabled: {name} = {}, {value_name} = REG_DWORD <minutes>",
+                    data_text(on)
+                ),
+                format!("never -> policy Disabled: {name} = {}", data_text(off)),
+            ],
+            _ => Vec::new(),
+        },
         _ => Vec::new(),
     }
 }
@@ -333,8 +349,23 @@ fn field_text(s: &Setting, out: &mut String) {
             );
             let _ = writeln!(out, "  the policy's Disabled state {disabled}");
         }
-        if let Some(Element::Enum { id, .. } | Element::Text { id }) = p.element {
-            let _ = writeln!(out, "  ADMX element: {id}");
+        match p.element {
+            Some(Element::Enum { id, .. } | Element::Text { id }) => {
+                let _ = writeln!(out, "  ADMX element: {id}");
+            }
+            Some(Element::Decimal {
+                id,
+                value_name,
+                min,
+                max,
+            }) => {
+                let _ = writeln!(
+                    out,
+                    "  ADMX element: {id} (decimal {min}..{max}): HKLM\\{}\\{value_name}  REG_DWORD",
+                    p.key
+                );
+            }
+            None => {}
         }
     }
     if !s.local.is_empty() {

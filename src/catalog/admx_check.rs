@@ -207,9 +207,13 @@ fn catalog_matches_microsoft_admx() {
             .child("elements")
             .map(|e| e.children.iter().collect())
             .unwrap_or_default();
+        let element_value = match claim.element {
+            Some(Element::Decimal { value_name, .. }) => value_name,
+            _ => claim.value_name,
+        };
         let element = elements
             .iter()
-            .find(|e| e.attr("valueName") == Some(claim.value_name));
+            .find(|e| e.attr("valueName") == Some(element_value));
         match (claim.element, element) {
             (None, None) => {
                 expect(
@@ -244,6 +248,19 @@ fn catalog_matches_microsoft_admx() {
                     "element",
                     format!("text {id}"),
                     format!("{} {}", e.name, e.attr("id").unwrap_or("")),
+                );
+            }
+            (Some(Element::Decimal { id, min, max, .. }), Some(e)) => {
+                expect(
+                    "element",
+                    format!("decimal {id} {min}..{max}"),
+                    format!(
+                        "{} {} {}..{}",
+                        e.name,
+                        e.attr("id").unwrap_or(""),
+                        e.attr("minValue").unwrap_or(""),
+                        e.attr("maxValue").unwrap_or("")
+                    ),
                 );
             }
             (ours, theirs) => expect(
@@ -305,7 +322,7 @@ fn catalog_matches_microsoft_admx() {
         "catalog and ADMX disagree:\n{}",
         mismatches.join("\n")
     );
-    assert!(checked >= 39, "only {checked} policies were checked");
+    assert!(checked >= 41, "only {checked} policies were checked");
 }
 
 #[test]

@@ -144,6 +144,8 @@ fn field_value<'a>(p: &'a Policy, field: &str) -> Option<FieldValue<'a>> {
         "connection.allow" => connection?.allow.map(Bool),
         "connection.port" => connection?.port.map(Int),
         "connection.transport" => connection?.transport.map(|t| Choice(t.as_str())),
+        "connection.keepAlive" => text(&connection?.keep_alive),
+        "connection.maxConnections" => connection?.max_connections.map(Int),
         "connection.autoReconnect" => connection?.auto_reconnect.map(Bool),
         "connection.networkDetect" => connection?.network_detect.map(|v| Choice(v.as_str())),
         "connection.disconnectOnLock" => connection?.disconnect_on_lock.map(Bool),
@@ -217,6 +219,40 @@ fn lower_setting(
     let Some(policy) = setting.policy else {
         return lower_local(setting, value);
     };
+    let op = |value_name: &str, state: State, data: RegistryValue| RegistryOp {
+        hive: Hive::LocalMachine,
+        key: policy.key.to_string(),
+        value_name: value_name.to_string(),
+        action: RegistryAction::Set(data),
+        scope: Scope::Policy,
+        provenance: Provenance {
+            field: setting.field.to_string(),
+            admx: Some((policy.file, policy.id)),
+            state: Some(state),
+        },
+        rollback: None,
+    };
+    if setting.mapping == Mapping::Minutes {
+        // The policy's own switch, and for Enabled the minutes in its decimal element.
+        let FieldValue::Text(s) = *value else {
+            return Err(unmapped());
+        };
+        let minutes = catalog::keep_alive_minutes(s).ok_or_else(unmapped)?;
+        let own = |state: State, data: Option<Data>| {
+            data.map(|d| op(policy.value_name, state, data_value(d)))
+                .ok_or_else(unmapped)
+        };
+        if minutes == 0 {
+            return Ok(vec![own(State::Disabled, policy.disabled)?]);
+        }
+        let Some(catalog::Element::Decimal { value_name, .. }) = policy.element else {
+            return Err(unmapped());
+        };
+        return Ok(vec![
+            own(State::Enabled, policy.enabled)?,
+            op(value_name, State::Enabled, RegistryValue::Dword(minutes)),
+        ]);
+    }
     let (state, data) = match setting.mapping {
         Mapping::Bool { when_true } => {
             let FieldValue::Bool(b) = *value else {
@@ -266,21 +302,23 @@ fn lower_setting(
             };
             (State::Enabled, RegistryValue::Sz(items.join(",")))
         }
-        Mapping::Special | Mapping::AuditOnly | Mapping::Metadata => return Ok(Vec::new()),
+        Mapping::Count => {
+            let FieldValue::Int(n) = *value else {
+                return Err(unmapped());
+            };
+            let n = u32::try_from(n).map_err(|_| unmapped())?;
+            match policy.element {
+                Some(catalog::Element::Decimal { min, max, .. }) if (min..=max).contains(&n) => {
+                    (State::Enabled, RegistryValue::Dword(n))
+                }
+                _ => return Err(unmapped()),
+            }
+        }
+        Mapping::Minutes | Mapping::Special | Mapping::AuditOnly | Mapping::Metadata => {
+            return Ok(Vec::new());
+        }
     };
-    Ok(vec![RegistryOp {
-        hive: Hive::LocalMachine,
-        key: policy.key.to_string(),
-        value_name: policy.value_name.to_string(),
-        action: RegistryAction::Set(data),
-        scope: Scope::Policy,
-        provenance: Provenance {
-            field: setting.field.to_string(),
-            admx: Some((policy.file, policy.id)),
-            state: Some(state),
-        },
-        rollback: None,
-    }])
+    Ok(vec![op(policy.value_name, state, data)])
 }
 
 fn local_op(
@@ -619,6 +657,7 @@ mod tests {
             "name": "all",
             "connection": {
                 "allow": true, "port": 3390, "transport": "tcp", "autoReconnect": false,
+                "keepAlive": "2h", "maxConnections": 20,
                 "networkDetect": "off", "disconnectOnLock": true
             },
             "security": {
@@ -658,7 +697,9 @@ mod tests {
                 | Mapping::Enum(_)
                 | Mapping::Duration
                 | Mapping::Text
-                | Mapping::CommaList => true,
+                | Mapping::CommaList
+                | Mapping::Count
+                | Mapping::Minutes => true,
                 // The local values lower_local writes; every other special field has its own
                 // function (listed, so a new special field must be placed).
                 Mapping::Special => match s.field {
@@ -689,7 +730,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert!(checked >= 44, "{checked}");
+        assert!(checked >= 46, "{checked}");
     }
 
     #[test]

@@ -153,6 +153,14 @@ pub struct Connection {
     /// Transport protocols (TS_SELECT_TRANSPORT SelectTransport): `tcp-udp` (2) or `tcp` (1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<Transport>,
+    /// Keep-alive interval (TS_KEEP_ALIVE: KeepAliveEnable 1 and KeepAliveInterval in minutes,
+    /// 1..999999): `Nm`, `Nh` or `Nd`; `never` writes KeepAliveEnable 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_alive: Option<String>,
+    /// Most simultaneous connections, 1..999999, 999999 meaning unlimited (TS_MAX_CON_POLICY
+    /// MaxInstanceCount).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<i64>,
     /// Let clients reconnect by themselves after a network drop (TS_AUTO_RECONNECT, inverted:
     /// fDisableAutoReconnect 0 when true, 1 when false).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -267,6 +267,30 @@ fn connection_rules(p: &Policy, r: &mut Rules<'_>) {
             );
         }
     }
+    if let Some(n) = conn.max_connections
+        && !catalog::MAX_CONNECTIONS.contains(&n)
+    {
+        let d = r.report(
+            Code::MaxConnectionsOutOfRange,
+            "/connection/maxConnections",
+            format!(
+                "`connection.maxConnections` must be from 1 to 999999 (999999 = unlimited), found {n}"
+            ),
+        );
+        d.label = Some("outside TS_MAX_CON_POLICY's range".into());
+    }
+    if let Some(k) = &conn.keep_alive
+        && catalog::keep_alive_minutes(k).is_none()
+    {
+        let d = r.report(
+            Code::BadKeepAlive,
+            "/connection/keepAlive",
+            format!(
+                "`connection.keepAlive: {k}` is not a keep-alive interval: write `never`, or whole minutes from 1 to 999999 as `Nm`, `Nh` (up to 9999) or `Nd` (up to 99)"
+            ),
+        );
+        d.label = Some("not an interval Group Policy stores".into());
+    }
     if conn.allow == Some(false) {
         let mut others = Vec::new();
         if conn.port.is_some() {
@@ -274,6 +298,20 @@ fn connection_rules(p: &Policy, r: &mut Rules<'_>) {
         }
         if conn.transport.is_some() {
             others.push("connection.transport");
+        }
+        for (set, field) in [
+            (conn.keep_alive.is_some(), "connection.keepAlive"),
+            (conn.max_connections.is_some(), "connection.maxConnections"),
+            (conn.auto_reconnect.is_some(), "connection.autoReconnect"),
+            (conn.network_detect.is_some(), "connection.networkDetect"),
+            (
+                conn.disconnect_on_lock.is_some(),
+                "connection.disconnectOnLock",
+            ),
+        ] {
+            if set {
+                others.push(field);
+            }
         }
         if p.security
             .as_ref()
