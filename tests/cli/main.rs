@@ -1,6 +1,7 @@
 //! The one integration-test binary: drives the real `rdpgen` executable.
 
 mod build;
+mod coverage;
 mod diff;
 mod docs;
 mod dsc;
