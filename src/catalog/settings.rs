@@ -191,7 +191,9 @@ const CLIP_LEVELS: &[(&str, u32)] = &[
 /// `SolicitedRemoteAssistance` / `UnsolicitedRemoteAssistance`: "ADMX Info: GP name
 /// RA_Solicit / RA_Unsolicit, GP ADMX file name RemoteAssistance.admx"), and from the CIS
 /// items 18.9.35.1/18.9.35.2 that name the same values. `admx_check` lists the file as not
-/// available instead of checking it.
+/// available instead of checking it. Their `supported_on` (`windows:SUPPORTED_WindowsXP`) is
+/// not in that documentation and is unverified; only `rdpgen explain` shows it, no artifact
+/// writes it.
 pub(super) const RA_ADMX: &str = "RemoteAssistance.admx";
 
 /// Every setting, in the order artifacts list them.
