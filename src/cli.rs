@@ -248,7 +248,7 @@ pub struct ReportMergeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
-    /// A built-in baseline to extend: cis-level1, stig, break-glass.
+    /// A built-in baseline to extend: cis-level1, cis-level2, stig, msft-baseline, break-glass.
     #[arg(long)]
     pub baseline: Option<String>,
     /// The policy name (names outputs and seeds the GPO GUID).
@@ -299,7 +299,7 @@ pub struct ImportArgs {
     /// Policy name (default: from rdpgen's firewall rules, the GPO name, or the file name).
     #[arg(long)]
     pub name: Option<String>,
-    /// Write only what differs from this base (`cis-level1`, `stig`, `break-glass`, or a path).
+    /// Write only what differs from this base (`cis-level1`, `cis-level2`, `stig`, `msft-baseline`, `break-glass`, or a path).
     #[arg(long)]
     pub extends: Option<String>,
     /// Write the policy to this file instead of standard output.

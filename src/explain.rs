@@ -302,6 +302,22 @@ fn value_lines(s: &Setting) -> Vec<String> {
         Mapping::CommaList => vec![format!(
             "list -> policy Enabled: {name} = REG_SZ <items joined with ,>"
         )],
+        Mapping::Count => match p.element {
+            Some(Element::Decimal { min, max, .. }) => vec![format!(
+                "{min}..{max} -> policy Enabled: {name} = REG_DWORD <number>"
+            )],
+            _ => Vec::new(),
+        },
+        Mapping::Minutes => match (p.element, p.enabled, p.disabled) {
+            (Some(Element::Decimal { value_name, .. }), Some(on), Some(off)) => vec![
+                format!(
+                    "Nm | Nh | Nd -> policy Enabled: {name} = {}, {value_name} = REG_DWORD <minutes>",
+                    data_text(on)
+                ),
+                format!("never -> policy Disabled: {name} = {}", data_text(off)),
+            ],
+            _ => Vec::new(),
+        },
         _ => Vec::new(),
     }
 }
@@ -333,8 +349,23 @@ fn field_text(s: &Setting, out: &mut String) {
             );
             let _ = writeln!(out, "  the policy's Disabled state {disabled}");
         }
-        if let Some(Element::Enum { id, .. } | Element::Text { id }) = p.element {
-            let _ = writeln!(out, "  ADMX element: {id}");
+        match p.element {
+            Some(Element::Enum { id, .. } | Element::Text { id }) => {
+                let _ = writeln!(out, "  ADMX element: {id}");
+            }
+            Some(Element::Decimal {
+                id,
+                value_name,
+                min,
+                max,
+            }) => {
+                let _ = writeln!(
+                    out,
+                    "  ADMX element: {id} (decimal {min}..{max}): HKLM\\{}\\{value_name}  REG_DWORD",
+                    p.key
+                );
+            }
+            None => {}
         }
     }
     if !s.local.is_empty() {
@@ -531,8 +562,8 @@ pub fn language_reference() -> String {
          <!-- Generated from rdpgen's settings catalog: `UPDATE_SNAPSHOTS=1 cargo test --test cli docs` rewrites it; a test fails when it is stale. -->\n\n\
          A policy is a YAML file with `rdpgen: 1`, a `name` (`^[a-z0-9][a-z0-9-]{0,62}$`, names the\n\
          outputs and seeds the GPO GUID), an optional `description` and `extends` (built-in\n\
-         baselines `cis-level1`, `stig`, `break-glass`, or relative paths; maps merge key by key,\n\
-         scalars and lists are replaced whole), and the sections below. Every field is optional:\n\
+         baselines `cis-level1`, `cis-level2`, `stig`, `msft-baseline`, `break-glass`, or relative\n\
+         paths; maps merge key by key, scalars and lists are replaced whole), and the sections below. Every field is optional:\n\
          an absent field is \"not configured\" and writes nothing. The JSON Schema is\n\
          `policies/rdpgen.schema.json` (`rdpgen schema`); `rdpgen explain FIELD` prints the same\n\
          entry as here.\n",

@@ -65,6 +65,8 @@ impl Area {
             "redirection" => Self::Redirection,
             "credentials" => Self::Credentials,
             "logonRights" => Self::LogonRights,
+            // Remote Assistance is another way into a session: reported with security.
+            "remoteAssistance" => Self::Security,
             _ => Self::Security,
         }
     }
@@ -602,6 +604,12 @@ impl<'m> Auditor<'m> {
             // `...\TLS 1.2\Server` + `Enabled`.
             let version = op.key.rsplit('\\').nth(1).unwrap_or("");
             format!("{field}:{version}:{}", op.value_name)
+        } else if setting
+            .and_then(|s| s.policy)
+            .is_some_and(|p| !p.value_name.eq_ignore_ascii_case(&op.value_name))
+        {
+            // A second value of one policy (TS_KEEP_ALIVE's KeepAliveInterval): its own check.
+            format!("{field}:{}", op.value_name)
         } else {
             field.to_string()
         };

@@ -495,7 +495,11 @@ pub fn read_file(path: &Path) -> Result<HostState, SnapshotError> {
     let mut state = match extension.as_deref() {
         Some("reg") => from_reg(&bytes, &name)?,
         Some("pol") => from_pol(&bytes, &name)?,
-        Some("json") if crate::formats::text::decode(&bytes).trim_start().starts_with('[') => {
+        Some("json")
+            if crate::formats::text::decode(&bytes)
+                .trim_start()
+                .starts_with('[') =>
+        {
             from_osqueryi_file(path, &bytes, &name)?
         }
         Some("json") => from_json(&crate::formats::text::decode(&bytes))?,
@@ -520,8 +524,9 @@ fn from_osqueryi_file(path: &Path, bytes: &[u8], name: &str) -> Result<HostState
             crate::catalog::evidence::osquery::QUERY_NAMES.map(|q| format!("{q}.json")).join(", ")
         ))
     })?;
-    let mut state = super::osquery::from_osqueryi(&crate::formats::text::decode(bytes), query, name)
-        .map_err(SnapshotError::Invalid)?;
+    let mut state =
+        super::osquery::from_osqueryi(&crate::formats::text::decode(bytes), query, name)
+            .map_err(SnapshotError::Invalid)?;
     // osqueryi prints no time: the output was captured when the file was written.
     state.captured_at = fs::metadata(path)
         .and_then(|m| m.modified())

@@ -22,6 +22,10 @@
 //!   is lowered to exactly these states (every version at or above the minimum Enabled, every
 //!   version below Disabled), so the template adds no value of its own.
 //!
+//! - `Lsa\DisableRestrictedAdmin` (`credentials.restrictedAdmin`): one policy without
+//!   elements, Enabled writes 0 (Restricted Admin and Remote Credential Guard accepted),
+//!   Disabled writes 1.
+//!
 //! The listener certificate (`SSLCertificateSHA1Hash`, REG_BINARY) has no row: ADMX cannot
 //! describe binary data, so the GPO carries it as a Group Policy Preferences registry item.
 //! Explain texts are a short paragraph on the registry effect followed by the setting's
@@ -55,6 +59,7 @@ pub struct Category {
 pub const ROOT_CATEGORY: &str = "rdpgen";
 pub const LISTENER_CATEGORY: &str = "RDP_Listener";
 pub const SCHANNEL_CATEGORY: &str = "SCHANNEL_Server_Protocols";
+pub const CREDENTIALS_CATEGORY: &str = "RDP_Credentials";
 
 pub const CATEGORIES: &[Category] = &[
     Category {
@@ -70,6 +75,11 @@ pub const CATEGORIES: &[Category] = &[
     Category {
         name: SCHANNEL_CATEGORY,
         display_name: "SCHANNEL server protocols",
+        parent: Some(ROOT_CATEGORY),
+    },
+    Category {
+        name: CREDENTIALS_CATEGORY,
+        display_name: "Restricted Admin and Remote Credential Guard",
         parent: Some(ROOT_CATEGORY),
     },
 ];
@@ -341,6 +351,33 @@ pub fn policies() -> Vec<CustomPolicy> {
             });
         }
     }
+    if let Some(local) = setting("credentials.restrictedAdmin").and_then(|s| s.local.first()) {
+        out.push(CustomPolicy {
+            name: "RDP_RestrictedAdmin".to_string(),
+            field: "credentials.restrictedAdmin",
+            display_name: "Accept Restricted Admin and Remote Credential Guard connections".into(),
+            explain: explain(
+                &format!(
+                    "Sets whether this host accepts Remote Desktop connections in Restricted \
+                     Admin mode or with Windows Defender Remote Credential Guard: \
+                     HKEY_LOCAL_MACHINE\\{}, value {} (REG_DWORD).\n\n\
+                     Enabled: accepted ({}=0).\n\
+                     Disabled: not accepted ({}=1).\n\
+                     Not configured: the value is left as it is. It is not under a Policies key, \
+                     so it stays when this setting no longer applies.",
+                    local.key, local.value_name, local.value_name, local.value_name
+                ),
+                "credentials.restrictedAdmin",
+            ),
+            category: CREDENTIALS_CATEGORY,
+            supported_on: SUPPORTED_WIN7,
+            key: local.key.to_string(),
+            value: CustomValue::Switch {
+                enabled: vec![(local.value_name, 0)],
+                disabled: vec![(local.value_name, 1)],
+            },
+        });
+    }
     out
 }
 
@@ -362,7 +399,7 @@ mod tests {
     #[test]
     fn names_are_admx_item_names_and_unique() {
         let policies = policies();
-        assert_eq!(policies.len(), 7);
+        assert_eq!(policies.len(), 8);
         let mut ids: Vec<String> = policies.iter().map(|p| p.name.clone()).collect();
         ids.extend(policies.iter().map(CustomPolicy::explain_id));
         ids.extend(CATEGORIES.iter().map(|c| c.name.to_string()));

@@ -12,6 +12,11 @@ pub const SCHANNEL_PROTOCOLS: &str =
 /// CredSSP parameters written by CredSsp.admx, below HKLM.
 pub const CREDSSP: &str =
     r"Software\Microsoft\Windows\CurrentVersion\Policies\System\CredSSP\Parameters";
+/// Credentials Delegation policies written by CredSsp.admx (`AllowProtectedCreds`), below HKLM.
+pub const CREDENTIALS_DELEGATION: &str =
+    r"Software\Policies\Microsoft\Windows\CredentialsDelegation";
+/// The LSA key of the running system, below HKLM (local, not policy): `DisableRestrictedAdmin`.
+pub const LSA: &str = r"SYSTEM\CurrentControlSet\Control\Lsa";
 /// The firewall policy key (Group Policy), below HKLM: `PolicyVersion`, the per-profile
 /// keys and `FirewallRules`.
 pub const FWPOL: &str = r"SOFTWARE\Policies\Microsoft\WindowsFirewall";

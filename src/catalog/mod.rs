@@ -66,6 +66,35 @@ pub fn session_duration_ms(text: &str) -> Option<u32> {
         .map(|(_, v)| *v)
 }
 
+/// Minutes of a keep-alive interval as the policy writes it: `never` is `Some(0)` (the
+/// policy's Disabled state); otherwise 1 to 999999 minutes (TS_KEEP_ALIVE's range) as `Nm`
+/// (1..999999), `Nh` (1..9999) or `Nd` (1..99), digits without sign or leading zero.
+#[must_use]
+pub fn keep_alive_minutes(text: &str) -> Option<u32> {
+    if text == "never" {
+        return Some(0);
+    }
+    let unit = text.chars().last()?;
+    let digits = &text[..text.len() - unit.len_utf8()];
+    let (max_digits, factor) = match unit {
+        'm' => (6, 1),
+        'h' => (4, 60),
+        'd' => (2, 1_440),
+        _ => return None,
+    };
+    if digits.is_empty()
+        || digits.len() > max_digits
+        || digits.starts_with('0')
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    digits.parse::<u32>().ok()?.checked_mul(factor)
+}
+
+/// The range of `TS_MAX_CON_POLICY`'s `MaxInstanceCount` (999999 means unlimited).
+pub const MAX_CONNECTIONS: std::ops::RangeInclusive<i64> = 1..=999_999;
+
 /// The setting of a policy field.
 #[must_use]
 pub fn setting(field: &str) -> Option<&'static Setting> {

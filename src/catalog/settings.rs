@@ -2,7 +2,10 @@
 //! cross-checks it against `../shared/reference/admx`); benchmark ids and values come from the
 //! CIS and DISA STIG editions named in `source`; explanations are rdpgen's own.
 
-use super::keys::{CREDSSP, FWPOL_RULES, RDP_TCP, SCHANNEL_PROTOCOLS, TERMINAL_SERVER, TS_POLICY};
+use super::keys::{
+    CREDENTIALS_DELEGATION, CREDSSP, FWPOL_RULES, LSA, RDP_TCP, SCHANNEL_PROTOCOLS,
+    TERMINAL_SERVER, TS_POLICY,
+};
 use super::types::{
     AdmxPolicy, Benchmark, Class, Data, Element, LocalValue, Mapping, Setting, State, ValueType,
 };
@@ -113,6 +116,7 @@ const fn stig(id: &'static str, level: &'static str, value: &'static str) -> Ben
     }
 }
 
+/// A redirection policy phrased "Do not allow ...": allowing it means Disabled.
 const fn redirection(
     field: &'static str,
     title: &'static str,
@@ -121,15 +125,33 @@ const fn redirection(
     cis: &'static [Benchmark],
     stig: &'static [Benchmark],
 ) -> Setting {
+    redirection_when(
+        field,
+        title,
+        explanation,
+        policy,
+        State::Disabled,
+        cis,
+        stig,
+    )
+}
+
+/// A redirection policy and the state that allows it (`Enabled` for the "Allow ..." policies).
+const fn redirection_when(
+    field: &'static str,
+    title: &'static str,
+    explanation: &'static str,
+    policy: AdmxPolicy,
+    allowed: State,
+    cis: &'static [Benchmark],
+    stig: &'static [Benchmark],
+) -> Setting {
     Setting {
         field,
         title,
         explanation,
         values: "true (allowed) | false (denied)",
-        // Every redirection policy is phrased "Do not allow ...": allowing it means Disabled.
-        mapping: Mapping::Bool {
-            when_true: State::Disabled,
-        },
+        mapping: Mapping::Bool { when_true: allowed },
         policy: Some(policy),
         local: &[],
         wmi: None,
@@ -138,6 +160,41 @@ const fn redirection(
         causes: &[],
     }
 }
+
+/// A Machine-class TerminalServer.admx clipboard restriction (class `Both` in the ADMX; rdpgen
+/// writes the Machine half): an `<enum>` of what may cross in one direction.
+const fn clip_level(
+    id: &'static str,
+    element: &'static str,
+    value_name: &'static str,
+) -> AdmxPolicy {
+    ts_enum(
+        id,
+        element,
+        value_name,
+        &[0, 1, 2, 3, 4],
+        "windows:SUPPORTED_Windows_11_0_22H2",
+    )
+}
+
+/// The clipboard levels of `TS_CLIENT_CLIPBOARDRESTRICTION_SC/_CS`, weakest first.
+const CLIP_LEVELS: &[(&str, u32)] = &[
+    ("none", 0),
+    ("plain-text", 1),
+    ("text-images", 2),
+    ("text-images-rtf", 3),
+    ("text-images-rtf-html", 4),
+];
+
+/// RemoteAssistance.admx is not in `../shared/reference/admx`: its ids, key, value names and
+/// data are taken from Microsoft's documentation (Policy CSP - RemoteAssistance,
+/// `SolicitedRemoteAssistance` / `UnsolicitedRemoteAssistance`: "ADMX Info: GP name
+/// RA_Solicit / RA_Unsolicit, GP ADMX file name RemoteAssistance.admx"), and from the CIS
+/// items 18.9.35.1/18.9.35.2 that name the same values. `admx_check` lists the file as not
+/// available instead of checking it. Their `supported_on` (`windows:SUPPORTED_WindowsXP`) is
+/// not in that documentation and is unverified; only `rdpgen explain` shows it, no artifact
+/// writes it.
+pub(super) const RA_ADMX: &str = "RemoteAssistance.admx";
 
 /// Every setting, in the order artifacts list them.
 pub const SETTINGS: &[Setting] = &[
@@ -205,6 +262,130 @@ pub const SETTINGS: &[Setting] = &[
         cis: &[],
         stig: &[],
         causes: &["C11"],
+    },
+    Setting {
+        field: "connection.keepAlive",
+        title: "Configure keep-alive connection interval",
+        explanation: "How often the server checks that a client is still there, so a session whose client vanished is marked disconnected (and the disconnected-session limit starts) instead of staying active. Group Policy stores whole minutes, 1 to 999999: write `Nm`, `Nh` or `Nd`. Enabled writes KeepAliveEnable=1 and KeepAliveInterval=<minutes>; `never` is the Disabled state, KeepAliveEnable=0.",
+        values: "never | Nm (1..999999) | Nh (1..9999) | Nd (1..99)",
+        mapping: Mapping::Minutes,
+        policy: Some(AdmxPolicy {
+            file: TS_ADMX,
+            id: "TS_KEEP_ALIVE",
+            class: Class::Machine,
+            key: TS_POLICY,
+            value_name: "KeepAliveEnable",
+            value_type: ValueType::Dword,
+            enabled: Some(Data::Dword(1)),
+            disabled: Some(Data::Dword(0)),
+            element: Some(Element::Decimal {
+                id: "TS_KEEP_ALIVE_INTERVAL",
+                value_name: "KeepAliveInterval",
+                min: 1,
+                max: 999_999,
+            }),
+            supported_on: "windows:SUPPORTED_WindowsNET",
+        }),
+        local: &[],
+        wmi: None,
+        cis: &[],
+        stig: &[],
+        causes: &[],
+    },
+    Setting {
+        field: "connection.maxConnections",
+        title: "Limit number of connections",
+        explanation: "The most simultaneous Remote Desktop connections the server accepts; further users are told the server is busy. 999999 means unlimited (the policy's own convention). Group Policy writes MaxInstanceCount; the policy's Disabled state deletes it.",
+        values: "1..999999 (999999 = unlimited)",
+        mapping: Mapping::Count,
+        policy: Some(AdmxPolicy {
+            file: TS_ADMX,
+            id: "TS_MAX_CON_POLICY",
+            class: Class::Machine,
+            key: TS_POLICY,
+            value_name: "MaxInstanceCount",
+            value_type: ValueType::Dword,
+            enabled: None,
+            disabled: None,
+            element: Some(Element::Decimal {
+                id: "TS_Maximum_Connections_allowed",
+                value_name: "MaxInstanceCount",
+                min: 1,
+                max: 999_999,
+            }),
+            supported_on: "windows:SUPPORTED_WindowsNET",
+        }),
+        local: &[],
+        wmi: None,
+        cis: &[],
+        stig: &[],
+        causes: &[],
+    },
+    Setting {
+        field: "connection.autoReconnect",
+        title: "Automatic reconnection",
+        explanation: "Whether Remote Desktop clients try to reconnect by themselves (up to twenty times, five seconds apart) when the network drops. The policy is inverted in the registry: Enabled writes fDisableAutoReconnect=0, Disabled writes 1.",
+        values: "true (clients reconnect) | false",
+        mapping: Mapping::Bool {
+            when_true: State::Enabled,
+        },
+        policy: Some(ts_bool(
+            "TS_AUTO_RECONNECT",
+            "fDisableAutoReconnect",
+            0,
+            1,
+            "windows:SUPPORTED_WindowsXP",
+        )),
+        local: &[],
+        wmi: None,
+        cis: &[],
+        stig: &[],
+        causes: &[],
+    },
+    Setting {
+        field: "connection.networkDetect",
+        title: "Select network detection on the server",
+        explanation: "Which network-quality measurements the server runs to choose the transport and bandwidth. `connect-time-and-continuous` (SelectNetworkDetect=0) is what Windows does by default; `continuous-only` (1) turns off Connect Time Detect, `connect-time-only` (2) turns off Continuous Network Detect, `off` (3) turns off both, which leaves RDP assuming a fixed network type. Turning detection off helps behind middleboxes that disturb UDP measurements.",
+        values: "connect-time-and-continuous | continuous-only | connect-time-only | off",
+        mapping: Mapping::Enum(&[
+            ("connect-time-and-continuous", 0),
+            ("continuous-only", 1),
+            ("connect-time-only", 2),
+            ("off", 3),
+        ]),
+        policy: Some(ts_enum(
+            "TS_SELECT_NETWORK_DETECT",
+            "TS_SELECT_NETWORK_DETECT_LEVEL",
+            "SelectNetworkDetect",
+            &[0, 1, 2, 3],
+            "windows:SUPPORTED_Windows8",
+        )),
+        local: &[],
+        wmi: None,
+        cis: &[],
+        stig: &[],
+        causes: &["C11"],
+    },
+    Setting {
+        field: "connection.disconnectOnLock",
+        title: "Disconnect remote session on lock for legacy authentication",
+        explanation: "When true, a session that is locked (by the user or by a policy) is disconnected instead of showing the remote lock screen, so a locked session cannot be unlocked with a password from another client. It applies to legacy authentication (NTLM, CredSSP, RDSTLS, TLS, RDP basic), which is how domain and local accounts sign in; the separate TS_DISCONNECT_ON_LOCK_AAD_POLICY (fDisconnectOnLockMicrosoftIdentity) for Microsoft Entra sign-in is not written. The policy is in the Windows 11 22H2 / Server 2025 TerminalServer.admx (absent from the 21H2 copy); older hosts ignore the value.",
+        values: "true (disconnect) | false (show the lock screen)",
+        mapping: Mapping::Bool {
+            when_true: State::Enabled,
+        },
+        policy: Some(ts_bool(
+            "TS_DISCONNECT_ON_LOCK_POLICY",
+            "fDisconnectOnLockLegacy",
+            1,
+            0,
+            "windows:SUPPORTED_WindowsVista",
+        )),
+        local: &[],
+        wmi: None,
+        cis: &[],
+        stig: &[],
+        causes: &[],
     },
     Setting {
         field: "security.layer",
@@ -696,6 +877,52 @@ pub const SETTINGS: &[Setting] = &[
         stig: &[],
         causes: &[],
     },
+    Setting {
+        field: "sessions.endSessionAtLimit",
+        title: "End session when time limits are reached",
+        explanation: "When true, a session that reaches `idleTimeout` or `activeTimeout` is ended (logged off) instead of disconnected, so its programs and open files do not outlive the limit (TS_Session_End_On_Limit_2 fResetBroken=1).",
+        values: "true (end) | false (disconnect)",
+        mapping: Mapping::Bool {
+            when_true: State::Enabled,
+        },
+        policy: Some(ts_bool(
+            "TS_Session_End_On_Limit_2",
+            "fResetBroken",
+            1,
+            0,
+            "windows:SUPPORTED_WindowsXP",
+        )),
+        local: &[],
+        wmi: Some("Win32_TSSessionSetting.BrokenConnectionAction"),
+        cis: &[],
+        stig: &[],
+        causes: &[],
+    },
+    Setting {
+        field: "sessions.shadow",
+        title: "Set rules for remote control of Remote Desktop Services user sessions",
+        explanation: "Whether an administrator may shadow (watch or control) another user's session, and whether the user is asked first. `disabled` (Shadow=0) forbids it; `full-with-consent` (1) and `view-with-consent` (3) ask the user; `full-without-consent` (2) and `view-without-consent` (4) do not, which lets an administrator watch a session unnoticed (RDP058). Shadowing over the network also needs the RemoteDesktop-Shadow-In-TCP firewall rule, which rdpgen does not write.",
+        values: "disabled | full-with-consent | full-without-consent | view-with-consent | view-without-consent",
+        mapping: Mapping::Enum(&[
+            ("disabled", 0),
+            ("full-with-consent", 1),
+            ("full-without-consent", 2),
+            ("view-with-consent", 3),
+            ("view-without-consent", 4),
+        ]),
+        policy: Some(ts_enum(
+            "TS_RemoteControl_2",
+            "TS_RemoteControl_Levels",
+            "Shadow",
+            &[0, 1, 2, 3, 4],
+            "TS_SUPPORTED_ONLY_LEGACY",
+        )),
+        local: &[],
+        wmi: None,
+        cis: &[],
+        stig: &[],
+        causes: &[],
+    },
     redirection(
         "redirection.clipboard",
         "Do not allow Clipboard redirection",
@@ -795,6 +1022,132 @@ pub const SETTINGS: &[Setting] = &[
         &[],
     ),
     Setting {
+        field: "redirection.clipboardServerToClient",
+        title: "Restrict clipboard transfer from server to client",
+        explanation: "What may be copied out of the session to the client's clipboard: `none` (SCClipLevel=0), `plain-text` (1), `text-images` (2), `text-images-rtf` (3) or `text-images-rtf-html` (4). It needs Windows 11 22H2 / Server 2025 and applies only while `redirection.clipboard` is allowed. The ADMX policy is of class Both; rdpgen writes its Machine half.",
+        values: "none | plain-text | text-images | text-images-rtf | text-images-rtf-html",
+        mapping: Mapping::Enum(CLIP_LEVELS),
+        policy: Some(clip_level(
+            "TS_CLIENT_CLIPBOARDRESTRICTION_SC",
+            "TS_SC_CLIPBOARD_RESTRICTION_Text",
+            "SCClipLevel",
+        )),
+        local: &[],
+        wmi: None,
+        cis: &[Benchmark {
+            id: "18.10.57.3.3.8",
+            level: "L2 (MS+DC)",
+            value: "\"none\"",
+            source: "CIS Microsoft Windows Server 2025 v1.0.0",
+        }],
+        stig: &[],
+        causes: &[],
+    },
+    Setting {
+        field: "redirection.clipboardClientToServer",
+        title: "Restrict clipboard transfer from client to server",
+        explanation: "What may be pasted from the client's clipboard into the session: `none` (CSClipLevel=0), `plain-text` (1), `text-images` (2), `text-images-rtf` (3) or `text-images-rtf-html` (4). Windows 11 22H2 / Server 2025; applies only while `redirection.clipboard` is allowed. Class Both in the ADMX; rdpgen writes its Machine half.",
+        values: "none | plain-text | text-images | text-images-rtf | text-images-rtf-html",
+        mapping: Mapping::Enum(CLIP_LEVELS),
+        policy: Some(clip_level(
+            "TS_CLIENT_CLIPBOARDRESTRICTION_CS",
+            "TS_CS_CLIPBOARD_RESTRICTION_Text",
+            "CSClipLevel",
+        )),
+        local: &[],
+        wmi: None,
+        cis: &[],
+        stig: &[],
+        causes: &[],
+    },
+    redirection_when(
+        "redirection.uiAutomation",
+        "Allow UI Automation redirection",
+        "Whether UI Automation clients on the client (screen readers, automation tools) can reach the session's user interface. The ADMX marks it for Windows 10 21H2 and later client editions.",
+        ts_bool(
+            "TS_UIA",
+            "EnableUiaRedirection",
+            1,
+            0,
+            "windows:SUPPORTED_Windows_10_0_21H2_NOSERVER",
+        ),
+        State::Enabled,
+        &[cis("18.10.57.3.3.1", "L2 (MS+DC)", "false")],
+        &[],
+    ),
+    redirection(
+        "redirection.location",
+        "Do not allow location redirection",
+        "Whether the client's location is passed to the session. The ADMX marks it for Windows 10 21H2 and later client editions.",
+        ts_bool(
+            "TS_LOCATION_REDIRECTION",
+            "fDisableLocationRedir",
+            1,
+            0,
+            "windows:SUPPORTED_Windows_10_0_21H2_NOSERVER",
+        ),
+        &[cis("18.10.57.3.3.4", "L2 (MS+DC)", "false")],
+        &[],
+    ),
+    redirection(
+        "redirection.webAuthn",
+        "Do not allow WebAuthn redirection",
+        "Whether WebAuthn requests in the session (Windows Hello, security keys) are forwarded to the client.",
+        ts_bool(
+            "TS_WEBAUTHN",
+            "fDisableWebAuthn",
+            1,
+            0,
+            "windows:SUPPORTED_Windows_10_0_20H1",
+        ),
+        &[cis("18.10.57.3.3.7", "L2 (MS+DC)", "false")],
+        &[],
+    ),
+    redirection_when(
+        "redirection.audioCapture",
+        "Allow audio recording redirection",
+        "Whether the client's microphone is available in the session. Inverted in the registry: allowing writes fDisableAudioCapture=0.",
+        ts_bool(
+            "TS_CLIENT_AUDIO_CAPTURE",
+            "fDisableAudioCapture",
+            0,
+            1,
+            "windows:SUPPORTED_Windows7",
+        ),
+        State::Enabled,
+        &[],
+        &[],
+    ),
+    redirection(
+        "redirection.camera",
+        "Do not allow video capture redirection",
+        "Whether the client's cameras and other video capture devices are redirected into the session.",
+        ts_bool(
+            "TS_CAMERA_REDIRECTION",
+            "fDisableCameraRedir",
+            1,
+            0,
+            "windows:SUPPORTED_Windows_10_0_RS4",
+        ),
+        &[],
+        &[],
+    ),
+    redirection_when(
+        "redirection.timeZone",
+        "Allow time zone redirection",
+        "Whether the session uses the client's time zone instead of the server's.",
+        ts_bool(
+            "TS_TIME_ZONE",
+            "fEnableTimeZoneRedirection",
+            1,
+            0,
+            "windows:SUPPORTED_WindowsNET",
+        ),
+        State::Enabled,
+        &[],
+        &[],
+    ),
+    Setting {
         field: "credentials.encryptionOracle",
         title: "Encryption Oracle Remediation",
         explanation: "The CredSSP protection against CVE-2018-0886. `force-updated-clients` (0) refuses unpatched peers, `mitigated` (1) refuses only to fall back to vulnerable servers, `vulnerable` (2) allows everything. Mismatched settings between clients and hosts make NLA fail before logon.",
@@ -824,6 +1177,97 @@ pub const SETTINGS: &[Setting] = &[
         cis: &[cis("18.9.4.1", "L1 (MS+DC)", "\"force-updated-clients\"")],
         stig: &[],
         causes: &["C10"],
+    },
+    Setting {
+        field: "credentials.allowProtectedCreds",
+        title: "Remote host allows delegation of non-exportable credentials",
+        explanation: "The target side of Restricted Admin mode and Windows Defender Remote Credential Guard: when true, the host accepts connections that delegate only non-exportable credentials, so an administrator's reusable password or hash never reaches it (AllowProtectedCreds=1). Clients that require Remote Credential Guard cannot connect to a host without it.",
+        values: "true | false",
+        mapping: Mapping::Bool {
+            when_true: State::Enabled,
+        },
+        policy: Some(AdmxPolicy {
+            file: "CredSsp.admx",
+            id: "AllowProtectedCreds",
+            class: Class::Machine,
+            key: CREDENTIALS_DELEGATION,
+            value_name: "AllowProtectedCreds",
+            value_type: ValueType::Dword,
+            enabled: Some(Data::Dword(1)),
+            disabled: Some(Data::Dword(0)),
+            element: None,
+            supported_on: "windows:SUPPORTED_Windows_10_0_RS2",
+        }),
+        local: &[],
+        wmi: None,
+        cis: &[cis("18.9.4.2", "L1 (MS+DC)", "true")],
+        stig: &[stig("WN22-CC-000100 / V-254342", "CAT II", "true")],
+        causes: &[],
+    },
+    Setting {
+        field: "credentials.restrictedAdmin",
+        title: "Restricted Admin and Remote Credential Guard accepted by this host",
+        explanation: "Whether the host accepts Restricted Admin and Remote Credential Guard connections. No ADMX covers it: rdpgen writes the local value HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa DisableRestrictedAdmin (REG_DWORD 0 when true, 1 when false), carried in the GPO by rdpgen's own template, as Microsoft's Remote Credential Guard documentation describes (`reg add ... /v DisableRestrictedAdmin /d 0`). Rollback deletes the value (absent means not accepted). Pair it with `credentials.allowProtectedCreds: true`.",
+        values: "true (accepted) | false",
+        mapping: Mapping::Special,
+        policy: None,
+        local: &[local_dword(LSA, "DisableRestrictedAdmin", None)],
+        wmi: None,
+        cis: &[],
+        stig: &[],
+        causes: &[],
+    },
+    Setting {
+        field: "remoteAssistance.solicited",
+        title: "Configure Solicited Remote Assistance",
+        explanation: "Whether users of the host may ask for Remote Assistance, which lets a helper see (and with consent control) their session outside the RDP posture. false writes the policy's Disabled state, fAllowToGetHelp=0. true writes Enabled, fAllowToGetHelp=1, without the policy's further options (control level, ticket lifetime), which Windows then takes at their defaults. From RemoteAssistance.admx (RA_Solicit), which is not among rdpgen's reference ADMX files: the key, value and data are as Microsoft's Policy CSP documentation gives them.",
+        values: "true | false",
+        mapping: Mapping::Bool {
+            when_true: State::Enabled,
+        },
+        policy: Some(AdmxPolicy {
+            file: RA_ADMX,
+            id: "RA_Solicit",
+            class: Class::Machine,
+            key: TS_POLICY,
+            value_name: "fAllowToGetHelp",
+            value_type: ValueType::Dword,
+            enabled: Some(Data::Dword(1)),
+            disabled: Some(Data::Dword(0)),
+            element: None,
+            supported_on: "windows:SUPPORTED_WindowsXP",
+        }),
+        local: &[],
+        wmi: None,
+        cis: &[cis("18.9.35.2", "L1 (MS+DC)", "false")],
+        stig: &[],
+        causes: &[],
+    },
+    Setting {
+        field: "remoteAssistance.unsolicited",
+        title: "Configure Offer Remote Assistance",
+        explanation: "Whether helpers may offer Remote Assistance to the host's users without being asked. false writes the policy's Disabled state, fAllowUnsolicited=0; true writes fAllowUnsolicited=1 without the helper list and control level, which must then be set by other means for offers to work. From RemoteAssistance.admx (RA_Unsolicit), not among rdpgen's reference ADMX files: the key, value and data are as Microsoft's Policy CSP documentation gives them.",
+        values: "true | false",
+        mapping: Mapping::Bool {
+            when_true: State::Enabled,
+        },
+        policy: Some(AdmxPolicy {
+            file: RA_ADMX,
+            id: "RA_Unsolicit",
+            class: Class::Machine,
+            key: TS_POLICY,
+            value_name: "fAllowUnsolicited",
+            value_type: ValueType::Dword,
+            enabled: Some(Data::Dword(1)),
+            disabled: Some(Data::Dword(0)),
+            element: None,
+            supported_on: "windows:SUPPORTED_WindowsXP",
+        }),
+        local: &[],
+        wmi: None,
+        cis: &[cis("18.9.35.1", "L1 (MS+DC)", "false")],
+        stig: &[],
+        causes: &[],
     },
     Setting {
         field: "logonRights.allow",

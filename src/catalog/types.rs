@@ -44,6 +44,15 @@ pub enum Element {
     },
     /// `<text id=...>`: a REG_SZ the user types.
     Text { id: &'static str },
+    /// `<decimal id=... valueName=... minValue=... maxValue=...>`: a REG_DWORD the user enters.
+    /// Its value name may differ from the policy's own (`TS_KEEP_ALIVE` writes
+    /// `KeepAliveEnable` itself and `KeepAliveInterval` through the element).
+    Decimal {
+        id: &'static str,
+        value_name: &'static str,
+        min: u32,
+        max: u32,
+    },
 }
 
 /// An ADMX policy as Microsoft's file defines it.
@@ -93,6 +102,12 @@ pub enum Mapping {
     Text,
     /// A list joined with `,` into the policy's text element.
     CommaList,
+    /// An integer field written as the policy's decimal element (range from the element).
+    Count,
+    /// A duration in whole minutes (`30m`, `2h`, `1d`; see [`super::keep_alive_minutes`]):
+    /// Enabled writes the policy's own enabled value and the minutes into its decimal
+    /// element; `never` is the Disabled state.
+    Minutes,
     /// Lowered by dedicated code (port, thumbprint, TLS versions, firewall, logon rights).
     Special,
     /// Read by the audit or by generated scripts only; writes no registry value.

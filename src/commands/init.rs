@@ -30,8 +30,8 @@ logonRights:                      # on a workgroup host every account is a local
 pub fn starter(baseline: Option<&str>, name: &str, role: Option<InitRole>) -> String {
     let (role_line, rights) = role_text(role);
     let extends = baseline.map_or_else(
-        || "# extends: [cis-level1]          # built-in baselines: cis-level1, stig, break-glass\n".to_string(),
-        |b| format!("extends: [{b}]                  # built-in baselines: cis-level1, stig, break-glass\n"),
+        || "# extends: [cis-level1]          # built-in baselines: cis-level1, cis-level2, stig, msft-baseline, break-glass\n".to_string(),
+        |b| format!("extends: [{b}]                  # built-in baselines: cis-level1, cis-level2, stig, msft-baseline, break-glass\n"),
     );
     format!(
         "# yaml-language-server: $schema=./rdpgen.schema.json

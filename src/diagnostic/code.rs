@@ -72,7 +72,7 @@ codes! {
     ExtendsCycle = "RDP021", Error, "`extends` forms a cycle",
         "A policy cannot extend itself, directly or through other files. The message shows the cycle.";
     UnknownBaseline = "RDP022", Error, "unknown built-in baseline",
-        "Built-in baselines are `cis-level1`, `stig` and `break-glass`. A relative file must start with `./` or `../` or end in `.yaml`.";
+        "Built-in baselines are `cis-level1`, `cis-level2`, `stig`, `msft-baseline` and `break-glass`. A relative file must start with `./` or `../` or end in `.yaml`.";
     ExtendsUnreadable = "RDP023", Error, "an `extends` target cannot be read",
         "The file exists but could not be read, or is not a policy file.";
     ExtendsOutsideTree = "RDP024", Error, "an `extends` target is outside the policy tree",
@@ -131,6 +131,12 @@ codes! {
         "`tls.minimumOs` names a release without a TLS 1.3 server (before Windows Server 2022 and Windows 11). `tls.minVersion: \"1.3\"` would disable TLS 1.2 and leave that host with no TLS server protocol: RDP with TLS or NLA, WinRM over HTTPS and IIS stop working.";
     BidiControl = "RDP054", Error, "a string holds a bidirectional control character",
         "Bidirectional controls (U+202A..U+202E, U+2066..U+2069) and other invisible formatting characters make text display in a different order from the one it is stored in, so a reviewer reads something other than what reaches GptTmpl.inf, the registry or a report. rdpgen refuses them in every string.";
+    MaxConnectionsOutOfRange = "RDP057", Error, "the connection limit is outside 1..999999",
+        "`connection.maxConnections` is TS_MAX_CON_POLICY's MaxInstanceCount, which Group Policy accepts from 1 to 999999; 999999 means unlimited.";
+    ShadowWithoutConsent = "RDP058", Warning, "sessions can be shadowed without the user's consent",
+        "`sessions.shadow: full-without-consent` or `view-without-consent` (Shadow 2 or 4) lets an administrator watch, or control, another user's session without asking: the user sees no prompt and may not notice. Prefer a `-with-consent` level, or `disabled` where nobody needs to shadow.";
+    BadKeepAlive = "RDP059", Error, "a keep-alive interval Group Policy cannot store",
+        "`connection.keepAlive` is TS_KEEP_ALIVE's KeepAliveInterval, whole minutes from 1 to 999999. Write `never` (the policy's Disabled state), `Nm` (1 to 999999), `Nh` (1 to 9999) or `Nd` (1 to 99), digits without sign or leading zero.";
     WaiverExpired = "RDP090", Warning, "a waiver has expired",
         "The waiver's `expires` day has passed: `rdpgen diff` no longer hides the drift it covered. Fix the hosts, or renew the waiver with a new reason and date.";
     WaiverMatchesNothing = "RDP091", Warning, "a waiver names nothing this policy checks",

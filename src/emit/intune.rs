@@ -399,12 +399,20 @@ fn data_element(op: &RegistryOp) -> Result<Option<String>, EmitError> {
     let Some(policy) = op.provenance.setting.policy else {
         return Ok(None);
     };
-    if !policy.value_name.eq_ignore_ascii_case(&op.value_name) {
-        return Ok(None);
-    }
+    // The element that writes this value: on the policy's value name, or a decimal element's
+    // own (TS_KEEP_ALIVE's KeepAliveInterval beside KeepAliveEnable).
     let id = match policy.element {
-        Some(Element::Enum { id, .. } | Element::Text { id }) => id,
-        None => return Ok(None),
+        Some(Element::Enum { id, .. } | Element::Text { id })
+            if policy.value_name.eq_ignore_ascii_case(&op.value_name) =>
+        {
+            id
+        }
+        Some(Element::Decimal { id, value_name, .. })
+            if value_name.eq_ignore_ascii_case(&op.value_name) =>
+        {
+            id
+        }
+        _ => return Ok(None),
     };
     let value = match op.value_after(false) {
         Some(RegistryValue::Dword(v)) => v.to_string(),

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 use super::{Action, ConflictOn, Entry, GpoInfo, Input, Origin, describe_action};
-use crate::catalog::{self, AdmxPolicy, Data, Mapping, Setting, State, keys};
+use crate::catalog::{self, AdmxPolicy, Data, Element, Mapping, Setting, State, keys};
 use crate::firewall_address::FirewallAddress;
 use crate::formats::firewall_rule::RuleString;
 use crate::formats::{Hive, RegistryValue};
@@ -173,7 +173,18 @@ impl Mapper<'_> {
                 }
                 _ => Err("the field is a REG_SZ list joined by `,`".into()),
             },
-            Mapping::Special | Mapping::AuditOnly | Mapping::Metadata => {
+            Mapping::Count => match (value, policy.and_then(|p| p.element)) {
+                (RegistryValue::Dword(v), Some(Element::Decimal { min, max, .. }))
+                    if (min..=max).contains(v) =>
+                {
+                    Ok(json!(v))
+                }
+                (_, Some(Element::Decimal { min, max, .. })) => {
+                    Err(format!("the field is a REG_DWORD from {min} to {max}"))
+                }
+                _ => Err("the field has no decimal element".into()),
+            },
+            Mapping::Minutes | Mapping::Special | Mapping::AuditOnly | Mapping::Metadata => {
                 Err("the field has no generic mapping".into())
             }
         }
@@ -255,6 +266,72 @@ impl Mapper<'_> {
                 self.push(setting.field, json!(p), None);
             }
             _ => self.error(e, setting.field, "the port is a REG_DWORD from 1 to 65535"),
+        }
+    }
+
+    /// `TS_KEEP_ALIVE`: KeepAliveEnable 0 is `never`; 1 with KeepAliveInterval N is `Nm`.
+    fn keep_alive(&mut self, setting: &'static Setting) {
+        let Some(p) = setting.policy else { return };
+        let Some(Element::Decimal {
+            value_name: interval_name,
+            min,
+            max,
+            ..
+        }) = p.element
+        else {
+            return;
+        };
+        let Some(i) = self.find(Hive::LocalMachine, p.key, p.value_name) else {
+            return;
+        };
+        let e = &self.entries[i];
+        let Action::Set(v) = &e.action else { return };
+        self.used[i] = true;
+        match v {
+            RegistryValue::Dword(0) => {
+                self.push(setting.field, json!("never"), Self::note(p.value_name, v));
+            }
+            RegistryValue::Dword(1) => {
+                let interval = self
+                    .find(Hive::LocalMachine, p.key, interval_name)
+                    .map(|j| (j, self.entries[j].action.clone()));
+                match interval {
+                    Some((j, Action::Set(RegistryValue::Dword(n)))) if (min..=max).contains(&n) => {
+                        self.used[j] = true;
+                        let note = Self::note(interval_name, &RegistryValue::Dword(n));
+                        self.push(setting.field, json!(format!("{n}m")), note);
+                    }
+                    _ => self.error(
+                        e,
+                        setting.field,
+                        &format!("KeepAliveEnable 1 needs {interval_name}, a REG_DWORD from {min} to {max} (minutes)"),
+                    ),
+                }
+            }
+            _ => self.error(e, setting.field, "KeepAliveEnable is a REG_DWORD 0 or 1"),
+        }
+    }
+
+    /// `Lsa\DisableRestrictedAdmin`: 0 accepts Restricted Admin / Remote Credential Guard.
+    fn restricted_admin(&mut self, setting: &'static Setting) {
+        let Some(local) = setting.local.first() else {
+            return;
+        };
+        let Some(i) = self.find(Hive::LocalMachine, local.key, local.value_name) else {
+            return;
+        };
+        let e = &self.entries[i];
+        let Action::Set(v) = &e.action else {
+            return;
+        };
+        self.used[i] = true;
+        match v {
+            RegistryValue::Dword(d @ (0 | 1)) => self.push(setting.field, json!(*d == 0), None),
+            _ => self.error(
+                e,
+                setting.field,
+                "DisableRestrictedAdmin is a REG_DWORD 0 (accepted) or 1 (not accepted)",
+            ),
         }
     }
 
@@ -602,6 +679,8 @@ pub fn map(input: &Input) -> Mapped {
     for setting in catalog::SETTINGS {
         match setting.field {
             "connection.port" => m.port(setting),
+            "credentials.restrictedAdmin" => m.restricted_admin(setting),
+            "connection.keepAlive" => m.keep_alive(setting),
             "certificate.thumbprint" => m.thumbprint(setting),
             "tls.minVersion" => m.tls(setting),
             "firewall.profiles" => m.firewall(),
@@ -611,8 +690,9 @@ pub fn map(input: &Input) -> Mapped {
                 | Mapping::Enum(_)
                 | Mapping::Duration
                 | Mapping::Text
-                | Mapping::CommaList => m.generic(setting),
-                Mapping::Special | Mapping::AuditOnly | Mapping::Metadata => {}
+                | Mapping::CommaList
+                | Mapping::Count => m.generic(setting),
+                Mapping::Minutes | Mapping::Special | Mapping::AuditOnly | Mapping::Metadata => {}
             },
         }
     }

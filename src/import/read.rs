@@ -297,7 +297,8 @@ fn parse_hex(text: &str) -> Option<Vec<u8>> {
 
 /// Group Policy Preferences Registry.xml: each `<Registry>` item's `<Properties>`.
 fn preferences(bytes: &[u8], shown: &str) -> Result<Input, String> {
-    let doc = xml::parse(&crate::formats::text::decode(bytes)).map_err(|e| format!("{shown}: {e}"))?;
+    let doc =
+        xml::parse(&crate::formats::text::decode(bytes)).map_err(|e| format!("{shown}: {e}"))?;
     if doc.local_name() != "RegistrySettings" {
         return Err(format!(
             "{shown}: the root element is <{}>, not the <RegistrySettings> of a Group Policy Preferences Registry.xml",
@@ -386,7 +387,8 @@ fn preferences(bytes: &[u8], shown: &str) -> Result<Input, String> {
 /// compared case-insensitively, so the snapshot reader's lower-casing loses nothing a field
 /// needs; unmapped values are listed lower-cased.
 fn snapshot_json(bytes: &[u8], shown: &str) -> Result<Input, String> {
-    let state = snapshot::from_json(&crate::formats::text::decode(bytes)).map_err(|e| format!("{shown}: {e}"))?;
+    let state = snapshot::from_json(&crate::formats::text::decode(bytes))
+        .map_err(|e| format!("{shown}: {e}"))?;
     Ok(host_input(state, shown))
 }
 

@@ -54,6 +54,11 @@ fn generated(seeds: &[u32]) -> Value {
             ("certificate.thumbprint", _) if root["certificate"]["template"].is_string() => {
                 continue;
             }
+            ("credentials.restrictedAdmin", _) => json!(s % 2 == 0),
+            // Import reads a keep-alive interval back in minutes.
+            ("connection.keepAlive", _) if s % 5 == 0 => json!("never"),
+            ("connection.keepAlive", _) => json!(format!("{}m", 1 + s % 999_999)),
+            (_, Mapping::Count) => json!(1 + s % 999_999),
             ("certificate.thumbprint", _) => json!(format!("{s:08X}").repeat(5)),
             ("tls.minVersion", _) => json!(["1.0", "1.1", "1.2", "1.3"][(s % 4) as usize]),
             ("tls.minimumOs", _) => json!(

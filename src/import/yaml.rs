@@ -21,6 +21,7 @@ pub const SECTIONS: &[&str] = &[
     "sessions",
     "redirection",
     "credentials",
+    "remoteAssistance",
     "logonRights",
     "gpo",
 ];

@@ -142,6 +142,11 @@ fn field_value<'a>(p: &'a Policy, field: &str) -> Option<FieldValue<'a>> {
         "connection.allow" => connection?.allow.map(Bool),
         "connection.port" => connection?.port.map(Int),
         "connection.transport" => connection?.transport.map(|t| Choice(t.as_str())),
+        "connection.keepAlive" => text(&connection?.keep_alive),
+        "connection.maxConnections" => connection?.max_connections.map(Int),
+        "connection.autoReconnect" => connection?.auto_reconnect.map(Bool),
+        "connection.networkDetect" => connection?.network_detect.map(|v| Choice(v.as_str())),
+        "connection.disconnectOnLock" => connection?.disconnect_on_lock.map(Bool),
         "security.layer" => security?.layer.map(|v| Choice(v.as_str())),
         "security.nla" => security?.nla.map(Bool),
         "security.encryption" => security?.encryption.map(|v| Choice(v.as_str())),
@@ -158,6 +163,8 @@ fn field_value<'a>(p: &'a Policy, field: &str) -> Option<FieldValue<'a>> {
         "sessions.singleSessionPerUser" => sessions?.single_session_per_user.map(Bool),
         "sessions.deleteTempFoldersOnExit" => sessions?.delete_temp_folders_on_exit.map(Bool),
         "sessions.perSessionTempFolders" => sessions?.per_session_temp_folders.map(Bool),
+        "sessions.endSessionAtLimit" => sessions?.end_session_at_limit.map(Bool),
+        "sessions.shadow" => sessions?.shadow.map(|v| Choice(v.as_str())),
         "redirection.clipboard" => redirection?.clipboard.map(Bool),
         "redirection.drives" => redirection?.drives.map(Bool),
         "redirection.printers" => redirection?.printers.map(Bool),
@@ -165,11 +172,29 @@ fn field_value<'a>(p: &'a Policy, field: &str) -> Option<FieldValue<'a>> {
         "redirection.lptPorts" => redirection?.lpt_ports.map(Bool),
         "redirection.pnpDevices" => redirection?.pnp_devices.map(Bool),
         "redirection.smartCards" => redirection?.smart_cards.map(Bool),
+        "redirection.clipboardServerToClient" => redirection?
+            .clipboard_server_to_client
+            .map(|v| Choice(v.as_str())),
+        "redirection.clipboardClientToServer" => redirection?
+            .clipboard_client_to_server
+            .map(|v| Choice(v.as_str())),
+        "redirection.uiAutomation" => redirection?.ui_automation.map(Bool),
+        "redirection.location" => redirection?.location.map(Bool),
+        "redirection.webAuthn" => redirection?.web_authn.map(Bool),
+        "redirection.audioCapture" => redirection?.audio_capture.map(Bool),
+        "redirection.camera" => redirection?.camera.map(Bool),
+        "redirection.timeZone" => redirection?.time_zone.map(Bool),
         "credentials.encryptionOracle" => p
             .credentials
             .as_ref()?
             .encryption_oracle
             .map(|v| Choice(v.as_str())),
+        "credentials.allowProtectedCreds" => {
+            p.credentials.as_ref()?.allow_protected_creds.map(Bool)
+        }
+        "credentials.restrictedAdmin" => p.credentials.as_ref()?.restricted_admin.map(Bool),
+        "remoteAssistance.solicited" => p.remote_assistance.as_ref()?.solicited.map(Bool),
+        "remoteAssistance.unsolicited" => p.remote_assistance.as_ref()?.unsolicited.map(Bool),
         _ => None,
     }
 }
@@ -192,6 +217,40 @@ fn lower_setting(
     let Some(policy) = setting.policy else {
         return lower_local(setting, value);
     };
+    let op = |value_name: &str, state: State, data: RegistryValue| RegistryOp {
+        hive: Hive::LocalMachine,
+        key: policy.key.to_string(),
+        value_name: value_name.to_string(),
+        action: RegistryAction::Set(data),
+        scope: Scope::Policy,
+        provenance: Provenance {
+            setting,
+            admx: Some((policy.file, policy.id)),
+            state: Some(state),
+        },
+        rollback: None,
+    };
+    if setting.mapping == Mapping::Minutes {
+        // The policy's own switch, and for Enabled the minutes in its decimal element.
+        let FieldValue::Text(s) = *value else {
+            return Err(unmapped());
+        };
+        let minutes = catalog::keep_alive_minutes(s).ok_or_else(unmapped)?;
+        let own = |state: State, data: Option<Data>| {
+            data.map(|d| op(policy.value_name, state, data_value(d)))
+                .ok_or_else(unmapped)
+        };
+        if minutes == 0 {
+            return Ok(vec![own(State::Disabled, policy.disabled)?]);
+        }
+        let Some(catalog::Element::Decimal { value_name, .. }) = policy.element else {
+            return Err(unmapped());
+        };
+        return Ok(vec![
+            own(State::Enabled, policy.enabled)?,
+            op(value_name, State::Enabled, RegistryValue::Dword(minutes)),
+        ]);
+    }
     let (state, data) = match setting.mapping {
         Mapping::Bool { when_true } => {
             let FieldValue::Bool(b) = *value else {
@@ -241,21 +300,23 @@ fn lower_setting(
             };
             (State::Enabled, RegistryValue::Sz(items.join(",")))
         }
-        Mapping::Special | Mapping::AuditOnly | Mapping::Metadata => return Ok(Vec::new()),
+        Mapping::Count => {
+            let FieldValue::Int(n) = *value else {
+                return Err(unmapped());
+            };
+            let n = u32::try_from(n).map_err(|_| unmapped())?;
+            match policy.element {
+                Some(catalog::Element::Decimal { min, max, .. }) if (min..=max).contains(&n) => {
+                    (State::Enabled, RegistryValue::Dword(n))
+                }
+                _ => return Err(unmapped()),
+            }
+        }
+        Mapping::Minutes | Mapping::Special | Mapping::AuditOnly | Mapping::Metadata => {
+            return Ok(Vec::new());
+        }
     };
-    Ok(vec![RegistryOp {
-        hive: Hive::LocalMachine,
-        key: policy.key.to_string(),
-        value_name: policy.value_name.to_string(),
-        action: RegistryAction::Set(data),
-        scope: Scope::Policy,
-        provenance: Provenance {
-            setting,
-            admx: Some((policy.file, policy.id)),
-            state: Some(state),
-        },
-        rollback: None,
-    }])
+    Ok(vec![op(policy.value_name, state, data)])
 }
 
 fn local_op(
@@ -279,7 +340,8 @@ fn local_op(
     }
 }
 
-/// Settings without a Group Policy that write a local value: port and thumbprint.
+/// Settings without a Group Policy that write a local value: port, thumbprint and
+/// DisableRestrictedAdmin.
 fn lower_local(
     setting: &'static Setting,
     value: &FieldValue<'_>,
@@ -294,6 +356,11 @@ fn lower_local(
     let data = match setting.field {
         "connection.port" => match *value {
             FieldValue::Int(p) => RegistryValue::Dword(u32::try_from(p).map_err(|_| unmapped())?),
+            _ => return Err(unmapped()),
+        },
+        // DisableRestrictedAdmin: 0 accepts Restricted Admin / Remote Credential Guard.
+        "credentials.restrictedAdmin" => match *value {
+            FieldValue::Bool(accepted) => RegistryValue::Dword(u32::from(!accepted)),
             _ => return Err(unmapped()),
         },
         "certificate.thumbprint" => {
@@ -538,7 +605,11 @@ mod tests {
         serde_json::from_value(serde_json::json!({
             "rdpgen": 1,
             "name": "all",
-            "connection": {"allow": true, "port": 3390, "transport": "tcp"},
+            "connection": {
+                "allow": true, "port": 3390, "transport": "tcp", "autoReconnect": false,
+                "keepAlive": "2h", "maxConnections": 20,
+                "networkDetect": "off", "disconnectOnLock": true
+            },
             "security": {
                 "layer": "tls", "nla": true, "encryption": "high", "promptForPassword": true,
                 "secureRpc": true, "disablePasswordSaving": true
@@ -548,13 +619,20 @@ mod tests {
             "sessions": {
                 "idleTimeout": "15m", "disconnectedTimeout": "1h", "activeTimeout": "1d",
                 "singleSessionPerUser": true, "deleteTempFoldersOnExit": true,
-                "perSessionTempFolders": true
+                "perSessionTempFolders": true, "endSessionAtLimit": true, "shadow": "view-with-consent"
             },
             "redirection": {
                 "clipboard": false, "drives": false, "printers": false, "comPorts": false,
-                "lptPorts": false, "pnpDevices": false, "smartCards": true
+                "lptPorts": false, "pnpDevices": false, "smartCards": true,
+                "clipboardServerToClient": "none", "clipboardClientToServer": "plain-text",
+                "uiAutomation": false, "location": false, "webAuthn": false,
+                "audioCapture": false, "camera": false, "timeZone": true
             },
-            "credentials": {"encryptionOracle": "force-updated-clients"}
+            "credentials": {
+                "encryptionOracle": "force-updated-clients", "allowProtectedCreds": true,
+                "restrictedAdmin": true
+            },
+            "remoteAssistance": {"solicited": false, "unsolicited": false}
         }))
         .expect("a valid policy")
     }
@@ -569,11 +647,15 @@ mod tests {
                 | Mapping::Enum(_)
                 | Mapping::Duration
                 | Mapping::Text
-                | Mapping::CommaList => true,
+                | Mapping::CommaList
+                | Mapping::Count
+                | Mapping::Minutes => true,
                 // The local values lower_local writes; every other special field has its own
                 // function (listed, so a new special field must be placed).
                 Mapping::Special => match s.field {
-                    "connection.port" | "certificate.thumbprint" => true,
+                    "connection.port"
+                    | "certificate.thumbprint"
+                    | "credentials.restrictedAdmin" => true,
                     "tls.minVersion"
                     | "certificate.repairKeyPermissions"
                     | "firewall.profiles"
@@ -598,7 +680,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert!(checked >= 27, "{checked}");
+        assert!(checked >= 46, "{checked}");
     }
 
     #[test]

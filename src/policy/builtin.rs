@@ -3,7 +3,12 @@
 /// Name and YAML text of every built-in baseline.
 pub const BASELINES: &[(&str, &str)] = &[
     ("cis-level1", include_str!("../../policies/cis-level1.yaml")),
+    ("cis-level2", include_str!("../../policies/cis-level2.yaml")),
     ("stig", include_str!("../../policies/stig.yaml")),
+    (
+        "msft-baseline",
+        include_str!("../../policies/msft-baseline.yaml"),
+    ),
     (
         "break-glass",
         include_str!("../../policies/break-glass.yaml"),

@@ -34,6 +34,26 @@ choices!(EncryptionOracle {
     Vulnerable => "vulnerable",
 });
 choices!(BuiltinRules { Override => "override", Keep => "keep" });
+choices!(NetworkDetect {
+    ConnectTimeAndContinuous => "connect-time-and-continuous",
+    ContinuousOnly => "continuous-only",
+    ConnectTimeOnly => "connect-time-only",
+    Off => "off",
+});
+choices!(Shadow {
+    Disabled => "disabled",
+    FullWithConsent => "full-with-consent",
+    FullWithoutConsent => "full-without-consent",
+    ViewWithConsent => "view-with-consent",
+    ViewWithoutConsent => "view-without-consent",
+});
+choices!(ClipboardLevel {
+    None => "none",
+    PlainText => "plain-text",
+    TextImages => "text-images",
+    TextImagesRtf => "text-images-rtf",
+    TextImagesRtfHtml => "text-images-rtf-html",
+});
 
 /// An rdpgen policy: the Remote Desktop posture of a group of Windows hosts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -50,8 +70,8 @@ pub struct Policy {
     /// Free text describing the policy; recorded in generated artifacts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Bases applied in order before this file: built-in baselines by name (`cis-level1`, `stig`,
-    /// `break-glass`) or paths relative to this file (`./org-base.yaml`). Maps merge key by key;
+    /// Bases applied in order before this file: built-in baselines by name (`cis-level1`,
+    /// `cis-level2`, `stig`, `msft-baseline`, `break-glass`) or paths relative to this file (`./org-base.yaml`). Maps merge key by key;
     /// scalars and lists are replaced whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extends: Option<Vec<String>>,
@@ -87,6 +107,9 @@ pub struct Policy {
     /// CredSSP settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Credentials>,
+    /// Remote Assistance (RemoteAssistance.admx): whether help may be asked for or offered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_assistance: Option<RemoteAssistance>,
     /// User rights for Remote Desktop logon (GptTmpl.inf `[Privilege Rights]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logon_rights: Option<LogonRights>,
@@ -130,6 +153,41 @@ pub struct Connection {
     /// Transport protocols (TS_SELECT_TRANSPORT SelectTransport): `tcp-udp` (2) or `tcp` (1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<Transport>,
+    /// Keep-alive interval (TS_KEEP_ALIVE: KeepAliveEnable 1 and KeepAliveInterval in minutes,
+    /// 1..999999): `Nm`, `Nh` or `Nd`; `never` writes KeepAliveEnable 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_alive: Option<String>,
+    /// Most simultaneous connections, 1..999999, 999999 meaning unlimited (TS_MAX_CON_POLICY
+    /// MaxInstanceCount).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<i64>,
+    /// Let clients reconnect by themselves after a network drop (TS_AUTO_RECONNECT, inverted:
+    /// fDisableAutoReconnect 0 when true, 1 when false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_reconnect: Option<bool>,
+    /// Network detection on the server (TS_SELECT_NETWORK_DETECT SelectNetworkDetect):
+    /// `connect-time-and-continuous` (0), `continuous-only` (1), `connect-time-only` (2) or
+    /// `off` (3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_detect: Option<NetworkDetect>,
+    /// Disconnect a locked session instead of showing the remote lock screen, for legacy
+    /// (password, smart card) authentication (TS_DISCONNECT_ON_LOCK_POLICY
+    /// fDisconnectOnLockLegacy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disconnect_on_lock: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetworkDetect {
+    // Connect Time Detect and Continuous Network Detect (SelectNetworkDetect 0).
+    ConnectTimeAndContinuous,
+    // Connect Time Detect off (SelectNetworkDetect 1).
+    ContinuousOnly,
+    // Continuous Network Detect off (SelectNetworkDetect 2).
+    ConnectTimeOnly,
+    // Both off (SelectNetworkDetect 3).
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -431,6 +489,46 @@ pub struct Sessions {
     /// PerSessionTempDir 1 when true). An rdpgen addition to language v1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_session_temp_folders: Option<bool>,
+    /// End (log off) a session that reaches its time limit instead of disconnecting it
+    /// (TS_Session_End_On_Limit_2 fResetBroken).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_session_at_limit: Option<bool>,
+    /// Shadowing of user sessions (TS_RemoteControl_2 Shadow): `disabled` (0),
+    /// `full-with-consent` (1), `full-without-consent` (2), `view-with-consent` (3) or
+    /// `view-without-consent` (4). The no-consent levels are a warning (RDP058).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow: Option<Shadow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shadow {
+    // No remote control allowed (Shadow 0).
+    Disabled,
+    // Full control with the user's permission (Shadow 1).
+    FullWithConsent,
+    // Full control without the user's permission (Shadow 2).
+    FullWithoutConsent,
+    // View the session with the user's permission (Shadow 3).
+    ViewWithConsent,
+    // View the session without the user's permission (Shadow 4).
+    ViewWithoutConsent,
+}
+
+/// What may cross the clipboard in one direction (TS_CLIENT_CLIPBOARDRESTRICTION_SC/_CS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClipboardLevel {
+    // Nothing (level 0).
+    None,
+    // Plain text (level 1).
+    PlainText,
+    // Plain text and images (level 2).
+    TextImages,
+    // Plain text, images and Rich Text Format (level 3).
+    TextImagesRtf,
+    // Plain text, images, Rich Text Format and HTML (level 4).
+    TextImagesRtfHtml,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -457,6 +555,34 @@ pub struct Redirection {
     /// Smart card redirection (TS_SMART_CARD fEnableSmartCard).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smart_cards: Option<bool>,
+    /// Clipboard transfer from server to client, Windows 11 22H2 / Server 2025
+    /// (TS_CLIENT_CLIPBOARDRESTRICTION_SC SCClipLevel): `none` (0), `plain-text` (1),
+    /// `text-images` (2), `text-images-rtf` (3) or `text-images-rtf-html` (4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clipboard_server_to_client: Option<ClipboardLevel>,
+    /// Clipboard transfer from client to server (TS_CLIENT_CLIPBOARDRESTRICTION_CS CSClipLevel);
+    /// same values as `clipboardServerToClient`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clipboard_client_to_server: Option<ClipboardLevel>,
+    /// UI Automation redirection (TS_UIA EnableUiaRedirection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ui_automation: Option<bool>,
+    /// Location redirection (TS_LOCATION_REDIRECTION fDisableLocationRedir).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<bool>,
+    /// WebAuthn redirection (TS_WEBAUTHN fDisableWebAuthn).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_authn: Option<bool>,
+    /// Audio recording (microphone) redirection (TS_CLIENT_AUDIO_CAPTURE, inverted:
+    /// fDisableAudioCapture 0 when true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_capture: Option<bool>,
+    /// Video capture (camera) redirection (TS_CAMERA_REDIRECTION fDisableCameraRedir).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<bool>,
+    /// Time zone redirection (TS_TIME_ZONE fEnableTimeZoneRedirection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -466,6 +592,26 @@ pub struct Credentials {
     /// (0), `mitigated` (1) or `vulnerable` (2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption_oracle: Option<EncryptionOracle>,
+    /// Accept Restricted Admin / Remote Credential Guard connections that delegate only
+    /// non-exportable credentials (CredSsp.admx AllowProtectedCreds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_protected_creds: Option<bool>,
+    /// Restricted Admin and Remote Credential Guard accepted on this host (local value
+    /// `SYSTEM\CurrentControlSet\Control\Lsa` DisableRestrictedAdmin, 0 when true, 1 when
+    /// false; no ADMX policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restricted_admin: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RemoteAssistance {
+    /// Let users ask for Remote Assistance (RemoteAssistance.admx RA_Solicit fAllowToGetHelp).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solicited: Option<bool>,
+    /// Let helpers offer Remote Assistance unasked (RA_Unsolicit fAllowUnsolicited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsolicited: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -529,7 +675,10 @@ mod tests {
             + spelled(EncryptionLevel::ALL, EncryptionLevel::as_str)
             + spelled(LicensingMode::ALL, LicensingMode::as_str)
             + spelled(EncryptionOracle::ALL, EncryptionOracle::as_str)
-            + spelled(BuiltinRules::ALL, BuiltinRules::as_str);
-        assert_eq!(seen, 15);
+            + spelled(BuiltinRules::ALL, BuiltinRules::as_str)
+            + spelled(NetworkDetect::ALL, NetworkDetect::as_str)
+            + spelled(Shadow::ALL, Shadow::as_str)
+            + spelled(ClipboardLevel::ALL, ClipboardLevel::as_str);
+        assert_eq!(seen, 29);
     }
 }

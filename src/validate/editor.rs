@@ -154,6 +154,11 @@ fn guid() -> String {
     )
 }
 
+/// A keep-alive interval [`catalog::keep_alive_minutes`] accepts.
+fn keep_alive() -> String {
+    "^(?:never|[1-9][0-9]{0,5}m|[1-9][0-9]{0,3}h|[1-9][0-9]?d)$".to_string()
+}
+
 /// A session duration [`catalog::session_duration_ms`] accepts: `never`, or a number of
 /// seconds, minutes, hours or days equal to one of the ADMX's durations (`60m` is `1h`).
 fn duration() -> String {
@@ -323,6 +328,15 @@ pub fn add_rules(schema: &mut Value) {
     let port = node(schema, "/$defs/Connection/properties/port");
     port.insert("minimum".into(), json!(1));
     port.insert("maximum".into(), json!(65535));
+    // RDP057: TS_MAX_CON_POLICY's range.
+    let max_connections = node(schema, "/$defs/Connection/properties/maxConnections");
+    max_connections.insert("minimum".into(), json!(catalog::MAX_CONNECTIONS.start()));
+    max_connections.insert("maximum".into(), json!(catalog::MAX_CONNECTIONS.end()));
+    // RDP059: a keep-alive interval in whole minutes.
+    add_pattern(
+        node(schema, "/$defs/Connection/properties/keepAlive"),
+        keep_alive(),
+    );
     // RDP041: the durations Group Policy offers, in any unit.
     for field in ["idleTimeout", "disconnectedTimeout", "activeTimeout"] {
         add_pattern(
@@ -729,6 +743,18 @@ mod tests {
             json!({ "pattern": duration() }),
             |d| catalog::session_duration_ms(d).is_some(),
             &durations,
+        );
+
+        let intervals = strings(&[
+            "never", "Never", "1m", "0m", "01m", "+1m", "999999m", "1000000m", "9999h", "10000h",
+            "99d", "100d", "1d", "2h", "1s", "", "m", "1", "1.5h", "1 h", "-1m", "1mm", "60m",
+            "1H", "16666h", "0d", "5d",
+        ]);
+        agree(
+            "connection.keepAlive",
+            json!({ "pattern": keep_alive() }),
+            |k| catalog::keep_alive_minutes(k).is_some(),
+            &intervals,
         );
 
         let mut days = strings(&[

@@ -4,7 +4,9 @@
 use crate::catalog;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::firewall_address::FirewallAddress;
-use crate::policy::types::{BuiltinRules, FirewallProfile, Role, SecurityLayer, TlsVersion};
+use crate::policy::types::{
+    BuiltinRules, FirewallProfile, Role, SecurityLayer, Shadow, TlsVersion,
+};
 use crate::policy::{Policy, TreeNode, TreeValue};
 
 struct Rules<'a> {
@@ -266,6 +268,30 @@ fn connection_rules(p: &Policy, r: &mut Rules<'_>) {
             );
         }
     }
+    if let Some(n) = conn.max_connections
+        && !catalog::MAX_CONNECTIONS.contains(&n)
+    {
+        let d = r.report(
+            Code::MaxConnectionsOutOfRange,
+            "/connection/maxConnections",
+            format!(
+                "`connection.maxConnections` must be from 1 to 999999 (999999 = unlimited), found {n}"
+            ),
+        );
+        d.label = Some("outside TS_MAX_CON_POLICY's range".into());
+    }
+    if let Some(k) = &conn.keep_alive
+        && catalog::keep_alive_minutes(k).is_none()
+    {
+        let d = r.report(
+            Code::BadKeepAlive,
+            "/connection/keepAlive",
+            format!(
+                "`connection.keepAlive: {k}` is not a keep-alive interval: write `never`, or whole minutes from 1 to 999999 as `Nm`, `Nh` (up to 9999) or `Nd` (up to 99)"
+            ),
+        );
+        d.label = Some("not an interval Group Policy stores".into());
+    }
     if conn.allow == Some(false) {
         let mut others = Vec::new();
         if conn.port.is_some() {
@@ -273,6 +299,20 @@ fn connection_rules(p: &Policy, r: &mut Rules<'_>) {
         }
         if conn.transport.is_some() {
             others.push("connection.transport");
+        }
+        for (set, field) in [
+            (conn.keep_alive.is_some(), "connection.keepAlive"),
+            (conn.max_connections.is_some(), "connection.maxConnections"),
+            (conn.auto_reconnect.is_some(), "connection.autoReconnect"),
+            (conn.network_detect.is_some(), "connection.networkDetect"),
+            (
+                conn.disconnect_on_lock.is_some(),
+                "connection.disconnectOnLock",
+            ),
+        ] {
+            if set {
+                others.push(field);
+            }
         }
         if p.security
             .as_ref()
@@ -373,6 +413,25 @@ fn firewall_rules(p: &Policy, r: &mut Rules<'_>) {
 
 fn session_rules(p: &Policy, r: &mut Rules<'_>) {
     let Some(s) = &p.sessions else { return };
+    if let Some(level @ (Shadow::FullWithoutConsent | Shadow::ViewWithoutConsent)) = s.shadow {
+        let d = r.report(
+            Code::ShadowWithoutConsent,
+            "/sessions/shadow",
+            format!(
+                "`sessions.shadow: {}` lets administrators shadow sessions without asking the user",
+                level.as_str()
+            ),
+        );
+        d.label = Some("no consent prompt".into());
+        d.help = Some(format!(
+            "use `{}` unless unnoticed shadowing is intended",
+            if level == Shadow::FullWithoutConsent {
+                "full-with-consent"
+            } else {
+                "view-with-consent"
+            }
+        ));
+    }
     let fields = [
         ("idleTimeout", &s.idle_timeout),
         ("disconnectedTimeout", &s.disconnected_timeout),

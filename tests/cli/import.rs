@@ -380,7 +380,7 @@ fn values_no_field_covers_are_listed_and_strict_fails() {
         &dir,
         "host.reg",
         &reg_text(&format!(
-            "{TS}\r\n\"SecurityLayer\"=dword:00000002\r\n\"fAllowUnlistedRemotePrograms\"=dword:00000000\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation]\r\n\"AllowProtectedCreds\"=dword:00000001\r\n"
+            "{TS}\r\n\"SecurityLayer\"=dword:00000002\r\n\"fAllowUnlistedRemotePrograms\"=dword:00000000\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation]\r\n\"RestrictedRemoteAdministration\"=dword:00000001\r\n"
         )),
     );
     let (code, stdout, stderr) = run(rdpgen().arg("import").arg(&reg));
@@ -390,7 +390,7 @@ fn values_no_field_covers_are_listed_and_strict_fails() {
         "{stdout}"
     );
     assert!(
-        stdout.ends_with("\n# Not imported: 2 values no policy field covers (key, value, type, data; source).\n#   HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services  fAllowUnlistedRemotePrograms  REG_DWORD 0  (host.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services])\n#   HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation  AllowProtectedCreds  REG_DWORD 1  (host.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation])\n"),
+        stdout.ends_with("\n# Not imported: 2 values no policy field covers (key, value, type, data; source).\n#   HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services  fAllowUnlistedRemotePrograms  REG_DWORD 0  (host.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services])\n#   HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation  RestrictedRemoteAdministration  REG_DWORD 1  (host.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation])\n"),
         "{stdout}"
     );
     assert!(

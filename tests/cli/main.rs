@@ -8,6 +8,7 @@
 )]
 
 mod build;
+mod coverage;
 mod diff;
 mod docs;
 mod dsc;

@@ -100,6 +100,13 @@ fn baselines_take_their_values_from_the_catalog() {
                     .collect::<Vec<_>>()
             }) as fn(&rdpgen::catalog::Setting) -> Vec<&rdpgen::catalog::Benchmark>,
         ),
+        ("cis-level2", |s: &rdpgen::catalog::Setting| {
+            // Level 2 includes Level 1; the Windows 11 (workstation) items are not server items.
+            s.cis
+                .iter()
+                .filter(|b| b.level.starts_with("L1") || b.level.starts_with("L2 (MS"))
+                .collect()
+        }),
         ("stig", |s: &rdpgen::catalog::Setting| {
             s.stig.iter().collect()
         }),

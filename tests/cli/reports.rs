@@ -184,6 +184,11 @@ fn init_prints_a_policy_that_validates() {
             Some("cis-level1"),
         ),
         (vec!["init", "--baseline", "stig"], Some("stig")),
+        (vec!["init", "--baseline", "cis-level2"], Some("cis-level2")),
+        (
+            vec!["init", "--baseline", "msft-baseline"],
+            Some("msft-baseline"),
+        ),
     ] {
         let (code, out, err) = run(rdpgen().args(&args));
         assert_eq!(code, 0, "{err}");
@@ -207,7 +212,8 @@ fn init_prints_a_policy_that_validates() {
     // Every role with every baseline validates without errors; a workgroup host denies no
     // local account (that would deny everyone).
     for role in ["member-server", "domain-controller", "workgroup"] {
-        for baseline in ["cis-level1", "stig", "break-glass"] {
+        // Every built-in baseline, so a new one is covered here without editing this list.
+        for baseline in rdpgen::policy::builtin::names() {
             let (code, out, _) =
                 run(rdpgen().args(["init", "--role", role, "--baseline", baseline]));
             assert_eq!(code, 0);

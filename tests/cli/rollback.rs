@@ -246,6 +246,7 @@ fn rollback_from_a_reg_export_and_what_it_does_not_cover() {
     let mut full = only_ts.clone();
     for key in [
         r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System\CredSSP\Parameters",
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\CredentialsDelegation",
         // The firewall policy key and its subtree: PolicyVersion and the rules.
         r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\WindowsFirewall",
         r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols",

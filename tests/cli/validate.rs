@@ -1253,6 +1253,73 @@ fn rdp041_durations_are_admx_values() {
 }
 
 #[test]
+fn rdp057_connection_limits_are_in_range() {
+    for n in ["0", "1000000", "-5"] {
+        let (code, diags) = diagnose(&format!("{HEADER}connection:\n  maxConnections: {n}\n"));
+        assert_eq!(code, 1, "{n}");
+        let d = only(&diags, "RDP057");
+        assert_eq!(
+            d["message"],
+            format!(
+                "`connection.maxConnections` must be from 1 to 999999 (999999 = unlimited), found {n}"
+            )
+        );
+        assert_eq!(at(d), (4, 19));
+    }
+    for n in ["1", "999999", "25"] {
+        let (code, diags) = diagnose(&format!("{HEADER}connection:\n  maxConnections: {n}\n"));
+        assert_eq!(code, 0, "{n}: {diags:#?}");
+        assert!(diags.is_empty(), "{diags:#?}");
+    }
+}
+
+#[test]
+fn rdp058_shadowing_without_consent_is_a_warning() {
+    for level in ["full-without-consent", "view-without-consent"] {
+        let (code, diags) = diagnose(&format!("{HEADER}sessions:\n  shadow: {level}\n"));
+        assert_eq!(code, 0, "{level}");
+        let d = only(&diags, "RDP058");
+        assert_eq!(d["severity"], "warning");
+        assert_eq!(
+            d["message"],
+            format!(
+                "`sessions.shadow: {level}` lets administrators shadow sessions without asking the user"
+            )
+        );
+        assert_eq!(at(d), (4, 11));
+    }
+    for level in ["disabled", "full-with-consent", "view-with-consent"] {
+        let (code, diags) = diagnose(&format!("{HEADER}sessions:\n  shadow: {level}\n"));
+        assert_eq!(code, 0);
+        assert!(diags.is_empty(), "{level}: {diags:#?}");
+    }
+    let (code, diags) = diagnose(&format!("{HEADER}sessions:\n  shadow: full\n"));
+    assert_eq!(code, 1, "{diags:#?}");
+}
+
+#[test]
+fn rdp059_keep_alive_intervals_are_whole_minutes() {
+    for k in ["never", "1m", "999999m", "9999h", "99d", "2h"] {
+        let (code, diags) = diagnose(&format!("{HEADER}connection:\n  keepAlive: {k}\n"));
+        assert_eq!(code, 0, "{k}: {diags:#?}");
+        assert!(diags.is_empty(), "{k}: {diags:#?}");
+    }
+    for k in ["0m", "1000000m", "30s", "1.5h", "100d", "01m", "'+1m'"] {
+        let (code, diags) = diagnose(&format!("{HEADER}connection:\n  keepAlive: {k}\n"));
+        assert_eq!(code, 1, "{k}");
+        let d = only(&diags, "RDP059");
+        assert!(
+            d["message"]
+                .as_str()
+                .unwrap()
+                .ends_with("is not a keep-alive interval: write `never`, or whole minutes from 1 to 999999 as `Nm`, `Nh` (up to 9999) or `Nd` (up to 99)"),
+            "{d}"
+        );
+        assert_eq!(at(d), (4, 14));
+    }
+}
+
+#[test]
 fn rdp042_denied_connections_with_settings() {
     let (code, diags) = diagnose(&format!(
         "{HEADER}connection:\n  allow: false\n  port: 3390\nsecurity:\n  nla: true\n"
@@ -1358,7 +1425,7 @@ fn rdp055_lockouts_are_errors() {
         "denying `Local account` on a workgroup host (`role: workgroup`) locks everyone out: every account there is a local account (S-1-5-113), and deny beats allow"
     );
     assert_eq!(d["file"], "builtin:cis-level1");
-    assert_eq!(at(d), (31, 18));
+    assert_eq!(at(d), (36, 18));
     for (deny, who) in [
         ("S-1-5-113", "everyone"),
         (

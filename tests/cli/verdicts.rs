@@ -425,6 +425,43 @@ fn microsofts_member_server_baseline_is_drifted_against_the_stig() {
 }
 
 #[test]
+fn microsofts_member_server_baseline_has_no_drift_against_msft_baseline() {
+    let gpo =
+        shared().join("reference/baseline-gpos/Server2025/{BA069D5A-8C6F-434C-8EB0-1E19E07AA976}");
+    if !available("../shared/reference/baseline-gpos", gpo.is_dir()) {
+        return;
+    }
+    let dir = scratch("verdict-msft");
+    let policy = dir.join("p.yaml");
+    std::fs::write(
+        &policy,
+        "rdpgen: 1\nname: msft-only\nextends: [msft-baseline]\n",
+    )
+    .unwrap();
+    let (code, r) = json_report(policy.to_str().unwrap(), &gpo);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(
+        r["hosts"][0]["host"],
+        "MSFT Windows Server 2025 - Member Server"
+    );
+    // Every item of the baseline is checked and passes: nothing unverified, nothing waived.
+    let checks = r["hosts"][0]["checks"].as_array().unwrap();
+    for id in [
+        "security.encryption",
+        "security.promptForPassword",
+        "security.secureRpc",
+        "security.disablePasswordSaving",
+        "redirection.drives",
+        "credentials.encryptionOracle",
+        "credentials.allowProtectedCreds",
+        "logonRights.deny",
+    ] {
+        assert_eq!(check(&r, id)["outcome"], "pass", "{id}");
+    }
+    assert!(checks.iter().all(|c| c["outcome"] == "pass"), "{checks:#?}");
+}
+
+#[test]
 fn a_folder_that_is_no_gpo_is_not_read_as_one() {
     let dir = scratch("verdict-nogpo");
     std::fs::create_dir_all(dir.join("host/Machine")).unwrap();
