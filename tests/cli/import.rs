@@ -186,6 +186,7 @@ fn microsoft_baselines_import_without_inventing_or_losing_rds_entries() {
     gpos.sort();
     assert!(gpos.len() >= 5, "{gpos:?}");
     let mut rds_seen = 0;
+    let mut allow_protected_creds = 0;
     for gpo in gpos {
         let dir = scratch("import-msft");
         let yaml = dir.join("p.yaml");
@@ -208,13 +209,22 @@ fn microsoft_baselines_import_without_inventing_or_losing_rds_entries() {
                 assert!(rebuilt.contains(e), "{}: {e:?} lost", gpo.display());
             }
             if e.0.contains("credentialsdelegation") {
-                // No policy field covers CredentialsDelegation yet (the coverage issue adds
-                // the admx: section): it must be listed, not dropped.
-                assert!(
-                    text.contains(&format!("  {}  REG_DWORD", e.1))
-                        || text.to_ascii_lowercase().contains(&e.1),
-                    "{e:?} not listed"
-                );
+                if e.1 == "allowprotectedcreds" {
+                    // credentials.allowProtectedCreds: imported and rebuilt.
+                    allow_protected_creds += 1;
+                    assert!(
+                        text.contains("  allowProtectedCreds: ") && rebuilt.contains(e),
+                        "{}: {e:?} not rebuilt",
+                        gpo.display()
+                    );
+                } else {
+                    // No field covers the rest of CredentialsDelegation yet (the admx:
+                    // section will): listed, not dropped.
+                    assert!(
+                        text.to_ascii_lowercase().contains(&format!("  {}  reg_", e.1)),
+                        "{e:?} not listed"
+                    );
+                }
             }
         }
         let inf = gpo.join(GPT_TMPL);
@@ -241,6 +251,7 @@ fn microsoft_baselines_import_without_inventing_or_losing_rds_entries() {
         }
     }
     assert!(rds_seen >= 10, "only {rds_seen} RDS entries seen");
+    assert!(allow_protected_creds >= 1, "no baseline carried AllowProtectedCreds");
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
