@@ -147,7 +147,6 @@ fn firewall_tasks(model: &Model, rollback: bool, out: &mut String) -> Result<(),
             out.push_str("        state: absent\n");
             continue;
         }
-        let gp = rule.to_rule_string();
         let _ = writeln!(out, "        description: {}", s(&rule.description)?);
         let _ = writeln!(out, "        group: {}", s(&rule.group)?);
         let action = match rule.action {
@@ -179,10 +178,10 @@ fn firewall_tasks(model: &Model, rollback: bool, out: &mut String) -> Result<(),
                 .collect();
             let _ = writeln!(out, "        profiles: [{}]", names.join(", "));
         }
-        if let Some(app) = &gp.app {
+        if let Some(app) = &rule.program {
             let _ = writeln!(out, "        program: {}", s(app)?);
         }
-        if let Some(svc) = &gp.svc {
+        if let Some(svc) = &rule.service {
             let _ = writeln!(out, "        service: {}", s(svc)?);
         }
         out.push_str("        state: present\n");

@@ -268,7 +268,6 @@ fn firewall_resources(model: &Model, namer: &mut Namer, present: bool) -> Vec<Fi
         .firewall
         .iter()
         .map(|rule| {
-            let gp = rule.to_rule_string();
             let profiles: Vec<&str> = if rule.profiles.is_empty() {
                 vec!["Any"]
             } else {
@@ -289,8 +288,8 @@ fn firewall_resources(model: &Model, namer: &mut Namer, present: bool) -> Vec<Fi
                 local_port: powershell::array([rule.local_port.to_string()]),
                 remote_address: powershell::array(remote_addresses(rule)),
                 profile: powershell::array(profiles),
-                program: gp.app.as_deref().map(literal),
-                service: gp.svc.as_deref().map(literal),
+                program: rule.program.as_deref().map(literal),
+                service: rule.service.as_deref().map(literal),
             }
         })
         .collect()
@@ -502,6 +501,8 @@ mod tests {
             local_port: 3389,
             profiles: vec![],
             remote_addresses: addresses,
+            program: None,
+            service: None,
         };
         let v4 = FirewallAddress::parse("10.0.0.0/8").unwrap().address;
         assert_eq!(remote_addresses(&rule(vec![])), ["Any"]);

@@ -284,15 +284,14 @@ fn firewall(
         .firewall
         .iter()
         .map(|rule| {
-            let gp = rule.to_rule_string();
             Ok(Rule {
                 // INetFwRule.Name, the name the firewall shows: the rule's display name, which
                 // rdpgen makes equal to its id, so every target names the rule alike.
                 name: scalar(&rule.display_name)?,
                 present,
                 description: scalar(&rule.description)?,
-                application_name: gp.app.as_deref().map(scalar).transpose()?,
-                service_name: gp.svc.as_deref().map(scalar).transpose()?,
+                application_name: rule.program.as_deref().map(scalar).transpose()?,
+                service_name: rule.service.as_deref().map(scalar).transpose()?,
                 action: rule.action.as_str(),
                 protocol: rule.protocol.number(),
                 local_ports: scalar(&rule.local_port.to_string())?,
@@ -492,6 +491,8 @@ mod tests {
             local_port: 3389,
             profiles: vec![],
             remote_addresses: addresses,
+            program: None,
+            service: None,
         };
         let v6 = FirewallAddress::parse("2001:db8::/32").unwrap().address;
         assert_eq!(remote_addresses(&rule(vec![])), "*");
@@ -532,6 +533,8 @@ mod tests {
             local_port: 3389,
             profiles,
             remote_addresses: vec![],
+            program: None,
+            service: None,
         };
         assert_eq!(profiles(&rule(vec![])), ["All"]);
         assert_eq!(profiles(&rule(FirewallProfile::ALL.to_vec())), ["All"]);

@@ -484,6 +484,11 @@ fn lower_firewall(policy: &Policy) -> Option<(Vec<FirewallRule>, FirewallScope)>
         local_port: port,
         profiles,
         remote_addresses,
+        // Allow rules admit only the Remote Desktop service; block rules stop every
+        // program on the port, so no other rule can reopen it.
+        program: (action == FirewallAction::Allow)
+            .then(|| r"%SystemRoot%\system32\svchost.exe".to_string()),
+        service: (action == FirewallAction::Allow).then(|| "termservice".to_string()),
     };
     let mut rules = Vec::new();
     for &protocol in &protocols {

@@ -3,8 +3,8 @@
 //! by the DSC back ends (which read the program and service back from it) and by the audit.
 
 use super::{
-    FIREWALL_POLICY_VERSION, FirewallAction, FirewallProfile, FirewallRule, Model, Provenance,
-    RegistryAction, RegistryOp, Scope,
+    FIREWALL_POLICY_VERSION, FirewallProfile, FirewallRule, Model, Provenance, RegistryAction,
+    RegistryOp, Scope,
 };
 use crate::catalog::{self, Setting, keys};
 use crate::firewall_address::FirewallAddress;
@@ -118,11 +118,8 @@ impl FirewallRule {
                 })
                 .collect(),
             local_ports: vec![self.local_port.to_string()],
-            // Allow rules admit only the Remote Desktop service; block rules stop every
-            // program on the port, so no other rule can reopen it.
-            app: (self.action == FirewallAction::Allow)
-                .then(|| r"%SystemRoot%\system32\svchost.exe".into()),
-            svc: (self.action == FirewallAction::Allow).then(|| "termservice".into()),
+            app: self.program.clone(),
+            svc: self.service.clone(),
             name: Some(self.display_name.clone()),
             desc: Some(self.description.clone()),
             embed_ctxt: Some(self.group.clone()),

@@ -231,6 +231,11 @@ pub struct FirewallRule {
     pub profiles: Vec<FirewallProfile>,
     /// Sorted and deduplicated; empty means any address.
     pub remote_addresses: Vec<FirewallAddress>,
+    /// The program the rule is limited to (`%SystemRoot%\system32\svchost.exe` for allow rules);
+    /// `None`: every program (block rules, so no other rule can reopen the port).
+    pub program: Option<String>,
+    /// The service the rule is limited to (`termservice` for allow rules); `None`: every one.
+    pub service: Option<String>,
 }
 
 /// How the listener certificate is chosen.

@@ -221,7 +221,8 @@ fn microsoft_baselines_import_without_inventing_or_losing_rds_entries() {
                     // No field covers the rest of CredentialsDelegation yet (the admx:
                     // section will): listed, not dropped.
                     assert!(
-                        text.to_ascii_lowercase().contains(&format!("  {}  reg_", e.1)),
+                        text.to_ascii_lowercase()
+                            .contains(&format!("  {}  reg_", e.1)),
                         "{e:?} not listed"
                     );
                 }
@@ -251,7 +252,10 @@ fn microsoft_baselines_import_without_inventing_or_losing_rds_entries() {
         }
     }
     assert!(rds_seen >= 10, "only {rds_seen} RDS entries seen");
-    assert!(allow_protected_creds >= 1, "no baseline carried AllowProtectedCreds");
+    assert!(
+        allow_protected_creds >= 1,
+        "no baseline carried AllowProtectedCreds"
+    );
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
