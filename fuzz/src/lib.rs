@@ -267,7 +267,7 @@ pub fn reports(bytes: &[u8]) {
             panic!("the {name} report is not JSON: {e}");
         }
     }
-    let junit = write(&mut Junit);
+    let junit = write(&mut Junit::default());
     let mut reader = quick_xml::Reader::from_reader(junit.as_slice());
     let mut buf = Vec::new();
     loop {
