@@ -479,9 +479,40 @@ struct Auditor<'a> {
     checks: Vec<Check>,
 }
 
+/// What every host is compared with that depends on the model alone, worked out once per
+/// audit run instead of once per host: each firewall rule's expected shape and its text.
+pub struct Expected<'m> {
+    model: &'m Model,
+    rules: Vec<(RuleShape, String)>,
+}
+
+impl<'m> Expected<'m> {
+    #[must_use]
+    pub fn new(model: &'m Model) -> Self {
+        let rules = model
+            .firewall
+            .iter()
+            .map(|rule| {
+                let shape = RuleShape::of_model(rule);
+                let text = shape.describe();
+                (shape, text)
+            })
+            .collect();
+        Self { model, rules }
+    }
+}
+
 /// Audits one host against the model.
 #[must_use]
 pub fn audit(model: &Model, host: &HostState) -> HostReport {
+    audit_expected(&Expected::new(model), host)
+}
+
+/// Audits one host against what [`Expected::new`] worked out for the model: the same report
+/// as [`audit`], for many hosts of one model.
+#[must_use]
+pub fn audit_expected(expected: &Expected<'_>, host: &HostState) -> HostReport {
+    let model = expected.model;
     let mut a = Auditor {
         model,
         host,
@@ -492,8 +523,8 @@ pub fn audit(model: &Model, host: &HostState) -> HostReport {
     for op in &model.registry {
         a.registry_check(op);
     }
-    for rule in &model.firewall {
-        a.firewall_check(rule);
+    for (rule, (want, desired)) in model.firewall.iter().zip(&expected.rules) {
+        a.firewall_check(rule, want, desired);
     }
     a.effective_firewall_check();
     a.certificate_checks();
@@ -695,7 +726,7 @@ impl<'m> Auditor<'m> {
         }
     }
 
-    fn firewall_check(&mut self, rule: &FirewallRule) {
+    fn firewall_check(&mut self, rule: &FirewallRule, want: &RuleShape, desired: &str) {
         let setting = if rule.remote_addresses.is_empty() {
             fields::FIREWALL_PROFILES
         } else {
@@ -703,8 +734,6 @@ impl<'m> Auditor<'m> {
         };
         let id = format!("firewall:{}", rule.id);
         let location = format!("HKLM\\{}\\{}", keys::FWPOL_RULES, rule.id);
-        let want = RuleShape::of_model(rule);
-        let desired = want.describe();
         let path = RegistryPath::new(Hive::LocalMachine, keys::FWPOL_RULES, &rule.id);
         let from_registry = match self.host.value(&path) {
             Ok(Some(RegistryValue::Sz(text))) => Some(Ok(
@@ -729,7 +758,7 @@ impl<'m> Auditor<'m> {
         let mut draft = self
             .check(id, setting)
             .at(location)
-            .want(desired.clone())
+            .want(desired)
             .fix("deploy this policy's GPO (or DSC) firewall rules");
         let verb = match rule.action {
             FirewallAction::Allow => "allows",
@@ -742,7 +771,7 @@ impl<'m> Auditor<'m> {
         match (from_registry, from_snapshot) {
             (Some(Ok(Ok(got))), _) | (_, Some(got)) => {
                 let actual = got.describe();
-                let ok = got == want;
+                let ok = got == *want;
                 draft.got(actual.clone(), ValueSource::Policy).result(
                     ok,
                     format!("rule `{}` {verb} {actual}", rule.id),

@@ -9,9 +9,10 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 
 use rayon::prelude::*;
 
+use crate::audit::compare::{Expected, audit_expected};
 use crate::audit::report::{Context, Csv, Github, Html, Json, Junit, Report, Sarif, Summary, Text};
 use crate::audit::{
-    HostInput, HostReport, HostState, HostStatus, Outcome, audit, expand_inputs, read_host, waiver,
+    HostInput, HostReport, HostState, HostStatus, Outcome, expand_inputs, read_host, waiver,
 };
 use crate::cli::{DiffArgs, ReportFormat};
 use crate::compile::{Input, compile};
@@ -172,18 +173,14 @@ fn jobs(model: &Model, inputs: Vec<HostInput>, args: &[std::path::PathBuf]) -> V
     out
 }
 
-fn audit_job(model: &Model, job: &Job) -> HostReport {
+fn audit_job(expected: &Expected<'_>, job: &Job) -> HostReport {
     match job {
-        Job::Read(input) => audit_one(model, input),
-        Job::Ready(state) => audit(model, state),
+        Job::Read(input) => match read_host(input) {
+            Ok(state) => audit_expected(expected, &state),
+            Err(e) => unreadable(input, e.to_string()),
+        },
+        Job::Ready(state) => audit_expected(expected, state),
         Job::Unreadable(input, error) => unreadable(input, error.clone()),
-    }
-}
-
-fn audit_one(model: &Model, input: &HostInput) -> HostReport {
-    match read_host(input) {
-        Ok(state) => audit(model, &state),
-        Err(e) => unreadable(input, e.to_string()),
     }
 }
 
@@ -265,10 +262,14 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     let mut used = vec![false; model.waivers.len()];
     let result = (|| -> io::Result<()> {
         report.begin(&mut sink, &ctx)?;
+        let expected = Expected::new(&model);
         for (n, chunk) in inputs.chunks(CHUNK).enumerate() {
             let mut hosts: Vec<HostReport> = match &local {
-                Some(state) => vec![audit(&model, state)],
-                None => chunk.par_iter().map(|job| audit_job(&model, job)).collect(),
+                Some(state) => vec![audit_expected(&expected, state)],
+                None => chunk
+                    .par_iter()
+                    .map(|job| audit_job(&expected, job))
+                    .collect(),
             };
             for host in &mut hosts {
                 for (u, hit) in used
