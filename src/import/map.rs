@@ -92,9 +92,22 @@ fn data_text(data: Data) -> String {
     }
 }
 
-impl Mapper<'_> {
+impl<'a> Mapper<'a> {
     fn find(&self, hive: Hive, key: &str, name: &str) -> Option<usize> {
         self.entries.iter().rposition(|e| e.is(hive, key, name))
+    }
+
+    /// The value the sources set at the setting's (first) local location, marked as used;
+    /// `None` when no source sets it.
+    fn local_value(&mut self, setting: &'static Setting) -> Option<(&'a Entry, &'a RegistryValue)> {
+        let local = setting.local.first()?;
+        let i = self.find(Hive::LocalMachine, local.key, local.value_name)?;
+        let e: &'a Entry = &self.entries[i];
+        let Action::Set(v) = &e.action else {
+            return None;
+        };
+        self.used[i] = true;
+        Some((e, v))
     }
 
     fn push(&mut self, field: &'static str, value: Value, note: Option<String>) {
@@ -250,17 +263,9 @@ impl Mapper<'_> {
     }
 
     fn port(&mut self, setting: &'static Setting) {
-        let Some(local) = setting.local.first() else {
+        let Some((e, v)) = self.local_value(setting) else {
             return;
         };
-        let Some(i) = self.find(Hive::LocalMachine, local.key, local.value_name) else {
-            return;
-        };
-        let e = &self.entries[i];
-        let Action::Set(v) = &e.action else {
-            return;
-        };
-        self.used[i] = true;
         match v {
             RegistryValue::Dword(p) if (1..=65535).contains(p) => {
                 self.push(setting.field, json!(p), None);
@@ -314,17 +319,9 @@ impl Mapper<'_> {
 
     /// `Lsa\DisableRestrictedAdmin`: 0 accepts Restricted Admin / Remote Credential Guard.
     fn restricted_admin(&mut self, setting: &'static Setting) {
-        let Some(local) = setting.local.first() else {
+        let Some((e, v)) = self.local_value(setting) else {
             return;
         };
-        let Some(i) = self.find(Hive::LocalMachine, local.key, local.value_name) else {
-            return;
-        };
-        let e = &self.entries[i];
-        let Action::Set(v) = &e.action else {
-            return;
-        };
-        self.used[i] = true;
         match v {
             RegistryValue::Dword(d @ (0 | 1)) => self.push(setting.field, json!(*d == 0), None),
             _ => self.error(
@@ -336,12 +333,6 @@ impl Mapper<'_> {
     }
 
     fn thumbprint(&mut self, setting: &'static Setting) {
-        let Some(local) = setting.local.first() else {
-            return;
-        };
-        let Some(i) = self.find(Hive::LocalMachine, local.key, local.value_name) else {
-            return;
-        };
         // With a template policy the bound hash is the certificate the template enrolled
         // (Windows binds it itself and renews it): a pin of that one certificate would be
         // refused beside the template (RDP033) and would stop renewal. It stays listed.
@@ -353,11 +344,9 @@ impl Mapper<'_> {
         {
             return;
         }
-        let e = &self.entries[i];
-        let Action::Set(v) = &e.action else {
+        let Some((e, v)) = self.local_value(setting) else {
             return;
         };
-        self.used[i] = true;
         match v {
             RegistryValue::Binary(b) if b.len() == 20 => {
                 let hex: String = b.iter().map(|x| format!("{x:02X}")).collect();
