@@ -574,8 +574,6 @@ pub struct HostFirewall {
     pub evidence: String,
 }
 
-const POLICY_PROFILE_KEYS: [&str; 3] = ["DomainProfile", "PrivateProfile", "PublicProfile"];
-const LOCAL_PROFILE_KEYS: [&str; 3] = ["DomainProfile", "StandardProfile", "PublicProfile"];
 const PROFILE_NAMES: [&str; 3] = ["Domain", "Private", "Public"];
 
 fn dword(host: &HostState, key: &str, name: &str) -> Option<u32> {
@@ -657,12 +655,13 @@ pub fn host_firewall(host: &HostState) -> HostFirewall {
     // The legacy "Allow inbound Remote Desktop exceptions" policy: TCP 3389 for Domain
     // (DomainProfile) or Private and Public (StandardProfile).
     for (profile_key, profiles) in [
-        ("DomainProfile", [true, false, false]),
-        ("StandardProfile", [false, true, true]),
+        (keys::FW_LEGACY_PROFILES[0], [true, false, false]),
+        (keys::FW_LEGACY_PROFILES[1], [false, true, true]),
     ] {
-        let key = format!("{}\\{profile_key}\\Services\\RemoteDesktop", keys::FWPOL);
-        if dword(host, &key, "Enabled") == Some(1) {
-            let remote = string(host, &key, "RemoteAddresses").unwrap_or_else(|| "*".into());
+        let key = keys::fw_legacy_remote_desktop(profile_key);
+        if dword(host, &key, keys::FW_LEGACY_ENABLED) == Some(1) {
+            let remote =
+                string(host, &key, keys::FW_LEGACY_REMOTE_ADDRESSES).unwrap_or_else(|| "*".into());
             rules.push(HostRule {
                 name: format!("WF_RemoteDesktop ({profile_key})"),
                 display_name: None,
@@ -711,8 +710,8 @@ pub fn host_firewall(host: &HostState) -> HostFirewall {
         merge_local: true,
     }; 3];
     for (i, state) in profiles.iter_mut().enumerate() {
-        let pol = format!("{}\\{}", keys::FWPOL, POLICY_PROFILE_KEYS[i]);
-        let local = format!("{}\\{}", keys::FWLOCAL, LOCAL_PROFILE_KEYS[i]);
+        let pol = format!("{}\\{}", keys::FWPOL, keys::FW_POLICY_PROFILES[i]);
+        let local = format!("{}\\{}", keys::FWLOCAL, keys::FW_LOCAL_PROFILES[i]);
         let listed = |store: &str| {
             host.firewall.iter().flat_map(|f| &f.profiles).find(|p| {
                 p.profile.eq_ignore_ascii_case(PROFILE_NAMES[i])
@@ -734,22 +733,22 @@ pub fn host_firewall(host: &HostState) -> HostFirewall {
             })
         };
         if let Some(v) = pick(
-            dword(host, &pol, "EnableFirewall").map(|v| v != 0),
+            dword(host, &pol, keys::FW_ENABLE).map(|v| v != 0),
             gp.and_then(|p| p.enable_firewall),
-            dword(host, &local, "EnableFirewall").map(|v| v != 0),
+            dword(host, &local, keys::FW_ENABLE).map(|v| v != 0),
             persistent.and_then(|p| p.enable_firewall),
         ) {
             state.enabled = v;
         }
         if let Some(v) = pick(
-            dword(host, &pol, "DefaultInboundAction").map(|v| v != 0),
+            dword(host, &pol, keys::FW_DEFAULT_INBOUND).map(|v| v != 0),
             gp.and_then(|p| action(p.default_inbound_action.as_ref())),
-            dword(host, &local, "DefaultInboundAction").map(|v| v != 0),
+            dword(host, &local, keys::FW_DEFAULT_INBOUND).map(|v| v != 0),
             persistent.and_then(|p| action(p.default_inbound_action.as_ref())),
         ) {
             state.default_block = v;
         }
-        if let Some(v) = dword(host, &pol, "AllowLocalPolicyMerge")
+        if let Some(v) = dword(host, &pol, keys::FW_LOCAL_POLICY_MERGE)
             .map(|v| v != 0)
             .or_else(|| gp.and_then(|p| p.allow_local_policy_merge))
         {

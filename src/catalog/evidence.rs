@@ -18,25 +18,22 @@ pub const LISTENER_FLAGS: &[(&str, &str)] = &[
 /// policy.
 fn firewall_settings() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for profile in ["DomainProfile", "PrivateProfile", "PublicProfile"] {
+    for profile in keys::FW_POLICY_PROFILES {
         for name in [
-            "EnableFirewall",
-            "DefaultInboundAction",
-            "AllowLocalPolicyMerge",
+            keys::FW_ENABLE,
+            keys::FW_DEFAULT_INBOUND,
+            keys::FW_LOCAL_POLICY_MERGE,
         ] {
             out.push((format!("{}\\{profile}", keys::FWPOL), name.to_string()));
         }
     }
-    for profile in ["DomainProfile", "StandardProfile"] {
-        for name in ["Enabled", "RemoteAddresses"] {
-            out.push((
-                format!("{}\\{profile}\\Services\\RemoteDesktop", keys::FWPOL),
-                name.to_string(),
-            ));
+    for profile in keys::FW_LEGACY_PROFILES {
+        for name in [keys::FW_LEGACY_ENABLED, keys::FW_LEGACY_REMOTE_ADDRESSES] {
+            out.push((keys::fw_legacy_remote_desktop(profile), name.to_string()));
         }
     }
-    for profile in ["DomainProfile", "StandardProfile", "PublicProfile"] {
-        for name in ["EnableFirewall", "DefaultInboundAction"] {
+    for profile in keys::FW_LOCAL_PROFILES {
+        for name in [keys::FW_ENABLE, keys::FW_DEFAULT_INBOUND] {
             out.push((format!("{}\\{profile}", keys::FWLOCAL), name.to_string()));
         }
     }

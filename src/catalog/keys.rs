@@ -28,6 +28,25 @@ pub const FWLOCAL: &str =
 pub const FWPOL_RULES: &str = r"SOFTWARE\Policies\Microsoft\WindowsFirewall\FirewallRules";
 /// The value under [`FWPOL`] that records the firewall policy's schema version.
 pub const FIREWALL_POLICY_VERSION: &str = "PolicyVersion";
+
+/// The firewall's profile subkeys below [`FWPOL`], in the order Domain, Private, Public.
+pub const FW_POLICY_PROFILES: [&str; 3] = ["DomainProfile", "PrivateProfile", "PublicProfile"];
+/// The same profiles below the local store (`FWLOCAL`): Private is `StandardProfile` there.
+pub const FW_LOCAL_PROFILES: [&str; 3] = ["DomainProfile", "StandardProfile", "PublicProfile"];
+/// The legacy WindowsFirewall.admx profiles (`WF_RemoteDesktop`): Domain, and Standard for
+/// Private and Public.
+pub const FW_LEGACY_PROFILES: [&str; 2] = ["DomainProfile", "StandardProfile"];
+/// Per-profile firewall switches.
+pub const FW_ENABLE: &str = "EnableFirewall";
+pub const FW_DEFAULT_INBOUND: &str = "DefaultInboundAction";
+pub const FW_LOCAL_POLICY_MERGE: &str = "AllowLocalPolicyMerge";
+/// The legacy Remote Desktop exception below a legacy profile: its key and values.
+#[must_use]
+pub fn fw_legacy_remote_desktop(profile: &str) -> String {
+    format!("{FWPOL}\\{profile}\\Services\\RemoteDesktop")
+}
+pub const FW_LEGACY_ENABLED: &str = "Enabled";
+pub const FW_LEGACY_REMOTE_ADDRESSES: &str = "RemoteAddresses";
 /// Firewall rules of the local store, below HKLM (audited, never written).
 pub const FWLOCAL_RULES: &str =
     r"SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy\FirewallRules";
