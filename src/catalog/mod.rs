@@ -159,3 +159,25 @@ pub fn settings_by_value_name(name: &str) -> impl Iterator<Item = &'static Setti
 pub fn cause(id: &str) -> Option<&'static Cause> {
     CAUSES.iter().find(|c| c.id.eq_ignore_ascii_case(id))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// validate and the editor schema check `MAX_CONNECTIONS`; lowering checks the ADMX
+    /// element (which `admx_check` compares with Microsoft's file): they must be one range.
+    #[test]
+    fn max_connections_is_the_admx_elements_range() {
+        let policy = field("connection.maxConnections")
+            .policy
+            .expect("an ADMX policy");
+        let Some(Element::Decimal { min, max, .. }) = policy.element else {
+            panic!("TS_MAX_CON_POLICY has a decimal element");
+        };
+        assert_eq!(
+            MAX_CONNECTIONS,
+            i64::from(min)..=i64::from(max),
+            "MAX_CONNECTIONS and the ADMX element disagree"
+        );
+    }
+}

@@ -275,7 +275,10 @@ fn connection_rules(p: &Policy, r: &mut Rules<'_>) {
             Code::MaxConnectionsOutOfRange,
             "/connection/maxConnections",
             format!(
-                "`connection.maxConnections` must be from 1 to 999999 (999999 = unlimited), found {n}"
+                "`connection.maxConnections` must be from {} to {} ({} = unlimited), found {n}",
+                catalog::MAX_CONNECTIONS.start(),
+                catalog::MAX_CONNECTIONS.end(),
+                catalog::MAX_CONNECTIONS.end()
             ),
         );
         d.label = Some("outside TS_MAX_CON_POLICY's range".into());
