@@ -330,7 +330,11 @@ fn registry_paths_are_spelled_only_in_the_catalog() {
             "\\\\Terminal Services",
             "\\Terminal Services\"",
         ] {
-            if code.contains(needle) {
+            // Case-insensitive, as Windows reads paths (`Software\Policies` is the same key).
+            if code
+                .to_ascii_uppercase()
+                .contains(&needle.to_ascii_uppercase())
+            {
                 found.push(format!("{name}: {needle}"));
             }
         }
@@ -371,7 +375,11 @@ fn back_ends_lowering_and_the_model_read_no_clock_and_no_environment() {
             "std::env",
             "thread_rng",
         ] {
-            if code.contains(needle) {
+            // Case-insensitive, as Windows reads paths (`Software\Policies` is the same key).
+            if code
+                .to_ascii_uppercase()
+                .contains(&needle.to_ascii_uppercase())
+            {
                 found.push(format!("{name}: {needle}"));
             }
         }

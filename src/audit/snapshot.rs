@@ -306,13 +306,7 @@ pub struct Evidence {
     pub osquery: bool,
 }
 
-/// A Group Policy key: what Registry.pol and GPO inputs are evidence of.
-#[must_use]
-pub fn is_policy_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    k.starts_with("software\\policies\\")
-        || k.starts_with("software\\microsoft\\windows\\currentversion\\policies\\")
-}
+pub use crate::catalog::keys::is_policy_key;
 
 impl Evidence {
     /// Whether the registry key (hive, key) is inside the evidence.

@@ -116,3 +116,19 @@ pub const LISTENER_ENABLED: &str = "fEnableWinStation";
 pub const LOGONS_DISABLED: &str = "WinStationsDisabled";
 /// `change logon /drain` (under [`TERMINAL_SERVER`]).
 pub const DRAIN_MODE: &str = "TSServerDrainMode";
+
+/// The two roots Group Policy writes machine policies below.
+pub const POLICY_ROOTS: [&str; 2] = [
+    r"SOFTWARE\Policies\",
+    r"SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\",
+];
+
+/// A Group Policy key (below one of [`POLICY_ROOTS`], case-insensitive): what Registry.pol
+/// and GPO inputs are evidence of.
+#[must_use]
+pub fn is_policy_key(key: &str) -> bool {
+    POLICY_ROOTS.iter().any(|root| {
+        key.get(..root.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(root))
+    })
+}

@@ -180,4 +180,16 @@ mod tests {
             "MAX_CONNECTIONS and the ADMX element disagree"
         );
     }
+
+    #[test]
+    fn policy_keys_are_the_two_group_policy_roots_in_any_case() {
+        assert!(keys::is_policy_key(keys::TS_POLICY));
+        assert!(keys::is_policy_key(r"software\policies\x"));
+        assert!(keys::is_policy_key(
+            r"Software\Microsoft\Windows\CurrentVersion\Policies\System"
+        ));
+        assert!(!keys::is_policy_key(keys::RDP_TCP));
+        assert!(!keys::is_policy_key(r"SOFTWARE\PoliciesX\y"));
+        assert!(!keys::is_policy_key("SOFTWARE"));
+    }
 }
