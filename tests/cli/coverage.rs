@@ -117,6 +117,48 @@ fn every_coverage_field_builds_into_every_target() {
             );
         }
     }
+    // The data, not only the name: Registry.pol (build and GPO) and apply.reg as their readers
+    // read them.
+    for pol in [
+        out.join("pol/Machine/Registry.pol"),
+        gpo.join("DomainSysvol/GPO/Machine/registry.pol"),
+    ] {
+        let entries = rdpgen::formats::registry_pol::read(&std::fs::read(&pol).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", pol.display()));
+        for (_, key, name, data) in EXPECTED {
+            if *key == LSA {
+                continue; // a local value: in the GPO only through rdpgen's own ADMX policy
+            }
+            assert!(
+                entries.iter().any(|e| e.key.eq_ignore_ascii_case(key)
+                    && e.value_name.eq_ignore_ascii_case(name)
+                    && e.value == rdpgen::formats::RegistryValue::Dword(*data)),
+                "{}: {key}\\{name} is not REG_DWORD {data}",
+                pol.display()
+            );
+        }
+    }
+    let apply = rdpgen::formats::reg_file::read(&std::fs::read(out.join("reg/apply.reg")).unwrap())
+        .expect("apply.reg reads");
+    for (_, key, name, data) in EXPECTED {
+        let found = apply.sections.iter().any(|s| match s {
+            rdpgen::formats::reg_file::RegSection::Key { path, values } => {
+                path.to_ascii_lowercase()
+                    .ends_with(&key.to_ascii_lowercase())
+                    && values.iter().any(|v| {
+                        v.name
+                            .as_deref()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                            && v.action
+                                == rdpgen::formats::reg_file::RegFileAction::Set(
+                                    rdpgen::formats::RegistryValue::Dword(*data),
+                                )
+                    })
+            }
+            _ => false,
+        });
+        assert!(found, "apply.reg: {key}\\{name} is not dword {data}");
+    }
     // Every value goes back to its Windows state in the rollbacks.
     for rollback in [
         out.join("reg/rollback.reg"),
@@ -276,7 +318,8 @@ fn explain_answers_every_coverage_field() {
         assert_eq!(code, 0, "{field}: {stderr}");
         assert!(stdout.contains(needle), "{field}: {stdout}");
     }
-    let (_, stdout, _) = run(rdpgen().args(["explain", "remoteAssistance"]));
+    let (code, stdout, stderr) = run(rdpgen().args(["explain", "remoteAssistance"]));
+    assert_eq!(code, 0, "{stderr}");
     assert!(
         stdout.starts_with("section `remoteAssistance`: 2 settings"),
         "{stdout}"

@@ -22,13 +22,24 @@ pub fn assert_snapshot(path: &str, actual: impl AsRef<[u8]>) {
     let actual = actual.as_ref();
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let bless = bless_command();
-    if std::env::var_os(UPDATE).is_some() {
+    // Only `UPDATE_SNAPSHOTS=1` blesses, and never under CI: a leaked variable must not turn
+    // every comparison into a rewrite.
+    if std::env::var(UPDATE).as_deref() == Ok("1") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{UPDATE}=1 and CI are both set: CI compares, it never blesses"
+        );
         if std::fs::read(&file).ok().as_deref() != Some(actual) {
             if let Some(parent) = file.parent() {
                 std::fs::create_dir_all(parent).expect("snapshot directory");
             }
             std::fs::write(&file, actual).unwrap_or_else(|e| panic!("{path}: {e}"));
-            eprintln!("{UPDATE}: rewrote {path}; review it with `git diff -- {path}`");
+            // Straight to stderr: the harness hides eprintln! of a passing test.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr().lock(),
+                format!("{UPDATE}: rewrote {path}; review it with `git diff -- {path}`\n")
+                    .as_bytes(),
+            );
         }
         return;
     }
