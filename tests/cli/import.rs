@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use rdpgen::formats::registry_pol;
 use rdpgen::formats::security_template;
 
-use crate::{available, rdpgen, repo, run, scratch, shared};
+use crate::{available, only_dir, rdpgen, repo, run, scratch, shared};
 
 type Entries = BTreeSet<(String, String, String)>;
 
@@ -50,16 +50,6 @@ fn rds_rights(path: &Path) -> Vec<(String, BTreeSet<String>)> {
         .collect();
     out.sort();
     out
-}
-
-fn only_dir(dir: &Path) -> PathBuf {
-    let dirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    assert_eq!(dirs.len(), 1, "{}", dir.display());
-    dirs[0].clone()
 }
 
 const GPT_TMPL: &str = "DomainSysvol/GPO/Machine/microsoft/windows nt/SecEdit/GptTmpl.inf";

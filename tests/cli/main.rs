@@ -46,6 +46,17 @@ pub fn repo() -> PathBuf {
 }
 
 /// A fresh directory for one test's files.
+/// The one directory inside `dir` (a GPO backup folder inside `<out>/gpo`, say).
+pub fn only_dir(dir: &Path) -> PathBuf {
+    let dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{}: {dirs:?}", dir.display());
+    dirs[0].clone()
+}
+
 pub fn scratch(name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
