@@ -631,7 +631,22 @@ impl<'m> Auditor<'m> {
     fn registry_check(&mut self, op: &RegistryOp) {
         let field = op.provenance.field();
         let setting = Some(op.provenance.setting);
-        let id = if field == "tls.minVersion" {
+        let id = if let (true, Some((file, name))) = (field == "admx", op.provenance.admx) {
+            // `admx:TerminalServer/TS_MAXDISPLAYRES:MaxXResolution`; a value below another key
+            // than the policy's (a list's) names the key too.
+            let stem = file
+                .get(..file.len().saturating_sub(5))
+                .filter(|_| file.to_ascii_lowercase().ends_with(".admx"))
+                .unwrap_or(file);
+            let policy_key = catalog::admx::all()
+                .find(|p| p.file == file && p.name == name)
+                .map_or("", |p| p.key.trim_end_matches('\\'));
+            if op.key.eq_ignore_ascii_case(policy_key) {
+                format!("admx:{stem}/{name}:{}", op.value_name)
+            } else {
+                format!("admx:{stem}/{name}:{}\\{}", op.key, op.value_name)
+            }
+        } else if field == "tls.minVersion" {
             // `...\TLS 1.2\Server` + `Enabled`.
             let version = op.key.rsplit('\\').nth(1).unwrap_or("");
             format!("{field}:{version}:{}", op.value_name)

@@ -70,8 +70,13 @@ pub fn registry_locations() -> Vec<Location> {
         pairs.push(((*key).to_string(), (*name).to_string()));
     }
     pairs.extend(firewall_settings());
-    // The firewall rules key is read whole (below); the catalog names no value there.
-    pairs.retain(|(k, _)| !k.eq_ignore_ascii_case(keys::FWPOL_RULES));
+    // Keys read whole: the firewall rules (the catalog names no value there) and the keys of
+    // ADMX list elements (their value names are the entries).
+    let mut whole: Vec<String> = vec![keys::FWPOL_RULES.to_string()];
+    admx_values(&mut pairs, &mut whole);
+    whole.sort_by_key(|k| k.to_ascii_lowercase());
+    whole.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    pairs.retain(|(k, _)| !whole.iter().any(|w| w.eq_ignore_ascii_case(k)));
     pairs.sort_by_key(|(k, n)| (k.to_ascii_lowercase(), n.to_ascii_lowercase()));
     pairs.dedup_by(|a, b| a.0.eq_ignore_ascii_case(&b.0) && a.1.eq_ignore_ascii_case(&b.1));
     let mut out: Vec<Location> = Vec::new();
@@ -88,12 +93,47 @@ pub fn registry_locations() -> Vec<Location> {
             }),
         }
     }
-    out.push(Location {
-        key: keys::FWPOL_RULES.to_string(),
-        names: None,
-    });
+    out.extend(whole.into_iter().map(|key| Location { key, names: None }));
     out.sort_by_key(|l| l.key.to_ascii_lowercase());
     out
+}
+
+/// Every value the Machine policies of [`super::admx`] can write (the `admx:` section): the
+/// policy's value, its lists, each element's value; list elements' keys go to `whole`.
+fn admx_values(pairs: &mut Vec<(String, String)>, whole: &mut Vec<String>) {
+    use super::admx::{ElementKind, ListItem, PolicyClass};
+    let key = |k: &str| k.trim_end_matches('\\').to_string();
+    let items = |pairs: &mut Vec<(String, String)>, list: &[ListItem]| {
+        for i in list {
+            pairs.push((key(i.key), i.value_name.to_string()));
+        }
+    };
+    for p in super::admx::all().filter(|p| p.class != PolicyClass::User) {
+        if let Some(v) = p.value_name {
+            pairs.push((key(p.key), v.to_string()));
+        }
+        items(pairs, p.enabled_list);
+        items(pairs, p.disabled_list);
+        for e in p.elements {
+            match &e.kind {
+                ElementKind::List { .. } => whole.push(key(e.key)),
+                ElementKind::Boolean {
+                    on_list, off_list, ..
+                } => {
+                    pairs.push((key(e.key), e.value_name.to_string()));
+                    items(pairs, on_list);
+                    items(pairs, off_list);
+                }
+                ElementKind::Enum { items: choices, .. } => {
+                    pairs.push((key(e.key), e.value_name.to_string()));
+                    for c in *choices {
+                        items(pairs, c.value_list);
+                    }
+                }
+                _ => pairs.push((key(e.key), e.value_name.to_string())),
+            }
+        }
+    }
 }
 
 /// Every key below HKLM the audit reads, sorted.

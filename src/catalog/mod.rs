@@ -2,6 +2,7 @@
 //! provenance. Every back end and the audit read it; no registry path is spelled elsewhere.
 
 pub(crate) mod accounts;
+pub mod admx;
 #[cfg(test)]
 mod admx_check;
 mod causes;

@@ -1368,4 +1368,17 @@ pub const SETTINGS: &[Setting] = &[
         stig: &[],
         causes: &[],
     },
+    Setting {
+        field: "admx",
+        title: "Any other Computer Configuration ADMX policy, by id",
+        explanation: "Each entry names an ADMX policy (`TerminalServer/TS_MAXDISPLAYRES`), its state and, when enabled, a value for every element (lists and multiText may be left out). rdpgen carries every policy of TerminalServer.admx, TerminalServer-Server.admx and CredSsp.admx as data; `--admx DIR` adds the admin's own PolicyDefinitions. It writes what the Group Policy editor writes for that state (the policy's enabled or disabled value, its lists, each element's value; Disabled deletes the element values) to every target, and `diff` checks each value. Unknown policies, elements and enum items are errors with a suggestion; a policy that a typed field sets must be set through the field. User policies, soft values and list policies whose state clears a key (`**delvals.`) are refused. `rdpgen explain <id>` shows a policy's elements and what each state writes.",
+        values: "list of {policy: File/Name, state: enabled | disabled, values: {element: value}}",
+        mapping: Mapping::Special,
+        policy: None,
+        local: &[],
+        wmi: None,
+        cis: &[],
+        stig: &[],
+        causes: &[],
+    },
 ];

@@ -137,6 +137,14 @@ codes! {
         "`sessions.shadow: full-without-consent` or `view-without-consent` (Shadow 2 or 4) lets an administrator watch, or control, another user's session without asking: the user sees no prompt and may not notice. Prefer a `-with-consent` level, or `disabled` where nobody needs to shadow.";
     BadKeepAlive = "RDP059", Error, "a keep-alive interval Group Policy cannot store",
         "`connection.keepAlive` is TS_KEEP_ALIVE's KeepAliveInterval, whole minutes from 1 to 999999. Write `never` (the policy's Disabled state), `Nm` (1 to 999999), `Nh` (1 to 9999) or `Nd` (1 to 99), digits without sign or leading zero.";
+    UnknownAdmxPolicy = "RDP060", Error, "an `admx:` entry names no known ADMX policy",
+        "An `admx:` entry's `policy` is the ADMX file's name without `.admx`, a slash and the policy's name: `TerminalServer/TS_MAXDISPLAYRES`. rdpgen knows every policy of TerminalServer.admx, TerminalServer-Server.admx and CredSsp.admx; `--admx DIR` adds the ADMX files of your own PolicyDefinitions. `rdpgen explain TS_MAXDISPLAYRES` finds a policy by name.";
+    BadAdmxValue = "RDP061", Error, "an `admx:` entry cannot be written as given",
+        "The entry's state and values must be what the policy's ADMX allows: an element id it has, a value of the element's kind within its range (a number for decimal, true/false for boolean, a string for text, an item name for enum, a list of strings for list and multiText), every element given when enabled (rdpgen writes no editor defaults), no values when disabled. rdpgen refuses User policies, soft values and list policies whose state clears a key (`**delvals.`). `rdpgen explain <policy id>` lists the elements.";
+    AdmxSetByField = "RDP062", Error, "an `admx:` entry sets what a typed field sets",
+        "The policy (or one of the registry values it writes) belongs to a typed field of the policy language, which carries RDP-aware rules and lints: set the field instead, so one value has one source.";
+    AdmxConflict = "RDP063", Error, "two `admx:` entries write the same registry value",
+        "Two entries name the same policy, or two policies write the same value: Group Policy would apply whichever comes last, so rdpgen refuses the ambiguity. Keep one.";
     WaiverExpired = "RDP090", Warning, "a waiver has expired",
         "The waiver's `expires` day has passed: `rdpgen diff` no longer hides the drift it covered. Fix the hosts, or renew the waiver with a new reason and date.";
     WaiverMatchesNothing = "RDP091", Warning, "a waiver names nothing this policy checks",

@@ -396,6 +396,13 @@ fn attribute(text: &str) -> Result<String, EmitError> {
 
 /// The `<data id value/>` of one value of an ADMX element policy.
 fn data_element(op: &RegistryOp) -> Result<Option<String>, EmitError> {
+    if let Some((id, value)) = admx_data(op) {
+        return Ok(Some(format!(
+            "<data id=\"{}\" value=\"{}\"/>",
+            attribute(id)?,
+            attribute(&value)?
+        )));
+    }
     let Some(policy) = op.provenance.setting.policy else {
         return Ok(None);
     };
@@ -424,6 +431,42 @@ fn data_element(op: &RegistryOp) -> Result<Option<String>, EmitError> {
         attribute(id)?,
         attribute(&value)?
     )))
+}
+
+/// For a value of the `admx:` section: the element that writes it and its `<data>` value, as
+/// the ADMX-backed Policy CSP takes it (a decimal's number, a text, an enum item's value,
+/// `true`/`false` for a boolean). None for the policy's own value and list items.
+fn admx_data(op: &RegistryOp) -> Option<(&'static str, String)> {
+    use crate::catalog::admx::{self, ElementKind, Value as AdmxValue};
+    if op.provenance.setting.field != "admx" {
+        return None;
+    }
+    let (file, name) = op.provenance.admx?;
+    let def = admx::all().find(|p| p.file == file && p.name == name)?;
+    let element = def.elements.iter().find(|e| {
+        !e.value_name.is_empty()
+            && e.value_name.eq_ignore_ascii_case(&op.value_name)
+            && e.key.trim_end_matches('\\').eq_ignore_ascii_case(&op.key)
+    })?;
+    let value = op.value_after(false);
+    let text = match (&element.kind, value) {
+        (ElementKind::Boolean { on, .. }, v) => {
+            let on = match on {
+                Some(AdmxValue::Decimal(n)) => Some(RegistryValue::Dword(*n)),
+                Some(AdmxValue::String(s)) => Some(RegistryValue::Sz((*s).to_string())),
+                Some(AdmxValue::LongDecimal(n)) => Some(RegistryValue::Qword(*n)),
+                Some(AdmxValue::Delete) => None,
+                None => Some(RegistryValue::Dword(1)),
+            };
+            if v == on.as_ref() { "true" } else { "false" }.to_string()
+        }
+        (_, Some(RegistryValue::Dword(n))) => n.to_string(),
+        (_, Some(RegistryValue::Qword(n))) => n.to_string(),
+        (_, Some(RegistryValue::Sz(s) | RegistryValue::ExpandSz(s))) => s.clone(),
+        (_, Some(RegistryValue::MultiSz(list))) => list.join("\u{F000}"),
+        _ => return None,
+    };
+    Some((element.id, text))
 }
 
 /// `oma-uri.json`: a Graph `windows10CustomConfiguration` with one OMA-URI setting per

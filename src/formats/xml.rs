@@ -401,6 +401,9 @@ pub struct XmlReadError {
     pub message: String,
 }
 
+/// How deep [`parse`] lets elements nest (Microsoft's ADMX and GPO reports need under 20).
+pub const MAX_DEPTH: usize = 256;
+
 /// Reads a whole document (a leading byte-order mark is skipped) into its root [`Element`].
 /// Comments, processing instructions and the declaration are dropped.
 ///
@@ -440,6 +443,13 @@ pub fn parse(document: &str) -> Result<Element, XmlReadError> {
                 }
                 if empty {
                     attach(&mut stack, &mut root, element).map_err(|m| error(&reader, m))?;
+                } else if stack.len() >= MAX_DEPTH {
+                    // The tree is dropped (and walked) recursively: a hostile nesting must
+                    // not overflow the stack.
+                    return Err(error(
+                        &reader,
+                        format!("elements nested deeper than {MAX_DEPTH}"),
+                    ));
                 } else {
                     stack.push(element);
                 }
@@ -508,6 +518,14 @@ fn attach(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = |n: usize| format!("{}{}", "<a>".repeat(n), "</a>".repeat(n));
+        assert!(parse(&deep(MAX_DEPTH)).is_ok());
+        let e = parse(&deep(200_000)).unwrap_err();
+        assert!(e.message.contains("nested deeper"), "{e}");
+    }
 
     /// Every string a policy may carry, read back by quick-xml's parser.
     fn round_trip(value: &str) {

@@ -40,6 +40,7 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
         registry.extend(lower_setting(setting, &value)?);
     }
     registry.extend(lower_tls(policy));
+    registry.extend(lower_admx(policy)?);
     let (firewall, firewall_scope) = match lower_firewall(policy) {
         Some((rules, scope)) => (rules, Some(scope)),
         None => (Vec::new(), None),
@@ -89,6 +90,41 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
     // Every rule must have a registry form: the back ends derive it.
     model.firewall_registry()?;
     Ok(model)
+}
+
+/// The `admx:` section, in list order: what the Group Policy editor writes for each policy's
+/// state and element values ([`catalog::admx::writes`]).
+fn lower_admx(policy: &Policy) -> Result<Vec<RegistryOp>, LowerError> {
+    const ADMX: &Setting = catalog::field("admx");
+    let empty = std::collections::BTreeMap::new();
+    let mut out = Vec::new();
+    for entry in policy.admx.iter().flatten() {
+        let unmapped = || LowerError::Unmapped {
+            field: ADMX.field.to_string(),
+            value: entry.policy.clone(),
+        };
+        let def = catalog::admx::lookup(&entry.policy).ok_or_else(unmapped)?;
+        let state = entry.state.state();
+        let writes = catalog::admx::writes(def, state, entry.values.as_ref().unwrap_or(&empty))
+            .map_err(|_| unmapped())?;
+        out.extend(writes.into_iter().map(|w| RegistryOp {
+            hive: Hive::LocalMachine,
+            key: w.key.to_string(),
+            value_name: w.value_name,
+            action: match w.value {
+                Some(v) => RegistryAction::Set(v),
+                None => RegistryAction::Delete,
+            },
+            scope: Scope::Policy,
+            provenance: Provenance {
+                setting: ADMX,
+                admx: Some((def.file, def.name)),
+                state: Some(state),
+            },
+            rollback: None,
+        }));
+    }
+    Ok(out)
 }
 
 /// SHA-256 of the policy's canonical JSON (object keys sorted, as serde_json's `Value` keeps
@@ -667,7 +703,8 @@ mod tests {
                     | "firewall.allowFrom"
                     | "firewall.builtinRules"
                     | "logonRights.allow"
-                    | "logonRights.deny" => false,
+                    | "logonRights.deny"
+                    | "admx" => false,
                     other => panic!("special field {other}: which function lowers it?"),
                 },
                 Mapping::AuditOnly | Mapping::Metadata => false,

@@ -116,10 +116,54 @@ pub struct Policy {
     /// Metadata of the generated GPO backup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpo: Option<Gpo>,
+    /// Any other Computer Configuration policy of TerminalServer.admx,
+    /// TerminalServer-Server.admx or CredSsp.admx (or, with `--admx DIR`, of the admin's own
+    /// ADMX files), by id, with its state and element values, resolved against the ADMX:
+    /// never a raw registry value. A policy a typed field covers must be set through that
+    /// field. The list is replaced whole by a file that `extends` another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admx: Option<Vec<AdmxSetting>>,
     /// Accepted deviations: a failing `diff` check of `field` on the matching hosts is reported
     /// as waived (with the reason) and counts as passing until `expires`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waivers: Option<Vec<Waiver>>,
+}
+
+/// One ADMX policy of the `admx:` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AdmxSetting {
+    /// `TerminalServer/TS_MAXDISPLAYRES`: the ADMX file's name without `.admx`, then the
+    /// policy's name (`rdpgen explain TerminalServer/TS_MAXDISPLAYRES` shows its elements).
+    #[schemars(regex(pattern = r"^[^/\s]+/[^/\s]+$"))]
+    pub policy: String,
+    /// `enabled` or `disabled`, as in the Group Policy editor.
+    pub state: AdmxState,
+    /// The element values of an enabled policy, by element id: a number (decimal), `true` or
+    /// `false` (boolean), a string (text), an item name or its number (enum), a list of
+    /// strings (list, multiText) or a map of value names to strings (a list with
+    /// `explicitValue`). Every element but lists and multiText must be given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<std::collections::BTreeMap<String, crate::catalog::admx::Input>>,
+}
+
+/// The state of an ADMX policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdmxState {
+    Enabled,
+    Disabled,
+}
+
+impl AdmxState {
+    /// The catalog's state.
+    #[must_use]
+    pub fn state(self) -> crate::catalog::State {
+        match self {
+            Self::Enabled => crate::catalog::State::Enabled,
+            Self::Disabled => crate::catalog::State::Disabled,
+        }
+    }
 }
 
 /// One accepted deviation from the policy.

@@ -43,7 +43,120 @@ pub fn check(policy: &Policy, tree: &TreeNode) -> Vec<Diagnostic> {
     logon_rules(policy, &mut r);
     invisible_rules(tree, &mut r);
     waiver_rules(policy, &mut r, crate::audit::waiver::today());
+    admx_rules(policy, &mut r);
     r.out
+}
+
+/// The `admx:` section: a known Machine policy (RDP060), state and values its ADMX allows
+/// (RDP061), nothing a typed field sets (RDP062), no value written twice (RDP063).
+fn admx_rules(p: &Policy, r: &mut Rules<'_>) {
+    use crate::catalog::admx;
+    // (key, value name) in lower case → the entry that writes it.
+    let mut written: std::collections::BTreeMap<(String, String), String> =
+        std::collections::BTreeMap::new();
+    let empty = std::collections::BTreeMap::new();
+    for (i, entry) in p.admx.iter().flatten().enumerate() {
+        let at = format!("/admx/{i}");
+        let Some(def) = admx::lookup(&entry.policy) else {
+            let ids: Vec<String> = admx::all().map(admx::Policy::id).collect();
+            let by_name: Vec<String> = entry
+                .policy
+                .rsplit('/')
+                .next()
+                .map(|n| admx::by_name(n).map(admx::Policy::id).collect())
+                .unwrap_or_default();
+            let help = match by_name.as_slice() {
+                [one] => Some(format!("did you mean `{one}`?")),
+                [] => crate::diagnostic::suggest(&entry.policy, ids.iter().map(String::as_str))
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .or_else(|| {
+                        Some(
+                            "`rdpgen explain admx` lists the policies; `--admx DIR` adds your own ADMX files"
+                                .into(),
+                        )
+                    }),
+                many => Some(format!("it is in several files: {}", many.join(", "))),
+            };
+            let d = r.report(
+                Code::UnknownAdmxPolicy,
+                &format!("{at}/policy"),
+                format!("`{}` is not a known ADMX policy", entry.policy),
+            );
+            d.help = help;
+            continue;
+        };
+        if let Some(field) = admx::typed_field(def) {
+            let d = r.report(
+                Code::AdmxSetByField,
+                &format!("{at}/policy"),
+                format!("{} is the policy of the field `{}`", def.id(), field.field),
+            );
+            d.help = Some(format!("set `{}` instead", field.field));
+            continue;
+        }
+        let values = entry.values.as_ref().unwrap_or(&empty);
+        match admx::writes(def, entry.state.state(), values) {
+            Err(problems) => {
+                for pr in problems {
+                    let pointer = match &pr.element {
+                        Some(e) if values.contains_key(e) => {
+                            format!("{at}/values/{}", e.replace('~', "~0").replace('/', "~1"))
+                        }
+                        Some(_) if entry.values.is_some() => format!("{at}/values"),
+                        _ if pr.message.contains("is disabled") => format!("{at}/values"),
+                        _ => format!("{at}/state"),
+                    };
+                    let d = r.report(Code::BadAdmxValue, &pointer, pr.message);
+                    d.help = pr.help;
+                }
+            }
+            Ok(writes) => {
+                let mut reported = false;
+                for w in &writes {
+                    if reported {
+                        break;
+                    }
+                    if let Some(field) = admx::field_writing(w.key, &w.value_name) {
+                        let d = r.report(
+                            Code::AdmxSetByField,
+                            &format!("{at}/policy"),
+                            format!(
+                                "{} writes {}\\{}, which the field `{}` sets",
+                                def.id(),
+                                w.key,
+                                w.value_name,
+                                field.field
+                            ),
+                        );
+                        d.help = Some(format!("set `{}` instead", field.field));
+                        reported = true;
+                        continue;
+                    }
+                    let slot = (w.key.to_lowercase(), w.value_name.to_lowercase());
+                    if let Some(other) = written.get(&slot) {
+                        let message = if *other == def.id() {
+                            format!("{} is set twice", def.id())
+                        } else {
+                            format!(
+                                "{} writes {}\\{}, which {other} also writes",
+                                def.id(),
+                                w.key,
+                                w.value_name
+                            )
+                        };
+                        let d = r.report(Code::AdmxConflict, &format!("{at}/policy"), message);
+                        d.help = Some("keep one of the two entries".into());
+                        reported = true;
+                    }
+                }
+                for w in writes {
+                    written
+                        .entry((w.key.to_lowercase(), w.value_name.to_lowercase()))
+                        .or_insert_with(|| def.id());
+                }
+            }
+        }
+    }
 }
 
 /// Waivers: a valid day and a reason (RDP092), not expired (RDP090), naming something the

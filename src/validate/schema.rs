@@ -163,9 +163,18 @@ fn certainly_valid(instance: &Value) -> bool {
     if serde_json::to_value(&policy).ok().as_ref() != Some(instance) {
         return false;
     }
+    // `^[^/\s]+/[^/\s]+$`, with `\s` as the schema's (Unicode) white space.
+    fn admx_id_ok(id: &str) -> bool {
+        id.split_once('/').is_some_and(|(a, b)| {
+            let part =
+                |s: &str| !s.is_empty() && !s.contains(['/']) && !s.contains(char::is_whitespace);
+            part(a) && part(b)
+        })
+    }
     policy.rdpgen == 1
         && name_ok(&policy.name)
         && policy.waivers.iter().flatten().all(|w| date_ok(&w.expires))
+        && policy.admx.iter().flatten().all(|a| admx_id_ok(&a.policy))
 }
 
 /// Checks one document against the schema. A document the typed policy already proves

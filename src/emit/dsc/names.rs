@@ -21,7 +21,14 @@ pub(in crate::emit) fn words(text: &str) -> Vec<String> {
 pub(in crate::emit) fn registry_words(ops: &[&RegistryOp]) -> Vec<Vec<String>> {
     let base: Vec<(Vec<String>, Vec<String>)> = ops
         .iter()
-        .map(|op| (words(op.provenance.field()), words(&op.value_name)))
+        .map(|op| {
+            // An `admx:` value is named by its policy: `admx TS MAXDISPLAYRES MaxXResolution`.
+            let mut field = words(op.provenance.field());
+            if let ("admx", Some((_, policy))) = (op.provenance.field(), op.provenance.admx) {
+                field.extend(words(policy));
+            }
+            (field, words(&op.value_name))
+        })
         .collect();
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, (field, value)) in base.iter().enumerate() {
