@@ -15,6 +15,11 @@ pub struct Cli {
     /// When to colour output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
+    /// A PolicyDefinitions directory whose `*.admx` files add policies to the `admx:` section
+    /// (and to `explain`, `diff` and the collector); repeatable. A file rdpgen also ships
+    /// (`TerminalServer.admx`) replaces rdpgen's copy.
+    #[arg(long = "admx", value_name = "DIR", global = true)]
+    pub admx: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }

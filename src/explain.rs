@@ -27,6 +27,9 @@ pub enum Topic {
         causes: Vec<&'static Cause>,
     },
     Cause(&'static Cause),
+    /// An ADMX policy by id (`TerminalServer/TS_MAXDISPLAYRES`), by name, or by an `admx:`
+    /// check id.
+    AdmxPolicy(&'static catalog::admx::Policy),
     /// Found by search: an alias (event id, key name, keyword) or words of cause titles.
     Matches {
         query: String,
@@ -205,6 +208,9 @@ pub fn resolve(topic: &str) -> Result<Topic, Vec<String>> {
             settings: section,
         });
     }
+    if let Some(p) = admx_policy(t) {
+        return Ok(Topic::AdmxPolicy(p));
+    }
     let by_value: Vec<&'static Setting> = catalog::settings_by_value_name(t).collect();
     if !by_value.is_empty() {
         return Ok(Topic::ValueName {
@@ -233,6 +239,174 @@ pub fn resolve(topic: &str) -> Result<Topic, Vec<String>> {
         .into_iter()
         .map(str::to_string)
         .collect())
+}
+
+/// An ADMX policy: `TerminalServer/TS_MAXDISPLAYRES`, a policy name found in one file only
+/// (`TS_MAXDISPLAYRES`), or a `diff` check id (`admx:TerminalServer/TS_MAXDISPLAYRES:MaxXResolution`).
+fn admx_policy(t: &str) -> Option<&'static catalog::admx::Policy> {
+    let t = t.strip_prefix("admx:").unwrap_or(t);
+    let id = match t.split_once('/') {
+        Some((stem, rest)) => format!("{stem}/{}", rest.split(':').next().unwrap_or(rest)),
+        None => t.to_string(),
+    };
+    if id.contains('/') {
+        return catalog::admx::lookup(&id).or_else(|| {
+            // Case-insensitive, as people type ids.
+            catalog::admx::all().find(|p| p.id().eq_ignore_ascii_case(&id))
+        });
+    }
+    let mut found = catalog::admx::by_name(&id);
+    match (found.next(), found.next()) {
+        (Some(p), None) => Some(p),
+        _ => None,
+    }
+}
+
+fn admx_value_text(v: catalog::admx::Value) -> String {
+    match v {
+        catalog::admx::Value::Decimal(n) => format!("REG_DWORD {n}"),
+        catalog::admx::Value::LongDecimal(n) => format!("REG_QWORD {n}"),
+        catalog::admx::Value::String(s) => format!("REG_SZ {s:?}"),
+        catalog::admx::Value::Delete => "deleted".into(),
+    }
+}
+
+/// What each state of an ADMX policy writes, one line per value.
+fn admx_state_lines(p: &catalog::admx::Policy, state: State) -> Vec<String> {
+    use catalog::admx::{ElementKind, Value};
+    let mut out = Vec::new();
+    let key = p.key.trim_end_matches('\\');
+    let at = |k: &str, name: &str| {
+        let k = k.trim_end_matches('\\');
+        if k.eq_ignore_ascii_case(key) {
+            name.to_string()
+        } else {
+            format!("{k}\\{name}")
+        }
+    };
+    let (own, list) = match state {
+        State::Enabled => (
+            p.value_name
+                .map(|v| (v, p.enabled_value.unwrap_or(Value::Decimal(1)))),
+            p.enabled_list,
+        ),
+        State::Disabled => (
+            p.value_name
+                .map(|v| (v, p.disabled_value.unwrap_or(Value::Delete))),
+            p.disabled_list,
+        ),
+    };
+    if let Some((name, v)) = own {
+        out.push(format!("{name} = {}", admx_value_text(v)));
+    }
+    for i in list {
+        out.push(format!(
+            "{} = {}",
+            at(i.key, i.value_name),
+            admx_value_text(i.value)
+        ));
+    }
+    for e in p.elements {
+        let target = if matches!(e.kind, ElementKind::List { .. }) {
+            format!("the values of {}", e.key.trim_end_matches('\\'))
+        } else {
+            at(e.key, e.value_name)
+        };
+        match state {
+            State::Enabled => out.push(format!(
+                "{target} ← element `{}`: {}",
+                e.id,
+                catalog::admx::describe(&e.kind)
+            )),
+            State::Disabled => out.push(match &e.kind {
+                ElementKind::List { .. } => {
+                    format!("{target} cleared (`**delvals.`: rdpgen refuses this state)")
+                }
+                ElementKind::Boolean { off: Some(v), .. } => {
+                    format!("{target} = {}", admx_value_text(*v))
+                }
+                _ => format!("{target} deleted"),
+            }),
+        }
+    }
+    out
+}
+
+fn admx_text(p: &catalog::admx::Policy, out: &mut String) {
+    use catalog::admx::{ElementKind, PolicyClass};
+    let _ = writeln!(
+        out,
+        "{} ({}, class {}, supported on {})",
+        p.id(),
+        p.file,
+        p.class.as_str(),
+        if p.supported_on.is_empty() {
+            "-"
+        } else {
+            p.supported_on
+        }
+    );
+    let _ = writeln!(out, "  key: HKLM\\{}", p.key.trim_end_matches('\\'));
+    if let Some(field) = catalog::admx::typed_field(p) {
+        let _ = writeln!(
+            out,
+            "  set by the field `{}` (`rdpgen explain {}`); `admx:` refuses it (RDP062)",
+            field.field, field.field
+        );
+    }
+    if p.class == PolicyClass::User {
+        let _ = writeln!(
+            out,
+            "  a User policy: rdpgen writes Computer Configuration only (RDP061)"
+        );
+    }
+    for (state, name) in [(State::Enabled, "Enabled"), (State::Disabled, "Disabled")] {
+        let _ = writeln!(out, "  {name} writes:");
+        for line in admx_state_lines(p, state) {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  in a policy:\n    admx:\n      - policy: {}\n        state: enabled",
+        p.id()
+    );
+    if !p.elements.is_empty() {
+        let _ = writeln!(out, "        values:");
+        for e in p.elements {
+            let example = match &e.kind {
+                ElementKind::Boolean { .. } => "true".to_string(),
+                ElementKind::Decimal { min, .. } => min.to_string(),
+                ElementKind::LongDecimal { min, .. } => min.to_string(),
+                ElementKind::Text { .. } => "\"...\"".to_string(),
+                ElementKind::Enum { items, .. } => items
+                    .first()
+                    .map_or_else(String::new, |i| i.name.to_string()),
+                ElementKind::List {
+                    explicit_value: true,
+                    ..
+                } => "{name: data}".to_string(),
+                ElementKind::List { .. } | ElementKind::MultiText { .. } => "[\"...\"]".to_string(),
+            };
+            let _ = writeln!(out, "          {}: {example}", e.id);
+        }
+    }
+}
+
+fn admx_json(p: &catalog::admx::Policy) -> Value {
+    json!({
+        "id": p.id(), "file": p.file, "name": p.name, "class": p.class.as_str(),
+        "key": format!("HKLM\\{}", p.key.trim_end_matches('\\')),
+        "supportedOn": p.supported_on,
+        "typedField": catalog::admx::typed_field(p).map(|s| s.field),
+        "elements": p.elements.iter().map(|e| json!({
+            "id": e.id, "kind": e.kind.tag(), "valueName": e.value_name,
+            "key": format!("HKLM\\{}", e.key.trim_end_matches('\\')),
+            "accepts": catalog::admx::describe(&e.kind),
+        })).collect::<Vec<_>>(),
+        "enabled": admx_state_lines(p, State::Enabled),
+        "disabled": admx_state_lines(p, State::Disabled),
+    })
 }
 
 /// `0x904`, `0x00000904`, `0x904/0x7`, `0x904 0x7`, `2308` → the canonical spelling.
@@ -436,6 +610,23 @@ fn cause_text(c: &Cause, out: &mut String) {
 pub fn render_text(topic: &Topic) -> String {
     let mut out = String::new();
     match topic {
+        Topic::Field(s) if s.field == "admx" => {
+            field_text(s, &mut out);
+            let _ = writeln!(
+                out,
+                "\nThe Machine policies `admx:` takes (`rdpgen explain <id>` for one):"
+            );
+            for p in catalog::admx::all().filter(|p| p.class != catalog::admx::PolicyClass::User) {
+                match catalog::admx::typed_field(p) {
+                    Some(f) => {
+                        let _ = writeln!(out, "  {} (set by `{}`)", p.id(), f.field);
+                    }
+                    None => {
+                        let _ = writeln!(out, "  {}", p.id());
+                    }
+                }
+            }
+        }
         Topic::Field(s) => field_text(s, &mut out),
         Topic::Section { name, settings } | Topic::ValueName { name, settings } => {
             let what = if matches!(topic, Topic::Section { .. }) {
@@ -479,6 +670,7 @@ pub fn render_text(topic: &Topic) -> String {
             }
         }
         Topic::Cause(c) => cause_text(c, &mut out),
+        Topic::AdmxPolicy(p) => admx_text(p, &mut out),
         Topic::Matches { query, causes } => {
             let _ = writeln!(
                 out,
@@ -544,6 +736,7 @@ pub fn render_json(topic: &Topic) -> Value {
             json!({"kind": "errorCode", "code": code, "causes": causes.iter().map(|c| cause_json(c)).collect::<Vec<_>>()})
         }
         Topic::Cause(c) => json!({"kind": "cause", "cause": cause_json(c)}),
+        Topic::AdmxPolicy(p) => json!({"kind": "admxPolicy", "policy": admx_json(p)}),
         Topic::Matches { query, causes } => json!({
             "kind": "search", "query": query,
             "matches": causes.iter().map(|(why, c)| json!({"why": why, "cause": cause_json(c)})).collect::<Vec<_>>(),

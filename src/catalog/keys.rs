@@ -2,6 +2,9 @@
 
 /// Terminal Services policy key (TerminalServer.admx), below HKLM.
 pub const TS_POLICY: &str = r"SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services";
+/// The Remote Desktop client's policy key (TerminalServer.admx's client-side policies), below HKLM.
+pub const TS_CLIENT_POLICY: &str =
+    r"SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services\Client";
 /// The Terminal Server key of the running system, below HKLM (local, not policy).
 pub const TERMINAL_SERVER: &str = r"SYSTEM\CurrentControlSet\Control\Terminal Server";
 /// The default RDP listener, below HKLM (local, not policy).

@@ -30,6 +30,12 @@ pub fn run(cli: Cli) -> ExitStatus {
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
+    if !cli.admx.is_empty()
+        && let Err(message) = load_admx(&cli.admx)
+    {
+        eprintln!("error: {message}");
+        return ExitStatus::Failure;
+    }
     match cli.command {
         Command::Validate(args) => validate::run(&args, styled),
         Command::Schema(args) => schema::run(&args),
@@ -53,6 +59,59 @@ pub fn run(cli: Cli) -> ExitStatus {
             }
         },
     }
+}
+
+/// Reads the `*.admx` files directly in each `--admx` directory (sorted) and registers their
+/// policies for this process.
+fn load_admx(dirs: &[std::path::PathBuf]) -> Result<(), String> {
+    use crate::catalog::admx;
+    let mut policies = Vec::new();
+    for dir in dirs {
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("--admx {}: {e}", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_file()
+                    && p.extension()
+                        .is_some_and(|x| x.eq_ignore_ascii_case("admx"))
+            })
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(format!("--admx {}: no *.admx file there", dir.display()));
+        }
+        for path in files {
+            let shown = crate::escape::terminal::sanitize(&path.display().to_string()).into_owned();
+            let bytes = crate::fsread::read_regular(&path, admx::parse::MAX_FILE_BYTES as u64)
+                .map_err(|e| format!("{shown}: {e}"))?;
+            if bytes.len() > admx::parse::MAX_FILE_BYTES {
+                return Err(format!(
+                    "{shown}: larger than {} MiB",
+                    admx::parse::MAX_FILE_BYTES >> 20
+                ));
+            }
+            let text = crate::formats::text::decode(&bytes).into_owned();
+            let file_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let parsed = admx::parse(&text, &file_name).map_err(|e| {
+                let source = crate::source::SourceFile::new(
+                    crate::source::Origin::File(path.clone()),
+                    shown.clone(),
+                    text.clone(),
+                );
+                let (line, column) = source.line_column(e.offset);
+                format!(
+                    "{shown}:{line}:{column}: {}",
+                    crate::escape::terminal::sanitize(&e.message)
+                )
+            })?;
+            policies.extend(parsed);
+        }
+    }
+    admx::register(policies).map_err(str::to_string)
 }
 
 /// Policy arguments with each directory replaced by the `*.yaml` / `*.yml` files directly in

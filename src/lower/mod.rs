@@ -40,6 +40,7 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
         registry.extend(lower_setting(setting, &value)?);
     }
     registry.extend(lower_tls(policy));
+    registry.extend(lower_usb(policy)?);
     registry.extend(lower_admx(policy)?);
     let (firewall, firewall_scope) = match lower_firewall(policy) {
         Some((rules, scope)) => (rules, Some(scope)),
@@ -125,6 +126,56 @@ fn lower_admx(policy: &Policy) -> Result<Vec<RegistryOp>, LowerError> {
         }));
     }
     Ok(out)
+}
+
+/// `redirection.usb`: TS_USB_REDIRECTION_DISABLE through the ADMX table, Enabled with
+/// Administrators and Users (2) or Disabled (the value deleted).
+fn lower_usb(policy: &Policy) -> Result<Vec<RegistryOp>, LowerError> {
+    const USB: &Setting = catalog::field("redirection.usb");
+    let Some(allowed) = policy.redirection.as_ref().and_then(|r| r.usb) else {
+        return Ok(Vec::new());
+    };
+    let unmapped = || LowerError::Unmapped {
+        field: USB.field.to_string(),
+        value: allowed.to_string(),
+    };
+    let def = catalog::admx::builtin()
+        .iter()
+        .find(|p| {
+            USB.policy
+                .is_some_and(|u| u.id == p.name && u.file == p.file)
+        })
+        .ok_or_else(unmapped)?;
+    let (state, values) = if allowed {
+        let mut v = std::collections::BTreeMap::new();
+        v.insert(
+            "UsbAccessRight".to_string(),
+            catalog::admx::Input::Text("UsbMode_AdminsAndUsers".into()),
+        );
+        (State::Enabled, v)
+    } else {
+        (State::Disabled, std::collections::BTreeMap::new())
+    };
+    let writes = catalog::admx::writes(def, state, &values).map_err(|_| unmapped())?;
+    Ok(writes
+        .into_iter()
+        .map(|w| RegistryOp {
+            hive: Hive::LocalMachine,
+            key: w.key.to_string(),
+            value_name: w.value_name,
+            action: match w.value {
+                Some(v) => RegistryAction::Set(v),
+                None => RegistryAction::Delete,
+            },
+            scope: Scope::Policy,
+            provenance: Provenance {
+                setting: USB,
+                admx: Some((def.file, def.name)),
+                state: Some(state),
+            },
+            rollback: None,
+        })
+        .collect())
 }
 
 /// SHA-256 of the policy's canonical JSON (object keys sorted, as serde_json's `Value` keeps
@@ -704,7 +755,8 @@ mod tests {
                     | "firewall.builtinRules"
                     | "logonRights.allow"
                     | "logonRights.deny"
-                    | "admx" => false,
+                    | "admx"
+                    | "redirection.usb" => false,
                     other => panic!("special field {other}: which function lowers it?"),
                 },
                 Mapping::AuditOnly | Mapping::Metadata => false,

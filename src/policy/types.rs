@@ -627,6 +627,11 @@ pub struct Redirection {
     /// Time zone redirection (TS_TIME_ZONE fEnableTimeZoneRedirection).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<bool>,
+    /// RemoteFX USB redirection from this computer when it is the client
+    /// (TS_USB_REDIRECTION_DISABLE, client side: fUsbRedirectionEnableMode 2 when true, deleted
+    /// when false). A session host's own acceptance is `pnpDevices`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usb: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]

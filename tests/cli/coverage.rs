@@ -15,6 +15,7 @@ const POLICY: &str = "tests/fixtures/coverage/all-new-fields.yaml";
 const TS: &str = r"SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services";
 const CREDDEL: &str = r"Software\Policies\Microsoft\Windows\CredentialsDelegation";
 const LSA: &str = r"SYSTEM\CurrentControlSet\Control\Lsa";
+const TS_CLIENT: &str = r"SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services\Client";
 
 /// (diff check id, key below HKLM, value name, the DWORD the fixture's value writes).
 const EXPECTED: &[(&str, &str, &str, u32)] = &[
@@ -44,6 +45,8 @@ const EXPECTED: &[(&str, &str, &str, u32)] = &[
     ("redirection.audioCapture", TS, "fDisableAudioCapture", 1),
     ("redirection.camera", TS, "fDisableCameraRedir", 1),
     ("redirection.timeZone", TS, "fEnableTimeZoneRedirection", 1),
+    // TS_USB_REDIRECTION_DISABLE's UsbAccessRight item "Administrators and Users".
+    ("redirection.usb", TS_CLIENT, "fUsbRedirectionEnableMode", 2),
     ("remoteAssistance.solicited", TS, "fAllowToGetHelp", 0),
     ("remoteAssistance.unsolicited", TS, "fAllowUnsolicited", 0),
     (
@@ -162,7 +165,7 @@ fn every_coverage_field_builds_into_every_target() {
     }
     // The osquery pack reads every key (the values come back in its results).
     let pack = out.join("osquery/coverage-all.conf");
-    for key in [TS, CREDDEL, LSA] {
+    for key in [TS, CREDDEL, LSA, TS_CLIENT] {
         let escaped = key.replace('\\', r"\\");
         assert!(file_holds(&pack, &escaped), "the pack does not read {key}");
     }
@@ -180,6 +183,7 @@ fn every_coverage_field_builds_into_every_target() {
         "TS_CLIENT_CLIPBOARDRESTRICTION_SC",
         "TS_CLIENT_CLIPBOARDRESTRICTION_CS",
         "TS_UIA",
+        "TS_USB_REDIRECTION_DISABLE",
         "TS_LOCATION_REDIRECTION",
         "TS_WEBAUTHN",
         "TS_CLIENT_AUDIO_CAPTURE",
@@ -214,7 +218,7 @@ fn every_coverage_field_builds_into_every_target() {
 /// A regedit export of the three keys with the values `EXPECTED` names, `drift` replaced.
 fn host(dir: &Path, drift: Option<(&str, u32)>) -> PathBuf {
     let mut text = String::from("Windows Registry Editor Version 5.00\r\n");
-    for key in [TS, CREDDEL, LSA] {
+    for key in [TS, CREDDEL, LSA, TS_CLIENT] {
         text.push_str(&format!("\r\n[HKEY_LOCAL_MACHINE\\{key}]\r\n"));
         for (_, k, name, data) in EXPECTED {
             if k == &key {

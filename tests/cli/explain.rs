@@ -128,7 +128,7 @@ fn value_names_codes_and_causes() {
     );
     let (_, stdout, _) = run(rdpgen().args(["explain", "redirection"]));
     assert!(
-        stdout.starts_with("section `redirection`: 15 settings"),
+        stdout.starts_with("section `redirection`: 16 settings"),
         "{stdout}"
     );
 }

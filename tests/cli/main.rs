@@ -7,6 +7,7 @@
     reason = "a test fails by panicking"
 )]
 
+mod admx;
 mod build;
 mod coverage;
 mod diff;

@@ -19,7 +19,7 @@
 
 #[rustfmt::skip]
 mod generated;
-mod parse;
+pub mod parse;
 mod write;
 
 pub use parse::{ParseError, parse};

@@ -185,6 +185,12 @@ fn disabled(
                 }
                 items(out, off_list);
             }
+            // A value the policy's disabledList already sets (TS_SESSIONS_RemoteApp_End_Timeout_1
+            // names its enum's value there) keeps that explicit value.
+            _ if out.iter().any(|w| {
+                w.key.eq_ignore_ascii_case(trimmed(e.key))
+                    && w.value_name.eq_ignore_ascii_case(e.value_name)
+            }) => {}
             _ => out.push(Write {
                 key: trimmed(e.key),
                 value_name: e.value_name.to_string(),
@@ -582,5 +588,127 @@ pub fn describe(kind: &ElementKind) -> String {
             (false, None) => "a list of strings, each written as a value of its own name".into(),
         },
         ElementKind::MultiText { .. } => "a list of strings, written as REG_MULTI_SZ".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = r#"<policyDefinitions xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions"><policies>"#;
+
+    fn def(body: &str) -> Policy {
+        let mut all = super::super::parse(
+            &format!("{HEAD}{body}</policies></policyDefinitions>"),
+            "T.admx",
+        )
+        .expect("parses");
+        all.remove(0)
+    }
+
+    fn values(pairs: &[(&str, Input)]) -> BTreeMap<String, Input> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), v.clone()))
+            .collect()
+    }
+
+    fn shown(w: &[Write]) -> Vec<String> {
+        w.iter()
+            .map(|w| match &w.value {
+                Some(v) => format!("{}\\{}={v:?}", w.key, w.value_name),
+                None => format!("{}\\{} deleted", w.key, w.value_name),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_value_name_without_values_writes_one_or_deletes() {
+        let p =
+            def(r#"<policy name="P" class="Machine" key="Software\Policies\T\" valueName="V"/>"#);
+        let on = writes(&p, State::Enabled, &BTreeMap::new()).unwrap();
+        assert_eq!(shown(&on), [r"Software\Policies\T\V=Dword(1)"]);
+        let off = writes(&p, State::Disabled, &BTreeMap::new()).unwrap();
+        assert_eq!(shown(&off), [r"Software\Policies\T\V deleted"]);
+    }
+
+    #[test]
+    fn elements_write_their_types() {
+        let p = def(
+            r#"<policy name="P" class="Both" key="Software\Policies\T"><elements>
+                 <decimal id="D" valueName="d" storeAsText="true" maxValue="50"/>
+                 <longDecimal id="Q" valueName="q" maxValue="99999999999"/>
+                 <text id="X" valueName="x" expandable="true"/>
+                 <boolean id="B" valueName="b"/>
+                 <list id="L" key="Software\Policies\T\L" additive="true"/>
+                 <list id="N" key="Software\Policies\T\N" additive="true" explicitValue="true"/>
+               </elements></policy>"#,
+        );
+        let w = writes(
+            &p,
+            State::Enabled,
+            &values(&[
+                ("D", Input::Number(42)),
+                ("Q", Input::Number(10_000_000_000)),
+                ("X", Input::Text("%SystemRoot%".into())),
+                ("B", Input::Flag(false)),
+                ("L", Input::Texts(vec!["a".into(), "b".into()])),
+                (
+                    "N",
+                    Input::Named(BTreeMap::from([("k".to_string(), "v".to_string())])),
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            shown(&w),
+            [
+                r#"Software\Policies\T\d=Sz("42")"#,
+                r"Software\Policies\T\q=Qword(10000000000)",
+                r#"Software\Policies\T\x=ExpandSz("%SystemRoot%")"#,
+                r"Software\Policies\T\b deleted",
+                r#"Software\Policies\T\L\a=Sz("a")"#,
+                r#"Software\Policies\T\L\b=Sz("b")"#,
+                r#"Software\Policies\T\N\k=Sz("v")"#,
+            ]
+        );
+        // Disabled deletes the element values; lists would be cleared, which is refused.
+        let e = writes(&p, State::Disabled, &BTreeMap::new()).unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e.iter().all(|p| p.message.contains("clears the key")));
+    }
+
+    #[test]
+    fn refusals_name_the_element() {
+        let p = def(
+            r#"<policy name="P" class="Machine" key="Software\Policies\T"><elements>
+                 <decimal id="D" valueName="d" minValue="5" maxValue="10"/>
+                 <text id="S" valueName="s" soft="true"/>
+                 <list id="L" key="Software\Policies\T\L"/>
+               </elements></policy>"#,
+        );
+        let e = writes(
+            &p,
+            State::Enabled,
+            &values(&[
+                ("D", Input::Number(11)),
+                ("L", Input::Texts(vec!["x".into()])),
+                ("Z", Input::Flag(true)),
+            ]),
+        )
+        .unwrap_err();
+        let messages: Vec<&str> = e.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "T/P has no element `Z`",
+                "element `D` takes 5 to 10, not 11",
+                "element `S` is soft (written only where no value exists), which rdpgen cannot enforce or audit",
+                "element `L` replaces its key's values (Registry.pol `**delvals.`), which rdpgen does not write",
+            ]
+        );
+        let user =
+            def(r#"<policy name="U" class="User" key="Software\Policies\T" valueName="v"/>"#);
+        assert!(writes(&user, State::Enabled, &BTreeMap::new()).is_err());
     }
 }
