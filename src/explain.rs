@@ -200,7 +200,11 @@ pub fn resolve(topic: &str) -> Result<Topic, Vec<String>> {
     }
     let section: Vec<&'static Setting> = catalog::SETTINGS
         .iter()
-        .filter(|s| s.field.split('.').next() == Some(t))
+        .filter(|s| {
+            s.field
+                .strip_prefix(t)
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
         .collect();
     if !section.is_empty() {
         return Ok(Topic::Section {

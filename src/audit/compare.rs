@@ -520,13 +520,14 @@ pub fn audit_expected(expected: &Expected<'_>, host: &HostState) -> HostReport {
     };
     // The settings; the firewall's rules are judged by what they do (below), not by their
     // registry form.
-    for op in &model.registry {
+    for op in model.registry.iter().chain(&model.audit_registry) {
         a.registry_check(op);
     }
     for (rule, (want, desired)) in model.firewall.iter().zip(&expected.rules) {
         a.firewall_check(rule, want, desired);
     }
     a.effective_firewall_check();
+    a.firewall_posture_checks();
     a.certificate_checks();
     for right in &model.logon_rights {
         a.logon_right_check(right);
@@ -646,6 +647,11 @@ impl<'m> Auditor<'m> {
             } else {
                 format!("admx:{stem}/{name}:{}\\{}", op.key, op.value_name)
             }
+        } else if field.starts_with("posture.firewall.") {
+            // `...\WindowsFirewall\DomainProfile` → `posture.firewall.enabled:Domain`.
+            let profile = op.key.rsplit('\\').next().unwrap_or("");
+            let profile = profile.strip_suffix("Profile").unwrap_or(profile);
+            format!("{field}:{profile}")
         } else if field == "tls.minVersion" {
             // `...\TLS 1.2\Server` + `Enabled`.
             let version = op.key.rsplit('\\').nth(1).unwrap_or("");
@@ -664,7 +670,20 @@ impl<'m> Auditor<'m> {
             RegistryAction::Delete => (None, "absent".to_string()),
         };
         let here = path_text(op.hive, &op.key, &op.value_name);
-        let fix = registry_fix(op, &desired);
+        let fix = if self
+            .model
+            .audit_registry
+            .iter()
+            .any(|o| std::ptr::eq(o, op))
+        {
+            // Audited, not written: the policy's artifacts do not carry it.
+            format!(
+                "set {} to {desired} on the host (a host-wide setting rdpgen audits; `posture.mode: enforce` makes every artifact write it)",
+                op.value_name
+            )
+        } else {
+            registry_fix(op, &desired)
+        };
         match self.effective(op, setting) {
             Err(reason) => self
                 .check(id, op.provenance.setting)
@@ -738,6 +757,100 @@ impl<'m> Auditor<'m> {
                 draft = draft.warning();
             }
             draft.outcome(f.outcome, f.message);
+        }
+    }
+
+    /// `posture.firewall` in audit mode: each profile's switch as Windows applies it (the
+    /// Group Policy value, else the host's own, else Windows' default where the host file shows
+    /// both locations empty). In enforce mode the Group Policy values are registry checks.
+    fn firewall_posture_checks(&mut self) {
+        use super::firewall::{PROFILE_NAMES, Source, profile_settings};
+        let Some(fp) = self.model.firewall_posture.filter(|f| !f.enforced) else {
+            return;
+        };
+        const ENABLED: &Setting = catalog::field("posture.firewall.enabled");
+        const INBOUND: &Setting = catalog::field("posture.firewall.defaultInbound");
+        const LOCAL: &Setting = catalog::field("posture.firewall.localRules");
+        for (i, profile) in PROFILE_NAMES.iter().enumerate() {
+            let seen = profile_settings(self.host, i);
+            let pol = format!("{}\\{}", keys::FWPOL, keys::FW_POLICY_PROFILES[i]);
+            let local = format!("{}\\{}", keys::FWLOCAL, keys::FW_LOCAL_PROFILES[i]);
+            let host = self.host;
+            // Windows' default applies only where the host file shows the value absent in every
+            // place it could be set.
+            let absent = |name: &str, places: &[&str]| {
+                host.firewall.is_none()
+                    && places.iter().all(|k| {
+                        matches!(
+                            host.value(&RegistryPath::new(Hive::LocalMachine, k, name)),
+                            Ok(None)
+                        )
+                    })
+            };
+            for (setting, name, want, got, default, places, words) in [
+                (
+                    ENABLED,
+                    keys::FW_ENABLE,
+                    fp.enabled,
+                    seen.enabled,
+                    true,
+                    vec![pol.as_str(), local.as_str()],
+                    ("on", "off"),
+                ),
+                (
+                    INBOUND,
+                    keys::FW_DEFAULT_INBOUND,
+                    fp.default_block,
+                    seen.default_block,
+                    true,
+                    vec![pol.as_str(), local.as_str()],
+                    ("block", "allow"),
+                ),
+                (
+                    LOCAL,
+                    keys::FW_LOCAL_POLICY_MERGE,
+                    fp.merge_local,
+                    seen.merge_local,
+                    true,
+                    vec![pol.as_str()],
+                    ("merged", "ignored"),
+                ),
+            ] {
+                let Some(want) = want else { continue };
+                let word = |b: bool| if b { words.0 } else { words.1 };
+                let id = format!("{}:{profile}", setting.field);
+                let at = format!("HKLM\\{pol}\\{name}");
+                let fix = format!(
+                    "set {name} of the {profile} profile through Group Policy (`posture.mode: enforce` writes it), or on the host"
+                );
+                let draft = self
+                    .check(id, setting)
+                    .at(at)
+                    .want(word(want).to_string())
+                    .fix(fix);
+                let (value, source, from) = match got {
+                    Some((v, Source::Policy)) => (v, ValueSource::Policy, "by Group Policy"),
+                    Some((v, Source::Local)) => (v, ValueSource::Local, "on the host"),
+                    None if absent(name, &places) => (
+                        default,
+                        ValueSource::Absent,
+                        "by Windows' default (no value set)",
+                    ),
+                    None => {
+                        draft.not_verified(format!(
+                            "the host file shows neither the Group Policy nor the host's {name} of the {profile} profile"
+                        ));
+                        continue;
+                    }
+                };
+                let message = format!("{profile} profile: {name} is {} {from}", word(value));
+                let draft = draft.got(word(value).to_string(), source);
+                if value == want {
+                    draft.pass(message);
+                } else {
+                    draft.fail(format!("{message}; the policy wants {}", word(want)));
+                }
+            }
         }
     }
 

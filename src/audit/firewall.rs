@@ -574,7 +574,8 @@ pub struct HostFirewall {
     pub evidence: String,
 }
 
-const PROFILE_NAMES: [&str; 3] = ["Domain", "Private", "Public"];
+/// The profile names in the order of [`keys::FW_POLICY_PROFILES`].
+pub const PROFILE_NAMES: [&str; 3] = ["Domain", "Private", "Public"];
 
 fn dword(host: &HostState, key: &str, name: &str) -> Option<u32> {
     let path = super::snapshot::RegistryPath::new(Hive::LocalMachine, key, name);
@@ -710,48 +711,14 @@ pub fn host_firewall(host: &HostState) -> HostFirewall {
         merge_local: true,
     }; 3];
     for (i, state) in profiles.iter_mut().enumerate() {
-        let pol = format!("{}\\{}", keys::FWPOL, keys::FW_POLICY_PROFILES[i]);
-        let local = format!("{}\\{}", keys::FWLOCAL, keys::FW_LOCAL_PROFILES[i]);
-        let listed = |store: &str| {
-            host.firewall.iter().flat_map(|f| &f.profiles).find(|p| {
-                p.profile.eq_ignore_ascii_case(PROFILE_NAMES[i])
-                    && p.store.eq_ignore_ascii_case(store)
-            })
-        };
-        let gp = listed("GroupPolicy");
-        let persistent = listed("PersistentStore").or_else(|| listed("Local"));
-        let pick =
-            |policy: Option<bool>,
-             snap_gp: Option<bool>,
-             loc: Option<bool>,
-             snap_loc: Option<bool>| { policy.or(snap_gp).or(loc).or(snap_loc) };
-        let action = |s: Option<&String>| {
-            s.and_then(|a| match a.to_ascii_lowercase().as_str() {
-                "block" => Some(true),
-                "allow" => Some(false),
-                _ => None,
-            })
-        };
-        if let Some(v) = pick(
-            dword(host, &pol, keys::FW_ENABLE).map(|v| v != 0),
-            gp.and_then(|p| p.enable_firewall),
-            dword(host, &local, keys::FW_ENABLE).map(|v| v != 0),
-            persistent.and_then(|p| p.enable_firewall),
-        ) {
+        let seen = profile_settings(host, i);
+        if let Some((v, _)) = seen.enabled {
             state.enabled = v;
         }
-        if let Some(v) = pick(
-            dword(host, &pol, keys::FW_DEFAULT_INBOUND).map(|v| v != 0),
-            gp.and_then(|p| action(p.default_inbound_action.as_ref())),
-            dword(host, &local, keys::FW_DEFAULT_INBOUND).map(|v| v != 0),
-            persistent.and_then(|p| action(p.default_inbound_action.as_ref())),
-        ) {
+        if let Some((v, _)) = seen.default_block {
             state.default_block = v;
         }
-        if let Some(v) = dword(host, &pol, keys::FW_LOCAL_POLICY_MERGE)
-            .map(|v| v != 0)
-            .or_else(|| gp.and_then(|p| p.allow_local_policy_merge))
-        {
+        if let Some((v, _)) = seen.merge_local {
             state.merge_local = v;
         }
     }
@@ -762,6 +729,77 @@ pub fn host_firewall(host: &HostState) -> HostFirewall {
         policy_rules_known,
         evidence: host.evidence.describe(),
     }
+}
+
+/// One profile's switches as the host shows them, each with where it came from: the Group
+/// Policy value wins over the host's own, as Windows applies them; `None`: nothing seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SeenProfile {
+    pub enabled: Option<(bool, Source)>,
+    pub default_block: Option<(bool, Source)>,
+    pub merge_local: Option<(bool, Source)>,
+}
+
+/// Where a profile switch was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The Group Policy value (registry or the collector's GroupPolicy store).
+    Policy,
+    /// The host's own setting.
+    Local,
+}
+
+/// What the host shows of profile `i` (Domain, Private, Public).
+#[must_use]
+pub fn profile_settings(host: &HostState, i: usize) -> SeenProfile {
+    let mut out = SeenProfile::default();
+    let state = &mut out;
+    let pol = format!("{}\\{}", keys::FWPOL, keys::FW_POLICY_PROFILES[i]);
+    let local = format!("{}\\{}", keys::FWLOCAL, keys::FW_LOCAL_PROFILES[i]);
+    let listed = |store: &str| {
+        host.firewall.iter().flat_map(|f| &f.profiles).find(|p| {
+            p.profile.eq_ignore_ascii_case(PROFILE_NAMES[i]) && p.store.eq_ignore_ascii_case(store)
+        })
+    };
+    let gp = listed("GroupPolicy");
+    let persistent = listed("PersistentStore").or_else(|| listed("Local"));
+    let pick =
+        |policy: Option<bool>, snap_gp: Option<bool>, loc: Option<bool>, snap_loc: Option<bool>| {
+            policy
+                .or(snap_gp)
+                .map(|v| (v, Source::Policy))
+                .or(loc.or(snap_loc).map(|v| (v, Source::Local)))
+        };
+    let action = |s: Option<&String>| {
+        s.and_then(|a| match a.to_ascii_lowercase().as_str() {
+            "block" => Some(true),
+            "allow" => Some(false),
+            _ => None,
+        })
+    };
+    if let Some(v) = pick(
+        dword(host, &pol, keys::FW_ENABLE).map(|v| v != 0),
+        gp.and_then(|p| p.enable_firewall),
+        dword(host, &local, keys::FW_ENABLE).map(|v| v != 0),
+        persistent.and_then(|p| p.enable_firewall),
+    ) {
+        state.enabled = Some(v);
+    }
+    if let Some(v) = pick(
+        dword(host, &pol, keys::FW_DEFAULT_INBOUND).map(|v| v != 0),
+        gp.and_then(|p| action(p.default_inbound_action.as_ref())),
+        dword(host, &local, keys::FW_DEFAULT_INBOUND).map(|v| v != 0),
+        persistent.and_then(|p| action(p.default_inbound_action.as_ref())),
+    ) {
+        state.default_block = Some(v);
+    }
+    if let Some(v) = dword(host, &pol, keys::FW_LOCAL_POLICY_MERGE)
+        .map(|v| v != 0)
+        .or_else(|| gp.and_then(|p| p.allow_local_policy_merge))
+    {
+        state.merge_local = Some((v, Source::Policy));
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------

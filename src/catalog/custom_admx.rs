@@ -378,6 +378,39 @@ pub fn policies() -> Vec<CustomPolicy> {
             },
         });
     }
+    // `posture.lmCompatibilityLevel` in `enforce` mode (the Security Options setting "Network
+    // security: LAN Manager authentication level" writes the same value).
+    if let Some(local) = setting("posture.lmCompatibilityLevel").and_then(|s| s.local.first()) {
+        let name = "RDP_LmCompatibilityLevel".to_string();
+        out.push(CustomPolicy {
+            name: name.clone(),
+            field: "posture.lmCompatibilityLevel",
+            display_name: "LAN Manager authentication level".into(),
+            explain: explain(
+                &format!(
+                    "Sets the LAN Manager authentication level NLA falls back to:                      HKEY_LOCAL_MACHINE\\{}, value {} (REG_DWORD), as the Security Options                      setting \"Network security: LAN Manager authentication level\" does.\n\n\
+                     Enabled: the level entered below (0 to 5; 5 sends NTLMv2 only and refuses \
+                     LM and NTLM).\n\
+                     Disabled: deletes the value, which Windows reads as 3.\n\
+                     Not configured: the value is left as it is. It is not under a Policies key, \
+                     so it stays when this setting no longer applies.",
+                    local.key, local.value_name
+                ),
+                "posture.lmCompatibilityLevel",
+            ),
+            category: CREDENTIALS_CATEGORY,
+            supported_on: SUPPORTED_VISTA,
+            key: local.key.to_string(),
+            value: CustomValue::Decimal {
+                value_name: local.value_name,
+                element_id: format!("{name}_Value"),
+                min: 0,
+                max: 5,
+                default: 3,
+                label: "Level (0 to 5):",
+            },
+        });
+    }
     out
 }
 
@@ -399,7 +432,7 @@ mod tests {
     #[test]
     fn names_are_admx_item_names_and_unique() {
         let policies = policies();
-        assert_eq!(policies.len(), 8);
+        assert_eq!(policies.len(), 9);
         let mut ids: Vec<String> = policies.iter().map(|p| p.name.clone()).collect();
         ids.extend(policies.iter().map(CustomPolicy::explain_id));
         ids.extend(CATEGORIES.iter().map(|c| c.name.to_string()));

@@ -18,6 +18,11 @@ pub const CREDSSP: &str =
 /// Credentials Delegation policies written by CredSsp.admx (`AllowProtectedCreds`), below HKLM.
 pub const CREDENTIALS_DELEGATION: &str =
     r"Software\Policies\Microsoft\Windows\CredentialsDelegation";
+/// The SSL cipher suite order policy (CipherSuiteOrder.admx), below HKLM.
+pub const SSL_CIPHER_POLICY: &str =
+    r"SOFTWARE\Policies\Microsoft\Cryptography\Configuration\SSL\00010002";
+/// `LmCompatibilityLevel` below [`LSA`]: the LAN Manager authentication level.
+pub const LM_COMPATIBILITY_LEVEL: &str = "LmCompatibilityLevel";
 /// The LSA key of the running system, below HKLM (local, not policy): `DisableRestrictedAdmin`.
 pub const LSA: &str = r"SYSTEM\CurrentControlSet\Control\Lsa";
 /// The firewall policy key (Group Policy), below HKLM: `PolicyVersion`, the per-profile

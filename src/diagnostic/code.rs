@@ -145,6 +145,12 @@ codes! {
         "The policy (or one of the registry values it writes) belongs to a typed field of the policy language, which carries RDP-aware rules and lints: set the field instead, so one value has one source.";
     AdmxConflict = "RDP063", Error, "two `admx:` entries write the same registry value",
         "Two entries name the same policy, or two policies write the same value: Group Policy would apply whichever comes last, so rdpgen refuses the ambiguity. Keep one.";
+    BadCipherSuites = "RDP064", Error, "a cipher suite order Group Policy cannot store",
+        "`posture.cipherSuites` is written comma-joined into CipherSuiteOrder.admx's text element, which holds at most 1023 characters; names are SCHANNEL's (`TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`), each once, and the list cannot be empty (an empty order leaves TLS, and so RDP's TLS layer and NLA, without a suite).";
+    FirewallOff = "RDP065", Warning, "the host's firewall posture voids the RDP scope",
+        "`posture.firewall.enabled: false` turns Windows Defender Firewall off and `defaultInbound: allow` admits whatever no rule blocks: either way `firewall.allowFrom` and `firewall.profiles` restrict nothing, and RDP is reachable from every network the host is on.";
+    WeakLmLevel = "RDP066", Warning, "LAN Manager authentication accepts LM or NTLM responses",
+        "`posture.lmCompatibilityLevel` below 3 lets the host send LM or NTLM (v1) responses, which NLA falls back to where Kerberos cannot be used: they can be relayed and cracked. CIS and the STIG require 5 (NTLMv2 only; refuse LM and NTLM).";
     WaiverExpired = "RDP090", Warning, "a waiver has expired",
         "The waiver's `expires` day has passed: `rdpgen diff` no longer hides the drift it covered. Fix the hosts, or renew the waiver with a new reason and date.";
     WaiverMatchesNothing = "RDP091", Warning, "a waiver names nothing this policy checks",

@@ -170,26 +170,26 @@ fn goes_to_preferences(op: &RegistryOp) -> bool {
 /// Every local value that stays in registry.pol must be one state of a policy of rdpgen's
 /// template, with all the values that state writes.
 fn check_against_template(ops: &[&RegistryOp]) -> Result<(), EmitError> {
-    let mut keys: Vec<&str> = ops.iter().map(|op| op.key.as_str()).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    for key in keys {
-        let at_key: Vec<(&str, &RegistryValue)> = ops
-            .iter()
-            .filter(|op| op.key == key)
-            .filter_map(|op| match &op.action {
-                RegistryAction::Set(v) => Some((op.value_name.as_str(), v)),
-                RegistryAction::Delete => None,
-            })
-            .collect();
-        let Some((first, _)) = at_key.first() else {
+    // Grouped by the template policy each value belongs to (one key may hold several:
+    // Lsa's DisableRestrictedAdmin and LmCompatibilityLevel).
+    let mut groups: Vec<(custom_admx::CustomPolicy, Vec<(&str, &RegistryValue)>)> = Vec::new();
+    for op in ops {
+        let RegistryAction::Set(v) = &op.action else {
             continue;
         };
-        let policy = custom_admx::policy_for(key, first).ok_or_else(|| {
+        let policy = custom_admx::policy_for(&op.key, &op.value_name).ok_or_else(|| {
             bug(format!(
-                "local value `{key}\\{first}` has no policy in rdpgen's administrative template"
+                "local value `{}\\{}` has no policy in rdpgen's administrative template",
+                op.key, op.value_name
             ))
         })?;
+        match groups.iter_mut().find(|(p, _)| p.name == policy.name) {
+            Some((_, values)) => values.push((op.value_name.as_str(), v)),
+            None => groups.push((policy, vec![(op.value_name.as_str(), v)])),
+        }
+    }
+    for (policy, at_key) in groups {
+        let key = policy.key.clone();
         if policy.state_of(&at_key).is_none() {
             return Err(bug(format!(
                 "the values under `{key}` are no state of the template policy `{}`",

@@ -11,7 +11,9 @@ use crate::model::{
     RegistryAction, RegistryOp, Scope, UserRight,
 };
 use crate::policy::Policy;
-use crate::policy::types::{BuiltinRules, FirewallProfile, TlsVersion, Transport};
+use crate::policy::types::{
+    BuiltinRules, DefaultInbound, FirewallProfile, PostureMode, TlsVersion, Transport,
+};
 use crate::validate::rules::normalize_thumbprint;
 
 /// Why a valid policy could not be lowered. Validation rules out every case; reaching one is a
@@ -33,11 +35,31 @@ pub enum LowerError {
 /// that passed validation.
 pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
     let mut registry = Vec::new();
+    let mut audit_registry = Vec::new();
+    let posture = policy.posture.as_ref();
+    let enforce = posture.and_then(|p| p.mode) == Some(PostureMode::Enforce);
     for setting in catalog::SETTINGS {
         let Some(value) = field_value(policy, setting.field) else {
             continue;
         };
-        registry.extend(lower_setting(setting, &value)?);
+        let ops = lower_setting(setting, &value)?;
+        if setting.field.starts_with("posture.") && !enforce {
+            audit_registry.extend(ops);
+        } else {
+            registry.extend(ops);
+        }
+    }
+    let firewall_posture =
+        posture
+            .and_then(|p| p.firewall.as_ref())
+            .map(|f| crate::model::FirewallPosture {
+                enabled: f.enabled,
+                default_block: f.default_inbound.map(|d| d == DefaultInbound::Block),
+                merge_local: f.local_rules,
+                enforced: enforce,
+            });
+    if let Some(fp) = firewall_posture.filter(|f| f.enforced) {
+        registry.extend(lower_firewall_posture(fp));
     }
     registry.extend(lower_tls(policy));
     registry.extend(lower_usb(policy)?);
@@ -69,6 +91,8 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
         policy_hash: policy_hash(policy)?,
         gpo: gpo_metadata(policy),
         registry,
+        audit_registry,
+        firewall_posture,
         firewall,
         host_firewall_values: std::collections::BTreeMap::new(),
         firewall_scope,
@@ -126,6 +150,38 @@ fn lower_admx(policy: &Policy) -> Result<Vec<RegistryOp>, LowerError> {
         }));
     }
     Ok(out)
+}
+
+/// `posture.firewall` in `enforce` mode: the three switches as Group Policy values of each
+/// profile (`SOFTWARE\Policies\Microsoft\WindowsFirewall\<Profile>Profile`).
+fn lower_firewall_posture(fp: crate::model::FirewallPosture) -> Vec<RegistryOp> {
+    const ENABLED: &Setting = catalog::field("posture.firewall.enabled");
+    const INBOUND: &Setting = catalog::field("posture.firewall.defaultInbound");
+    const LOCAL: &Setting = catalog::field("posture.firewall.localRules");
+    let mut out = Vec::new();
+    for profile in keys::FW_POLICY_PROFILES {
+        for (setting, name, value) in [
+            (ENABLED, keys::FW_ENABLE, fp.enabled),
+            (INBOUND, keys::FW_DEFAULT_INBOUND, fp.default_block),
+            (LOCAL, keys::FW_LOCAL_POLICY_MERGE, fp.merge_local),
+        ] {
+            let Some(on) = value else { continue };
+            out.push(RegistryOp {
+                hive: Hive::LocalMachine,
+                key: format!("{}\\{profile}", keys::FWPOL),
+                value_name: name.to_string(),
+                action: RegistryAction::Set(RegistryValue::Dword(u32::from(on))),
+                scope: Scope::Policy,
+                provenance: Provenance {
+                    setting,
+                    admx: None,
+                    state: None,
+                },
+                rollback: None,
+            });
+        }
+    }
+    out
 }
 
 /// `redirection.usb`: TS_USB_REDIRECTION_DISABLE through the ADMX table, Enabled with
@@ -282,6 +338,8 @@ fn field_value<'a>(p: &'a Policy, field: &str) -> Option<FieldValue<'a>> {
         "credentials.restrictedAdmin" => p.credentials.as_ref()?.restricted_admin.map(Bool),
         "remoteAssistance.solicited" => p.remote_assistance.as_ref()?.solicited.map(Bool),
         "remoteAssistance.unsolicited" => p.remote_assistance.as_ref()?.unsolicited.map(Bool),
+        "posture.lmCompatibilityLevel" => p.posture.as_ref()?.lm_compatibility_level.map(Int),
+        "posture.cipherSuites" => p.posture.as_ref()?.cipher_suites.as_deref().map(List),
         _ => None,
     }
 }
@@ -443,6 +501,10 @@ fn lower_local(
     let data = match setting.field {
         "connection.port" => match *value {
             FieldValue::Int(p) => RegistryValue::Dword(u32::try_from(p).map_err(|_| unmapped())?),
+            _ => return Err(unmapped()),
+        },
+        "posture.lmCompatibilityLevel" => match *value {
+            FieldValue::Int(n) => RegistryValue::Dword(u32::try_from(n).map_err(|_| unmapped())?),
             _ => return Err(unmapped()),
         },
         // DisableRestrictedAdmin: 0 accepts Restricted Admin / Remote Credential Guard.
@@ -724,7 +786,8 @@ mod tests {
                 "encryptionOracle": "force-updated-clients", "allowProtectedCreds": true,
                 "restrictedAdmin": true
             },
-            "remoteAssistance": {"solicited": false, "unsolicited": false}
+            "remoteAssistance": {"solicited": false, "unsolicited": false},
+            "posture": {"lmCompatibilityLevel": 5, "cipherSuites": ["TLS_AES_256_GCM_SHA384"]}
         }))
         .expect("a valid policy")
     }
@@ -747,7 +810,8 @@ mod tests {
                 Mapping::Special => match s.field {
                     "connection.port"
                     | "certificate.thumbprint"
-                    | "credentials.restrictedAdmin" => true,
+                    | "credentials.restrictedAdmin"
+                    | "posture.lmCompatibilityLevel" => true,
                     "tls.minVersion"
                     | "certificate.repairKeyPermissions"
                     | "firewall.profiles"
@@ -756,7 +820,10 @@ mod tests {
                     | "logonRights.allow"
                     | "logonRights.deny"
                     | "admx"
-                    | "redirection.usb" => false,
+                    | "redirection.usb"
+                    | "posture.firewall.enabled"
+                    | "posture.firewall.defaultInbound"
+                    | "posture.firewall.localRules" => false,
                     other => panic!("special field {other}: which function lowers it?"),
                 },
                 Mapping::AuditOnly | Mapping::Metadata => false,

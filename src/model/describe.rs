@@ -89,6 +89,42 @@ impl Model {
                 op.provenance.field(),
             );
         }
+        if !self.audit_registry.is_empty() {
+            let _ = writeln!(
+                out,
+                "audited, written by no artifact ({} values):",
+                self.audit_registry.len()
+            );
+            for op in &self.audit_registry {
+                let action = match &op.action {
+                    RegistryAction::Set(v) => format!("= {}", value_text(v)),
+                    RegistryAction::Delete => "absent".to_string(),
+                };
+                let _ = writeln!(
+                    out,
+                    "  audit {}\\{}\\{} {action}  <- {}",
+                    op.hive.short_name(),
+                    op.key,
+                    op.value_name,
+                    op.provenance.field(),
+                );
+            }
+        }
+        if let Some(fp) = &self.firewall_posture {
+            let word = |v: Option<bool>, on: &str, off: &str| match v {
+                Some(true) => on.to_string(),
+                Some(false) => off.to_string(),
+                None => "-".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "firewall posture (every profile, {}): enabled {} inbound {} local rules {}",
+                if fp.enforced { "enforced" } else { "audited" },
+                word(fp.enabled, "on", "off"),
+                word(fp.default_block, "block", "allow"),
+                word(fp.merge_local, "merged", "ignored"),
+            );
+        }
         let _ = writeln!(out, "firewall ({} rules):", self.firewall.len());
         for rule in &self.firewall {
             let profiles = if rule.profiles.is_empty() {

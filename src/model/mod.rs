@@ -32,6 +32,13 @@ pub struct Model {
     /// is not here: it is derived from `firewall` ([`Model::firewall_registry`];
     /// [`Model::registry_ops`] gives both).
     pub registry: Vec<RegistryOp>,
+    /// Registry values `diff` checks that no back end writes: the host-wide `posture` values
+    /// in `audit` mode. (In `enforce` mode they are in `registry`.)
+    pub audit_registry: Vec<RegistryOp>,
+    /// The firewall profile state the policy requires (`posture.firewall`), checked by `diff`
+    /// against the state Windows applies. With `enforced`, its Group Policy values are also in
+    /// `registry`.
+    pub firewall_posture: Option<FirewallPosture>,
     /// Allow rules first, then the block rules that make the scope hold (see
     /// [`FirewallScope`]). The one place a rule is stored.
     pub firewall: Vec<FirewallRule>,
@@ -204,6 +211,16 @@ pub struct FirewallScope {
     /// Addresses the block rules cannot cover: the scope holds `local-subnet`, which has no
     /// complement, so other allow rules still admit any address on the chosen profiles.
     pub unenforceable_addresses: bool,
+}
+
+/// Firewall profile state required on the Domain, Private and Public profiles; `None`: not
+/// configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirewallPosture {
+    pub enabled: Option<bool>,
+    pub default_block: Option<bool>,
+    pub merge_local: Option<bool>,
+    pub enforced: bool,
 }
 
 /// `PolicyVersion` under the firewall policy key: what every Microsoft baseline that carries

@@ -116,6 +116,11 @@ pub struct Policy {
     /// Metadata of the generated GPO backup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpo: Option<Gpo>,
+    /// Host-wide settings that decide whether RDP works or is safe but govern more than RDP
+    /// (firewall profiles, NTLM, TLS cipher suites): `diff` checks them; artifacts write
+    /// them only with `mode: enforce`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posture: Option<Posture>,
     /// Any other Computer Configuration policy of TerminalServer.admx,
     /// TerminalServer-Server.admx or CredSsp.admx (or, with `--admx DIR`, of the admin's own
     /// ADMX files), by id, with its state and element values, resolved against the ADMX:
@@ -127,6 +132,60 @@ pub struct Policy {
     /// as waived (with the reason) and counts as passing until `expires`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waivers: Option<Vec<Waiver>>,
+}
+
+/// Host-wide posture.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Posture {
+    /// `audit` (the default): `diff` checks the values below and no artifact writes them, since
+    /// they govern every service of the host; `enforce`: every target writes them too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<PostureMode>,
+    /// The state of the Windows Defender Firewall profiles (all three), as Windows applies it:
+    /// the Group Policy value where one is set, else the host's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firewall: Option<FirewallPosture>,
+    /// `LmCompatibilityLevel` (Network security: LAN Manager authentication level), 0 to 5;
+    /// 5 sends NTLMv2 only and refuses LM and NTLM (CIS 2.3.11.7, WN22-SO-000310).
+    #[schemars(range(min = 0, max = 5))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lm_compatibility_level: Option<i64>,
+    /// The TLS cipher suites SCHANNEL offers, in order (CipherSuiteOrder.admx
+    /// SSLCipherSuiteOrder: `Functions`, comma-joined, at most 1023 characters).
+    /// Names as SCHANNEL spells them (`TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`).
+    #[schemars(inner(regex(pattern = r"^[A-Z][A-Z0-9_]{2,127}$")))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cipher_suites: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PostureMode {
+    Audit,
+    Enforce,
+}
+
+/// Firewall profile state required on every profile.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FirewallPosture {
+    /// The firewall is on (`EnableFirewall`=1). Off, no rule matters: the RDP scope is void.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// What inbound traffic no rule matches gets (`DefaultInboundAction`: 1 block, 0 allow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_inbound: Option<DefaultInbound>,
+    /// Whether locally added allow rules apply beside Group Policy's (`AllowLocalPolicyMerge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_rules: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DefaultInbound {
+    Block,
+    Allow,
 }
 
 /// One ADMX policy of the `admx:` section.

@@ -19,7 +19,9 @@ use crate::catalog;
 
 /// What the schema cannot state, as its description tells the editor's user.
 pub const NOT_EXPRESSED: &str = "The editor checks one file: `rdpgen validate` also resolves \
-`extends` and checks that not every account `logonRights.allow` names is also denied.";
+`extends`, checks that not every account `logonRights.allow` names is also denied, resolves \
+each `admx:` entry against the ADMX files (policy, elements, values) and limits \
+`posture.cipherSuites` to 1023 characters comma-joined.";
 
 /// Characters Rust's `char::is_whitespace` (Unicode White_Space) accepts, as a class body.
 const WS: &str = r"\t\n\u000B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
@@ -344,6 +346,11 @@ pub fn add_rules(schema: &mut Value) {
             duration(),
         );
     }
+    // RDP064: a non-empty cipher suite order without repeats (its 1023-character limit when
+    // comma-joined is validate's alone).
+    let suites = node(schema, "/$defs/Posture/properties/cipherSuites");
+    suites.insert("minItems".into(), json!(1));
+    suites.insert("uniqueItems".into(), json!(true));
     // RDP033: one way to choose the certificate.
     add_constraint(
         node(schema, "/$defs/Certificate"),

@@ -44,7 +44,68 @@ pub fn check(policy: &Policy, tree: &TreeNode) -> Vec<Diagnostic> {
     invisible_rules(tree, &mut r);
     waiver_rules(policy, &mut r, crate::audit::waiver::today());
     admx_rules(policy, &mut r);
+    posture_rules(policy, &mut r);
     r.out
+}
+
+/// `posture`: a cipher suite order Group Policy can store (RDP064), and lints for a firewall
+/// posture that voids the scope (RDP065) and a weak LAN Manager level (RDP066).
+fn posture_rules(p: &Policy, r: &mut Rules<'_>) {
+    let Some(posture) = &p.posture else { return };
+    if let Some(suites) = &posture.cipher_suites {
+        let mut seen = std::collections::BTreeSet::new();
+        let twice: Vec<&str> = suites
+            .iter()
+            .filter(|s| !seen.insert(s.as_str()))
+            .map(String::as_str)
+            .collect();
+        let joined = suites.join(",").len();
+        let message = if suites.is_empty() {
+            Some("`posture.cipherSuites` is empty: TLS would have no suite".to_string())
+        } else if let Some(t) = twice.first() {
+            Some(format!("`posture.cipherSuites` names `{t}` twice"))
+        } else if joined > 1023 {
+            Some(format!(
+                "`posture.cipherSuites` is {joined} characters comma-joined; Group Policy stores at most 1023"
+            ))
+        } else {
+            None
+        };
+        if let Some(m) = message {
+            r.report(Code::BadCipherSuites, "/posture/cipherSuites", m);
+        }
+    }
+    if let Some(fw) = &posture.firewall {
+        if fw.enabled == Some(false) {
+            let d = r.report(
+                Code::FirewallOff,
+                "/posture/firewall/enabled",
+                "`posture.firewall.enabled: false` turns the firewall off: no rule, this policy's scope included, restricts RDP".into(),
+            );
+            d.help = Some("keep the firewall on and scope RDP with `firewall`".into());
+        }
+        if fw.default_inbound == Some(crate::policy::types::DefaultInbound::Allow) {
+            let d = r.report(
+                Code::FirewallOff,
+                "/posture/firewall/defaultInbound",
+                "`posture.firewall.defaultInbound: allow` admits inbound traffic no rule blocks: the RDP scope restricts nothing".into(),
+            );
+            d.help = Some("use `block`".into());
+        }
+    }
+    if let Some(level) = posture.lm_compatibility_level
+        && level < 3
+    {
+        let d = r.report(
+            Code::WeakLmLevel,
+            "/posture/lmCompatibilityLevel",
+            format!("`posture.lmCompatibilityLevel: {level}` sends LM or NTLMv1 responses"),
+        );
+        d.help = Some(
+            "use 5 (NTLMv2 only; refuse LM and NTLM), as CIS 2.3.11.7 and WN22-SO-000310 require"
+                .into(),
+        );
+    }
 }
 
 /// The `admx:` section: a known Machine policy (RDP060), state and values its ADMX allows

@@ -163,6 +163,14 @@ fn certainly_valid(instance: &Value) -> bool {
     if serde_json::to_value(&policy).ok().as_ref() != Some(instance) {
         return false;
     }
+    // `^[A-Z][A-Z0-9_]{2,127}$`
+    fn suite_ok(name: &str) -> bool {
+        let b = name.as_bytes();
+        (3..=128).contains(&b.len())
+            && b[0].is_ascii_uppercase()
+            && b.iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+    }
     // `^[^/\s]+/[^/\s]+$`, with `\s` as the schema's (Unicode) white space.
     fn admx_id_ok(id: &str) -> bool {
         id.split_once('/').is_some_and(|(a, b)| {
@@ -175,6 +183,11 @@ fn certainly_valid(instance: &Value) -> bool {
         && name_ok(&policy.name)
         && policy.waivers.iter().flatten().all(|w| date_ok(&w.expires))
         && policy.admx.iter().flatten().all(|a| admx_id_ok(&a.policy))
+        && policy.posture.as_ref().is_none_or(|p| {
+            p.lm_compatibility_level
+                .is_none_or(|l| (0..=5).contains(&l))
+                && p.cipher_suites.iter().flatten().all(|c| suite_ok(c))
+        })
 }
 
 /// Checks one document against the schema. A document the typed policy already proves

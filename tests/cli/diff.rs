@@ -28,23 +28,23 @@ fn each_example_host_gives_its_exit_code_and_findings() {
         (
             "tier1-compliant.json",
             0,
-            &["compliant RDS-T1-01: 57 checks passed, all verified"][..],
+            &["compliant RDS-T1-01: 64 checks passed, all verified"][..],
         ),
         (
             "tier1-firewall-equal.json",
             0,
-            &["compliant RDS-T1-05: 57 checks passed, all verified"],
+            &["compliant RDS-T1-05: 64 checks passed, all verified"],
         ),
         (
-            // The export holds the policy key and the listener key only: nothing fails, and
+            // The export holds the policy key, the listener key and Lsa only: nothing fails, and
             // TLS, the firewall, the certificate and the logon rights were never seen.
             "tier1-export.reg",
             3,
             &[
-                "INCOMPLETE tier1-export: 0 findings, 28 not verified, 28 passed (evidence: 2 exported keys)",
-                r"not verified tls.minVersion:TLS 1.2:Enabled: the inputs hold no evidence of `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server` (they cover 2 exported keys)",
+                "INCOMPLETE tier1-export: 0 findings, 34 not verified, 29 passed (evidence: 3 exported keys)",
+                r"not verified tls.minVersion:TLS 1.2:Enabled: the inputs hold no evidence of `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server` (they cover 3 exported keys)",
                 "not verified firewall:rdpgen-tier1-servers-TCP-In: the inputs hold no firewall rules",
-                "not verified firewall.effective: the inputs hold neither the Group Policy firewall rules nor the collector's rule list, so what Windows Firewall admits cannot be decided (they cover 2 exported keys)",
+                "not verified firewall.effective: the inputs hold neither the Group Policy firewall rules nor the collector's rule list, so what Windows Firewall admits cannot be decided (they cover 3 exported keys)",
                 "not verified certificate.expiry: the inputs hold no listener certificate",
                 "not verified logonRights.deny: the inputs hold no logon rights",
             ],
@@ -146,7 +146,7 @@ fn machine_formats_are_well_formed() {
     let v: Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(v["version"], "2.1.0");
     let results = v["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 49);
+    assert_eq!(results.len(), 55);
     let rules: Vec<&str> = v["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap()
@@ -167,7 +167,7 @@ fn machine_formats_are_well_formed() {
             .or_insert(0) += 1;
     }
     assert_eq!(kinds["fail"], 21, "{kinds:?}");
-    assert_eq!(kinds["review"], 28, "{kinds:?}");
+    assert_eq!(kinds["review"], 34, "{kinds:?}");
     let (_, junit, _) = diff(&["--format", "junit", "examples/hosts"]);
     let mut reader = quick_xml::Reader::from_str(&junit);
     let (mut suites, mut failures, mut skipped) = (0, 0, 0);
@@ -183,7 +183,7 @@ fn machine_formats_are_well_formed() {
             _ => {}
         }
     }
-    assert_eq!((suites, failures, skipped), (7, 21, 28));
+    assert_eq!((suites, failures, skipped), (7, 21, 34));
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -242,7 +242,7 @@ fn subdirectories_are_hosts_whose_files_merge() {
     let (code, stdout, _) = diff(&[dir.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(
-        stdout.contains("DRIFTED WEB01: 3 findings, 26 not verified"),
+        stdout.contains("DRIFTED WEB01: 3 findings, 32 not verified"),
         "{stdout}"
     );
     assert!(
@@ -265,7 +265,7 @@ fn a_gpo_registry_pol_is_compared_with_the_policy() {
     let (code, stdout, _) = diff(&[pol.to_str().unwrap()]);
     assert_eq!(code, 3, "{stdout}");
     assert!(
-        stdout.contains("INCOMPLETE Registry: 0 findings, 10 not verified, 46 passed (evidence: the Group Policy keys)"),
+        stdout.contains("INCOMPLETE Registry: 0 findings, 17 not verified, 46 passed (evidence: the Group Policy keys)"),
         "{stdout}"
     );
     let (code, _, _) = diff(&["--allow-incomplete", pol.to_str().unwrap()]);

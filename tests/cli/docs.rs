@@ -31,7 +31,7 @@ fn schema_fields() -> Vec<String> {
         };
         let node = resolve(node);
         match node.get("properties").and_then(|p| p.as_object()) {
-            Some(props) if depth < 2 => {
+            Some(props) if depth < 3 => {
                 for (k, v) in props {
                     let name = if prefix.is_empty() {
                         k.clone()

@@ -21,6 +21,7 @@ mod hardening;
 mod import;
 mod model;
 mod osquery;
+mod posture;
 mod reports;
 mod rollback;
 mod safety;

@@ -185,7 +185,14 @@ fn registry(w: &mut XmlWriter, backup: &Backup<'_>) {
         let values: Vec<(&str, &crate::formats::RegistryValue)> = model
             .registry
             .iter()
-            .filter(|op| op.scope == Scope::Local && op.key.eq_ignore_ascii_case(&policy.key))
+            .filter(|op| {
+                op.scope == Scope::Local
+                    && op.key.eq_ignore_ascii_case(&policy.key)
+                    && policy
+                        .value_names()
+                        .iter()
+                        .any(|n| n.eq_ignore_ascii_case(&op.value_name))
+            })
             .filter_map(|op| match &op.action {
                 RegistryAction::Set(v) => Some((op.value_name.as_str(), v)),
                 RegistryAction::Delete => None,
