@@ -369,7 +369,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         field: "connection.disconnectOnLock",
         title: "Disconnect remote session on lock for legacy authentication",
-        explanation: "When true, a session that is locked (by the user or by a policy) is disconnected instead of showing the remote lock screen, so a locked session cannot be unlocked with a password from another client. It applies to legacy authentication (NTLM, CredSSP, RDSTLS, TLS, RDP basic), which is how domain and local accounts sign in; the separate TS_DISCONNECT_ON_LOCK_AAD_POLICY (fDisconnectOnLockMicrosoftIdentity) for Microsoft Entra sign-in is not written. The policy is in the Windows 11 22H2 / Server 2025 TerminalServer.admx (absent from the 21H2 copy); older hosts ignore the value.",
+        explanation: "When true, a session that is locked (by the user or by a policy) is disconnected instead of showing the remote lock screen, so a locked session cannot be unlocked with a password from another client. It applies to legacy authentication (NTLM, CredSSP, RDSTLS, TLS, RDP basic), which is how domain and local accounts sign in; the separate TS_DISCONNECT_ON_LOCK_AAD_POLICY (fDisconnectOnLockMicrosoftIdentity) for Microsoft Entra sign-in is set through `admx:` (`policy: TerminalServer/TS_DISCONNECT_ON_LOCK_AAD_POLICY`). The policy is in the Windows 11 22H2 / Server 2025 TerminalServer.admx (absent from the 21H2 copy); older hosts ignore the value.",
         values: "true (disconnect) | false (show the lock screen)",
         mapping: Mapping::Bool {
             when_true: State::Enabled,

@@ -663,6 +663,32 @@ fn string_rules(p: &Policy, r: &mut Rules<'_>) {
             }
         }
     }
+    // `admx:` strings reach registry data, value names and scripts like any other.
+    for (i, entry) in p.admx.iter().flatten().enumerate() {
+        strict.push((format!("/admx/{i}/policy"), &entry.policy));
+        for (element, value) in entry.values.iter().flatten() {
+            let at = format!(
+                "/admx/{i}/values/{}",
+                element.replace('~', "~0").replace('/', "~1")
+            );
+            match value {
+                catalog::admx::Input::Text(t) => strict.push((at, t)),
+                catalog::admx::Input::Texts(list) => {
+                    for (n, t) in list.iter().enumerate() {
+                        strict.push((format!("{at}/{n}"), t));
+                    }
+                }
+                catalog::admx::Input::Named(map) => {
+                    for (name, t) in map {
+                        let at = format!("{at}/{}", name.replace('~', "~0").replace('/', "~1"));
+                        strict.push((at.clone(), name));
+                        strict.push((at, t));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
     let mut bad_control = std::collections::HashSet::new();
     for (pointer, text) in &strict {
         if let Some(c) = text.chars().find(|c| c.is_control()) {

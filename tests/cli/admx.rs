@@ -306,6 +306,11 @@ fn bad_entries_are_errors_at_their_line_with_a_suggestion() {
             "TerminalServer/TS_DISABLE_REMOTE_DESKTOP_WALLPAPER is set twice",
         ),
         (
+            "  - policy: TerminalServer/TS_SD_ClustName\n    state: enabled\n    values: {TS_SD_ClustName: \"farm\\r\\n[HKEY_LOCAL_MACHINE]\"}\n",
+            "RDP044",
+            "holds the control character U+000D",
+        ),
+        (
             "  - policy: TerminalServer/TS_EnableVirtualGraphics\n    state: enabled\n  - policy: TerminalServer/TS_SERVER_LEGACY_RFX\n    state: enabled\n",
             "RDP063",
             "which TerminalServer/TS_EnableVirtualGraphics also writes",
