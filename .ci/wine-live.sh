@@ -18,11 +18,29 @@ rm -rf "$out"
 ./target/release/rdpgen build examples/*.yaml --target reg --out "$out" >/dev/null
 pass=0
 fail=0
+# A policy that audits the host-wide posture (`posture`, audit mode) leaves those values to the
+# administrator: the check's "apply" is apply.reg plus what the administrator set by other means
+# (tests/fixtures/wine/host-posture.reg), so every registry check must pass after it.
+merge_reg() {  # merge_reg OUT FILE... : one regedit file (UTF-16LE) holding every file's sections
+  python3 - "$@" <<'PY'
+import sys
+def text(path):
+    b = open(path, "rb").read()
+    t = b[2:].decode("utf-16-le") if b[:2] == b"\xff\xfe" else b.decode("utf-8")
+    head, _, rest = t.partition("\n")
+    assert head.strip() == "Windows Registry Editor Version 5.00", path
+    return rest
+body = "".join(text(p) if p.endswith(".reg") else "" for p in sys.argv[2:])
+out = "Windows Registry Editor Version 5.00\r\n" + body.replace("\r\n", "\n").replace("\n", "\r\n")
+open(sys.argv[1], "wb").write(b"\xff\xfe" + out.encode("utf-16-le"))
+PY
+}
 for example in examples/*.yaml; do
   name=$(sed -n 's/^name: *\([a-z0-9-]*\).*/\1/p' "$example" | head -1)
   echo "== $(basename "$example")"
+  merge_reg "$out/$name/apply-and-host.reg" "$out/$name/reg/apply.reg" tests/fixtures/wine/host-posture.reg
   if python3 "$V/wine-live-check.py" check --exe "$exe" --policy "$example" \
-      --apply "$out/$name/reg/apply.reg" --rollback "$out/$name/reg/rollback.reg" \
+      --apply "$out/$name/apply-and-host.reg" --rollback "$out/$name/reg/rollback.reg" \
       | tee "$out/$name.log"; then
     pass=$((pass + 1))
   else

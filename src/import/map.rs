@@ -60,14 +60,32 @@ impl Mapped {
                 .or_insert_with(|| json!({}));
         }
         for f in &self.fields {
-            let Some((section, key)) = f.field.split_once('.') else {
-                continue;
-            };
-            if let Value::Object(o) = root.entry(section.to_string()).or_insert_with(|| json!({})) {
-                o.insert(key.to_string(), f.value.clone());
+            // `admx` at the top, `security.layer` in its section, `posture.firewall.enabled`
+            // two levels down.
+            let mut value = f.value.clone();
+            let parts: Vec<&str> = f.field.split('.').collect();
+            for part in parts[1..].iter().rev() {
+                value = json!({ *part: value });
             }
+            merge(
+                root.entry(parts[0].to_string()).or_insert(Value::Null),
+                value,
+            );
         }
         Value::Object(root)
+    }
+}
+
+/// `value` merged into `into`: objects key by key, anything else replaced.
+#[cfg(test)]
+fn merge(into: &mut Value, value: Value) {
+    match (into, value) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                merge(a.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (slot, v) => *slot = v,
     }
 }
 
@@ -318,6 +336,276 @@ impl<'a> Mapper<'a> {
     }
 
     /// `Lsa\DisableRestrictedAdmin`: 0 accepts Restricted Admin / Remote Credential Guard.
+    /// `redirection.usb`: TS_USB_REDIRECTION_DISABLE's UsbAccessRight 2 is `true`, the value
+    /// deleted (Disabled) is `false`; "Administrators only" (1) has no field value.
+    fn usb(&mut self, setting: &'static Setting) {
+        let Some(p) = setting.policy else { return };
+        let Some(i) = self.find(Hive::LocalMachine, p.key, p.value_name) else {
+            return;
+        };
+        let e = &self.entries[i];
+        self.used[i] = true;
+        match &e.action {
+            Action::Set(RegistryValue::Dword(2)) => self.push(setting.field, json!(true), None),
+            Action::Delete => self.push(setting.field, json!(false), None),
+            Action::Set(_) => self.error(
+                e,
+                setting.field,
+                "the field writes 2 (Administrators and Users) or deletes the value; set other levels with `admx:`",
+            ),
+        }
+    }
+
+    /// A posture field read from a source that writes it: the policy must enforce it.
+    fn posture_enforced(&mut self) {
+        if !self.out.fields.iter().any(|f| f.field == "posture.mode") {
+            self.push("posture.mode", json!("enforce"), None);
+        }
+    }
+
+    fn lm_level(&mut self, setting: &'static Setting) {
+        let Some((e, v)) = self.local_value(setting) else {
+            return;
+        };
+        match v {
+            RegistryValue::Dword(d @ 0..=5) => {
+                self.push(setting.field, json!(d), None);
+                self.posture_enforced();
+            }
+            _ => self.error(
+                e,
+                setting.field,
+                "LmCompatibilityLevel is a REG_DWORD from 0 to 5",
+            ),
+        }
+    }
+
+    /// The firewall profile switches of Group Policy, when all three profiles agree.
+    fn firewall_posture(&mut self) {
+        for (field, name) in [
+            ("posture.firewall.enabled", keys::FW_ENABLE),
+            ("posture.firewall.defaultInbound", keys::FW_DEFAULT_INBOUND),
+            ("posture.firewall.localRules", keys::FW_LOCAL_POLICY_MERGE),
+        ] {
+            let found: Vec<Option<usize>> = keys::FW_POLICY_PROFILES
+                .iter()
+                .map(|p| self.find(Hive::LocalMachine, &format!("{}\\{p}", keys::FWPOL), name))
+                .collect();
+            let values: Vec<Option<u32>> = found
+                .iter()
+                .map(|i| {
+                    i.and_then(|i| match &self.entries[i].action {
+                        Action::Set(RegistryValue::Dword(d)) if *d <= 1 => Some(*d),
+                        _ => None,
+                    })
+                })
+                .collect();
+            // All three set, to the same 0 or 1: one field value; anything else stays listed.
+            let (Some(first), true) = (values[0], values.iter().all(|v| *v == values[0])) else {
+                continue;
+            };
+            for i in found.into_iter().flatten() {
+                self.used[i] = true;
+            }
+            let value = if field == "posture.firewall.defaultInbound" {
+                json!(if first == 1 { "block" } else { "allow" })
+            } else {
+                json!(first == 1)
+            };
+            self.push(
+                field,
+                value,
+                Some(format!("{name} = {first} on every profile")),
+            );
+            self.posture_enforced();
+        }
+    }
+
+    /// `admx:`: the values no field took that are exactly what one ADMX policy writes in one
+    /// state, rebuilt as entries and checked by writing them again ([`catalog::admx::writes`]).
+    fn admx(&mut self) {
+        use catalog::admx::{self, ElementKind, Input, PolicyClass, Value as AdmxValue};
+        let same = |v: &RegistryValue, a: AdmxValue| match (v, a) {
+            (RegistryValue::Dword(x), AdmxValue::Decimal(y)) => *x == y,
+            (RegistryValue::Qword(x), AdmxValue::LongDecimal(y)) => *x == y,
+            (RegistryValue::Sz(x), AdmxValue::String(y)) => x == y,
+            _ => false,
+        };
+        let mut entries = Vec::new();
+        for p in admx::all() {
+            if p.class == PolicyClass::User || admx::typed_field(p).is_some() {
+                continue;
+            }
+            // The element values as the sources show them (unused entries only).
+            let mut values = std::collections::BTreeMap::new();
+            for e in p.elements {
+                let key = e.key.trim_end_matches('\\');
+                if let ElementKind::List {
+                    value_prefix,
+                    explicit_value,
+                    ..
+                } = &e.kind
+                {
+                    let listed: Vec<(String, String)> = self
+                        .entries
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, x)| {
+                            !self.used[*i]
+                                && x.hive == Hive::LocalMachine
+                                && x.key.eq_ignore_ascii_case(key)
+                        })
+                        .filter_map(|(_, x)| match &x.action {
+                            Action::Set(RegistryValue::Sz(v) | RegistryValue::ExpandSz(v)) => {
+                                Some((x.name.clone(), v.clone()))
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    if listed.is_empty() {
+                        continue;
+                    }
+                    let input = if *explicit_value {
+                        Input::Named(listed.into_iter().collect())
+                    } else if let Some(prefix) = value_prefix {
+                        let mut numbered: Vec<(usize, String)> = listed
+                            .into_iter()
+                            .filter_map(|(n, v)| {
+                                n.strip_prefix(prefix)
+                                    .and_then(|k| k.parse().ok())
+                                    .map(|k| (k, v))
+                            })
+                            .collect();
+                        numbered.sort();
+                        Input::Texts(numbered.into_iter().map(|(_, v)| v).collect())
+                    } else {
+                        Input::Texts(listed.into_iter().map(|(_, v)| v).collect())
+                    };
+                    values.insert(e.id.to_string(), input);
+                    continue;
+                }
+                let Some(i) = self.find(Hive::LocalMachine, key, e.value_name) else {
+                    continue;
+                };
+                if self.used[i] {
+                    continue;
+                }
+                let input = match (&e.kind, &self.entries[i].action) {
+                    (
+                        ElementKind::Decimal {
+                            store_as_text: false,
+                            ..
+                        },
+                        Action::Set(RegistryValue::Dword(n)),
+                    ) => Input::Number(u64::from(*n)),
+                    (
+                        ElementKind::LongDecimal {
+                            store_as_text: false,
+                            ..
+                        },
+                        Action::Set(RegistryValue::Qword(n)),
+                    ) => Input::Number(*n),
+                    (
+                        ElementKind::Decimal {
+                            store_as_text: true,
+                            ..
+                        }
+                        | ElementKind::LongDecimal {
+                            store_as_text: true,
+                            ..
+                        },
+                        Action::Set(RegistryValue::Sz(t)),
+                    ) => match t.parse() {
+                        Ok(n) => Input::Number(n),
+                        Err(_) => continue,
+                    },
+                    (
+                        ElementKind::Text { .. },
+                        Action::Set(RegistryValue::Sz(t) | RegistryValue::ExpandSz(t)),
+                    ) => Input::Text(t.clone()),
+                    (ElementKind::MultiText { .. }, Action::Set(RegistryValue::MultiSz(l))) => {
+                        Input::Texts(l.clone())
+                    }
+                    (ElementKind::Enum { items, .. }, Action::Set(v)) => {
+                        match items.iter().find(|it| same(v, it.value)) {
+                            Some(it) => Input::Text(it.name.to_string()),
+                            None => continue,
+                        }
+                    }
+                    (ElementKind::Enum { items, .. }, Action::Delete) => {
+                        match items.iter().find(|it| it.value == AdmxValue::Delete) {
+                            Some(it) => Input::Text(it.name.to_string()),
+                            None => continue,
+                        }
+                    }
+                    (ElementKind::Boolean { on, .. }, Action::Set(v)) => {
+                        Input::Flag(on.map_or(*v == RegistryValue::Dword(1), |a| same(v, a)))
+                    }
+                    (ElementKind::Boolean { off: None, .. }, Action::Delete) => Input::Flag(false),
+                    _ => continue,
+                };
+                values.insert(e.id.to_string(), input);
+            }
+            // The state whose writes the sources hold exactly, every one still unused.
+            let matches = |writes: &[admx::Write], m: &Self| -> Option<Vec<usize>> {
+                let mut hits = Vec::new();
+                for w in writes {
+                    let i = m.find(Hive::LocalMachine, w.key, &w.value_name)?;
+                    if m.used[i] || hits.contains(&i) {
+                        return None;
+                    }
+                    let ok = match (&w.value, &m.entries[i].action) {
+                        (Some(v), Action::Set(x)) => v == x,
+                        (None, Action::Delete) => true,
+                        _ => false,
+                    };
+                    if !ok {
+                        return None;
+                    }
+                    hits.push(i);
+                }
+                (!hits.is_empty()).then_some(hits)
+            };
+            let mut chosen = None;
+            if let Ok(w) = admx::writes(p, State::Enabled, &values)
+                && let Some(hits) = matches(&w, self)
+            {
+                chosen = Some((State::Enabled, hits));
+            } else if let Ok(w) =
+                admx::writes(p, State::Disabled, &std::collections::BTreeMap::new())
+                && let Some(hits) = matches(&w, self)
+            {
+                chosen = Some((State::Disabled, hits));
+            }
+            let Some((state, hits)) = chosen else {
+                continue;
+            };
+            for i in hits {
+                self.used[i] = true;
+            }
+            let mut entry = serde_json::Map::new();
+            entry.insert("policy".into(), json!(p.id()));
+            entry.insert(
+                "state".into(),
+                json!(if state == State::Enabled {
+                    "enabled"
+                } else {
+                    "disabled"
+                }),
+            );
+            if state == State::Enabled && !values.is_empty() {
+                entry.insert(
+                    "values".into(),
+                    serde_json::to_value(&values).unwrap_or_default(),
+                );
+            }
+            entries.push(Value::Object(entry));
+        }
+        if !entries.is_empty() {
+            self.push("admx", Value::Array(entries), None);
+        }
+    }
+
     fn restricted_admin(&mut self, setting: &'static Setting) {
         let Some((e, v)) = self.local_value(setting) else {
             return;
@@ -674,6 +962,17 @@ pub fn map(input: &Input) -> Mapped {
             "tls.minVersion" => m.tls(setting),
             "firewall.profiles" => m.firewall(),
             "logonRights.allow" => m.rights(&input.rights),
+            "redirection.usb" => m.usb(setting),
+            "posture.lmCompatibilityLevel" => m.lm_level(setting),
+            "posture.firewall.enabled" => m.firewall_posture(),
+            "admx" => m.admx(),
+            "posture.cipherSuites" => {
+                let before = m.out.fields.len();
+                m.generic(setting);
+                if m.out.fields.len() > before {
+                    m.posture_enforced();
+                }
+            }
             _ => match setting.mapping {
                 Mapping::Bool { .. }
                 | Mapping::Enum(_)

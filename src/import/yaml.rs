@@ -22,6 +22,7 @@ pub const SECTIONS: &[&str] = &[
     "redirection",
     "credentials",
     "remoteAssistance",
+    "posture",
     "logonRights",
     "gpo",
 ];
@@ -93,15 +94,57 @@ pub fn render(doc: &Document<'_>) -> Result<String, yaml::Unrepresentable> {
             continue;
         }
         let _ = writeln!(out, "\n{section}:");
+        let mut open_group: Option<&str> = None;
         for f in in_section {
             let key = f.field.split_once('.').map_or(f.field, |(_, k)| k);
-            let line = format!("  {key}: {}", value_text(&f.value)?);
+            // `posture.firewall.enabled`: a nested map, opened once.
+            let (indent, key) = match key.split_once('.') {
+                Some((group, inner)) => {
+                    if open_group != Some(group) {
+                        let _ = writeln!(out, "  {group}:");
+                        open_group = Some(group);
+                    }
+                    ("    ", inner)
+                }
+                None => {
+                    open_group = None;
+                    ("  ", key)
+                }
+            };
+            let line = format!("{indent}{key}: {}", value_text(&f.value)?);
             match &f.note {
                 Some(note) => {
                     let _ = writeln!(out, "{line:<33} # {}", escape::single_line(note));
                 }
                 None => {
                     let _ = writeln!(out, "{line}");
+                }
+            }
+        }
+    }
+    // `admx:`: a list of entries, each `policy`, `state` and a flow map of element values.
+    if let Some(admx) = fields.iter().find(|f| f.field == "admx")
+        && let Value::Array(entries) = &admx.value
+    {
+        let _ = writeln!(out, "\nadmx:");
+        for e in entries {
+            let text = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("");
+            let _ = writeln!(out, "  - policy: {}", scalar(text("policy"))?);
+            let _ = writeln!(out, "    state: {}", scalar(text("state"))?);
+            if let Some(Value::Object(values)) = e.get("values") {
+                let _ = writeln!(out, "    values:");
+                for (k, v) in values {
+                    let v = match v {
+                        Value::Object(map) => {
+                            let parts: Vec<String> = map
+                                .iter()
+                                .map(|(n, d)| Ok(format!("{}: {}", scalar(n)?, value_text(d)?)))
+                                .collect::<Result<_, yaml::Unrepresentable>>()?;
+                            format!("{{{}}}", parts.join(", "))
+                        }
+                        other => value_text(other)?,
+                    };
+                    let _ = writeln!(out, "      {}: {v}", scalar(k)?);
                 }
             }
         }

@@ -385,7 +385,7 @@ fn values_no_field_covers_are_listed_and_strict_fails() {
         &dir,
         "host.reg",
         &reg_text(&format!(
-            "{TS}\r\n\"SecurityLayer\"=dword:00000002\r\n\"fAllowUnlistedRemotePrograms\"=dword:00000000\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation]\r\n\"RestrictedRemoteAdministration\"=dword:00000001\r\n"
+            "{TS}\r\n\"SecurityLayer\"=dword:00000002\r\n\"fNoSuchPolicyValue\"=dword:00000000\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation]\r\n\"RestrictedRemoteAdministration\"=dword:00000001\r\n"
         )),
     );
     let (code, stdout, stderr) = run(rdpgen().arg("import").arg(&reg));
@@ -395,7 +395,7 @@ fn values_no_field_covers_are_listed_and_strict_fails() {
         "{stdout}"
     );
     assert!(
-        stdout.ends_with("\n# Not imported: 2 values no policy field covers (key, value, type, data; source).\n#   HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services  fAllowUnlistedRemotePrograms  REG_DWORD 0  (host.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services])\n#   HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation  RestrictedRemoteAdministration  REG_DWORD 1  (host.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation])\n"),
+        stdout.ends_with("\n# Not imported: 2 values no policy field covers (key, value, type, data; source).\n#   HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services  fNoSuchPolicyValue  REG_DWORD 0  (host.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services])\n#   HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation  RestrictedRemoteAdministration  REG_DWORD 1  (host.reg [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation])\n"),
         "{stdout}"
     );
     assert!(
@@ -404,7 +404,7 @@ fn values_no_field_covers_are_listed_and_strict_fails() {
         ),
         "{stderr}"
     );
-    assert!(stderr.starts_with("not imported: HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services  fAllowUnlistedRemotePrograms  REG_DWORD 0  (host.reg ["), "{stderr}");
+    assert!(stderr.starts_with("not imported: HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services  fNoSuchPolicyValue  REG_DWORD 0  (host.reg ["), "{stderr}");
     fails(
         &[&reg],
         &["--strict"],
@@ -739,4 +739,33 @@ fn a_hash_bound_by_the_template_is_listed_not_pinned() {
         stdout.contains("RDP-Tcp  SSLCertificateSHA1Hash  REG_BINARY"),
         "{stdout}"
     );
+}
+
+#[test]
+fn values_an_admx_policy_writes_become_admx_entries() {
+    let dir = scratch("import-admx");
+    // TS_ALLOW_APPS (TerminalServer-Server.admx) disabled, TS_MAXDISPLAYRES enabled with its
+    // two decimal elements; TS_MAXDISPLAYRES with only one of them is no state of the policy.
+    let reg = write(
+        &dir,
+        "host.reg",
+        &reg_text(&format!(
+            "{TS}\r\n\"fAllowUnlistedRemotePrograms\"=dword:00000000\r\n\"MaxXResolution\"=dword:00000780\r\n\"MaxYResolution\"=dword:00000438\r\n\"MaxMonitors\"=dword:00000063\r\n"
+        )),
+    );
+    let (code, stdout, stderr) = run(rdpgen().arg("import").arg(&reg));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(
+            "\nadmx:\n  - policy: TerminalServer/TS_MAXDISPLAYRES\n    state: enabled\n    values:\n      TS_DisplayRes_Height: 1080\n      TS_DisplayRes_Width: 1920\n  - policy: TerminalServer-Server/TS_ALLOW_APPS\n    state: disabled\n"
+        ),
+        "{stdout}"
+    );
+    // MaxMonitors 99 is outside TS_MAXMONITOR's 1..16: listed, not imported.
+    assert!(stdout.contains("MaxMonitors  REG_DWORD 99"), "{stdout}");
+    // What was imported builds back to the same values.
+    let p = dir.join("imported.yaml");
+    std::fs::write(&p, &stdout).unwrap();
+    let (code, _, err) = run(rdpgen().args(["validate"]).arg(&p));
+    assert_eq!(code, 0, "{err}");
 }
