@@ -81,11 +81,11 @@ fn rollback_host(args: &BuildArgs) -> Result<Option<HostState>, String> {
             .map_err(|e| format!("--rollback-from: {e}"))?;
         // A host that cannot be read (a link out of the directory, a FIFO's directory that
         // cannot be listed) stops the build rather than being followed.
-        if let Some(problem) = hosts.iter().find_map(|h| h.problem.clone()) {
+        if let Some(problem) = hosts.iter().find_map(|h| h.problem) {
             return Err(format!("--rollback-from: {problem}"));
         }
         // A directory is one host here: all its host files, merged in name order.
-        let files: Vec<PathBuf> = hosts.into_iter().flat_map(|h| h.files).collect();
+        let files: Vec<PathBuf> = hosts.iter().flat_map(|h| h.files).collect();
         if files.is_empty() {
             return Err(format!(
                 "--rollback-from `{}`: no host file (.json, .reg, .pol) in it",
