@@ -39,7 +39,11 @@ usage: cargo run --release --manifest-path benches/Cargo.toml -- [OPTIONS]
   --hosts N          host files for (c) (default 10000)
   --pol-entries N    Registry.pol entries for (d) (default 100000)
   --only LIST        run only these workloads, e.g. `--only c,d`
-  --no-scaling       skip the 1..N hosts scaling table (on by default, off in --quick)
+  --no-scaling       skip the scaling tables: 1..N policies for (b), 1..--scale-to hosts
+                     for (c) (on by default, off in --quick)
+  --scale-to N       largest fleet of the (c) scaling table (default 1000000; hosts past
+                     --hosts are hard links to the generated ones; 1,000,000 hosts take
+                     about 10 minutes)
   --rdpgen PATH      time this binary instead of building the main crate
   --work DIR         scratch directory (default: a new one under $TMPDIR, removed at the end)
   --keep             keep the scratch directory
@@ -53,6 +57,7 @@ struct Options {
     pol_entries: usize,
     only: Vec<char>,
     scaling: bool,
+    scale_to: usize,
     rdpgen: Option<PathBuf>,
     work: Option<PathBuf>,
     keep: bool,
@@ -67,6 +72,7 @@ fn parse_args() -> Result<Options, String> {
         pol_entries: 100_000,
         only: vec!['a', 'b', 'c', 'd'],
         scaling: true,
+        scale_to: 1_000_000,
         rdpgen: None,
         work: None,
         keep: false,
@@ -96,6 +102,7 @@ fn parse_args() -> Result<Options, String> {
                     .collect::<Result<_, _>>()?;
             }
             "--no-scaling" => o.scaling = false,
+            "--scale-to" => o.scale_to = number("--scale-to", args.next())?,
             "--rdpgen" => o.rdpgen = Some(args.next().ok_or("--rdpgen needs a path")?.into()),
             "--work" => o.work = Some(args.next().ok_or("--work needs a path")?.into()),
             "--keep" => o.keep = true,
@@ -308,6 +315,109 @@ impl Bench {
         self.work.join(format!("{name}.stderr"))
     }
 
+    /// How (c) grows with the fleet: 1, 10, ... hosts up to `--scale-to`, each size a directory
+    /// of hard links to the generated files (see [`workloads::link_fleet`]), removed after its
+    /// runs. The report goes to /dev/null here (a million hosts make a 26 GB JSON report), so
+    /// the rows time reading, auditing and serialising, not the disk.
+    fn diff_scaling(
+        &self,
+        dir: &Path,
+        files: &[PathBuf],
+        err: &Path,
+    ) -> Result<Vec<Scale>, String> {
+        let top = self.opts.scale_to;
+        let mut sizes: Vec<usize> = std::iter::successors(Some(1_usize), |s| s.checked_mul(10))
+            .take_while(|&s| s < top)
+            .collect();
+        sizes.push(top);
+        let mut out = Vec::new();
+        for size in sizes {
+            let sub_dir = dir.join(format!("scale-{size}"));
+            let t = Instant::now();
+            let bytes = workloads::link_fleet(files, &sub_dir, size)?;
+            eprintln!(
+                "(c) scaling: {size} hosts linked in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+            // Fewer runs where one run takes minutes: 5 up to 10,000 hosts, 3 at 100,000,
+            // then 1 with no warm-up.
+            let (warmup, reps) = match size {
+                ..=10_000 => (self.warmup, self.reps(5)),
+                10_001..=100_000 => (self.warmup, self.reps(3).min(3)),
+                _ => (0, 1),
+            };
+            let paired = measure::interleave(
+                warmup,
+                reps,
+                || Self::cat(&sub_dir, err),
+                || self.diff_hosts(&sub_dir, size, Path::new("/dev/null"), err),
+            )?;
+            eprintln!(
+                "(c) scaling: {size} hosts: rdpgen {}, peak {}",
+                ms(paired.subject_median()),
+                mb(paired.subject_peak_kib())
+            );
+            rm(&sub_dir);
+            out.push(Scale {
+                size,
+                bytes,
+                paired,
+            });
+        }
+        Ok(out)
+    }
+
+    /// How (b) grows with the number of policies: 1, 10, ... below `--policies` (the last row
+    /// is (b) itself), built in one `rdpgen build` each, against `cp -r` of the tree each build
+    /// wrote.
+    fn build_scaling(&self, policies: &[PathBuf], err: &Path) -> Result<Vec<Scale>, String> {
+        let dir = self.work.join("b");
+        let mut out = Vec::new();
+        let sizes = std::iter::successors(Some(1_usize), |s| s.checked_mul(10))
+            .take_while(|&s| s < policies.len());
+        for size in sizes {
+            let tree = dir.join(format!("scale-{size}"));
+            let copy = dir.join(format!("scale-{size}-copy"));
+            let build = || {
+                rm(&tree);
+                measure::run(
+                    self.rdpgen()
+                        .arg("build")
+                        .args(&policies[..size])
+                        .arg("--out")
+                        .arg(&tree),
+                    None,
+                    err,
+                    &[0],
+                )
+            };
+            build()?;
+            let bytes = dir_bytes(&tree);
+            let paired = measure::interleave(
+                self.warmup,
+                self.reps(if size >= 1000 { 3 } else { 5 }),
+                || {
+                    rm(&copy);
+                    measure::run(
+                        Command::new("cp").arg("-r").arg(&tree).arg(&copy),
+                        None,
+                        err,
+                        &[0],
+                    )
+                },
+                build,
+            )?;
+            rm(&tree);
+            rm(&copy);
+            out.push(Scale {
+                size,
+                bytes,
+                paired,
+            });
+        }
+        Ok(out)
+    }
+
     /// (a) one realistic policy built to every available target vs process start.
     fn build_one(&self) -> Result<Row, String> {
         let dir = self.work.join("a");
@@ -352,7 +462,7 @@ impl Bench {
     }
 
     /// (b) N distinct policies in one `rdpgen build` vs `cp -r` of the produced tree.
-    fn build_many(&self) -> Result<Row, String> {
+    fn build_many(&self) -> Result<(Row, Vec<Scale>), String> {
         let dir = self.work.join("b");
         let n = self.opts.policies;
         let policies = workloads::policies(&dir.join("policies"), n)?;
@@ -417,7 +527,17 @@ impl Bench {
         )?;
         rm(&out);
         rm(&copy);
-        Ok(Row {
+        let mut scaling = Vec::new();
+        if self.opts.scaling {
+            scaling = self.build_scaling(&policies, &err)?;
+            scaling.push(Scale {
+                size: n,
+                bytes: dir_bytes(&prep),
+                paired: paired.clone(),
+            });
+        }
+        Ok((
+            Row {
             id: 'b',
             subject: format!("`rdpgen build` of {n} policies ({files} files)"),
             floor: "`cp -r` of the output tree".into(),
@@ -427,18 +547,26 @@ impl Bench {
             floor_skipped: None,
             notes,
             load,
-        })
+            },
+            scaling,
+        ))
     }
 
-    fn diff_hosts(&self, hosts_dir: &Path, count: usize, err: &Path) -> Result<Sample, String> {
-        let report = self.work.join("c/report.json");
+    /// `rdpgen diff` of the hosts in `hosts_dir`, its JSON report written to `report`.
+    fn diff_hosts(
+        &self,
+        hosts_dir: &Path,
+        count: usize,
+        report: &Path,
+        err: &Path,
+    ) -> Result<Sample, String> {
         let sample = measure::run(
             self.rdpgen()
                 .arg("diff")
                 .arg(self.repo.join("examples/tier1.yaml"))
                 .arg(hosts_dir)
                 .args(["--format", "json", "--output"])
-                .arg(&report),
+                .arg(report),
             None,
             err,
             // 0 compliant, 1 drifted, 3 incomplete (`.reg` hosts verify only their keys).
@@ -462,19 +590,30 @@ impl Bench {
         Ok(sample)
     }
 
-    fn cat(files: &[PathBuf], err: &Path) -> Result<Sample, String> {
-        measure::run(Command::new("cat").args(files), None, err, &[0])
+    /// The floor of (c): `find DIR -type f -exec cat {} +` to /dev/null. `find` hands `cat`
+    /// as many files as fit in one argument list, so a million files never make one giant argv
+    /// ("Argument list too long"); like rdpgen, it lists the directory itself.
+    fn cat(dir: &Path, err: &Path) -> Result<Sample, String> {
+        measure::run(
+            Command::new("find")
+                .arg(dir)
+                .args(["-type", "f", "-exec", "cat", "{}", "+"]),
+            None,
+            err,
+            &[0],
+        )
     }
 
     /// (c) N host files diffed against one policy vs `cat` of the files, plus the scaling table.
-    fn diff_fleet(&self) -> Result<(Row, Vec<(usize, Paired)>), String> {
+    fn diff_fleet(&self) -> Result<(Row, Vec<Scale>), String> {
         let dir = self.work.join("c");
         let n = self.opts.hosts;
         let hosts_dir = dir.join("hosts");
         let (files, mix) = workloads::hosts(&self.repo.join("examples/hosts"), &hosts_dir, n)?;
         let err = self.err_file("c");
         // One untimed run to learn the mix and how long a run takes.
-        let first = self.diff_hosts(&hosts_dir, n, &err)?;
+        let report = dir.join("report.json");
+        let first = self.diff_hosts(&hosts_dir, n, &report, &err)?;
         let summary = fs::read_to_string(&err).unwrap_or_default();
         let summary = summary
             .lines()
@@ -491,8 +630,8 @@ impl Bench {
         let paired = measure::interleave(
             self.warmup.saturating_sub(1),
             reps,
-            || Self::cat(&files, &err),
-            || self.diff_hosts(&hosts_dir, n, &err),
+            || Self::cat(&hosts_dir, &err),
+            || self.diff_hosts(&hosts_dir, n, &report, &err),
         )?;
         let report_bytes = fs::metadata(dir.join("report.json")).map_or(0, |m| m.len());
         let input_bytes: u64 = files
@@ -509,28 +648,18 @@ impl Bench {
             mb(input_bytes / 1024),
             mb(report_bytes / 1024)
         )];
-        let mut scaling = Vec::new();
-        if self.opts.scaling {
-            for size in [1, 10, 100, 1000].into_iter().filter(|&s| s < n) {
-                let sub_dir = dir.join(format!("scale-{size}"));
-                let subset = workloads::link_subset(&files, &sub_dir, size)?;
-                let paired = measure::interleave(
-                    self.warmup,
-                    self.reps(5),
-                    || Self::cat(&subset, &err),
-                    || self.diff_hosts(&sub_dir, size, &err),
-                )?;
-                scaling.push((size, paired));
-            }
-            scaling.push((n, paired.clone()));
-        }
+        let scaling = if self.opts.scaling {
+            self.diff_scaling(&dir, &files, &err)?
+        } else {
+            Vec::new()
+        };
         Ok((
             Row {
                 id: 'c',
                 subject: format!(
                     "`rdpgen diff examples/tier1.yaml DIR --format json` over {n} hosts"
                 ),
-                floor: "`cat` of the host files to /dev/null".into(),
+                floor: "`find DIR -type f -exec cat {} +` to /dev/null".into(),
                 paired,
                 target: Target::AtMost(3.0),
                 memory_mb: Some(100.0),
@@ -616,6 +745,30 @@ impl Bench {
     }
 }
 
+/// One row of a scaling table: the size, the bytes of its input (hosts) or output (policies).
+struct Scale {
+    size: usize,
+    bytes: u64,
+    paired: Paired,
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                dir_bytes(&p)
+            } else {
+                fs::metadata(&p).map_or(0, |m| m.len())
+            }
+        })
+        .sum()
+}
+
 fn count_files(dir: &Path) -> usize {
     let Ok(entries) = fs::read_dir(dir) else {
         return 0;
@@ -696,21 +849,29 @@ fn print_table(rows: &[Row], quick: bool) {
     }
 }
 
-fn print_scaling(scaling: &[(usize, Paired)]) {
+/// `units` heads the size column, `one` the per-item column.
+fn print_scaling(title: &str, (units, one): (&str, &str), bytes: &str, floor: &str, scaling: &[Scale]) {
     if scaling.is_empty() {
         return;
     }
-    println!("\nhow (c) grows with the fleet (same policy, the first N of the generated hosts):\n");
+    println!("\n{title}:\n");
     println!(
-        "| hosts | rdpgen diff (median) | per host | peak RSS | `cat` floor (median) | ratio | runs |"
+        "| {units} | {bytes} | rdpgen (median) | per {one} | CPU (median) | peak RSS | {floor} (median) | ratio | runs |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|");
-    for (n, p) in scaling {
-        let per_host = p.subject_median() / u32::try_from(*n).unwrap_or(u32::MAX);
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for Scale {
+        size,
+        bytes,
+        paired: p,
+    } in scaling
+    {
+        let per = p.subject_median() / u32::try_from(*size).unwrap_or(u32::MAX);
         println!(
-            "| {n} | {} | {} | {} | {} | {:.2}× | {} |",
+            "| {size} | {} | {} | {} | {} | {} | {} | {:.2}× | {} |",
+            mb(bytes / 1024),
             ms(p.subject_median()),
-            ms(per_host),
+            ms(per),
+            ms(p.subject_cpu_median()),
             mb(p.subject_peak_kib()),
             ms(p.floor_median()),
             p.ratio(),
@@ -790,6 +951,7 @@ fn run() -> Result<bool, String> {
     };
     let mut rows = Vec::new();
     let mut scaling = Vec::new();
+    let mut build_scaling = Vec::new();
     let mut failed = Vec::new();
     for id in ['a', 'b', 'c', 'd'] {
         if !bench.opts.only.contains(&id) {
@@ -799,7 +961,10 @@ fn run() -> Result<bool, String> {
         let t = Instant::now();
         let result = match id {
             'a' => bench.build_one(),
-            'b' => bench.build_many(),
+            'b' => bench.build_many().map(|(row, s)| {
+                build_scaling = s;
+                row
+            }),
             'c' => bench.diff_fleet().map(|(row, s)| {
                 scaling = s;
                 row
@@ -818,7 +983,20 @@ fn run() -> Result<bool, String> {
         }
     }
     print_table(&rows, bench.opts.quick);
-    print_scaling(&scaling);
+    print_scaling(
+        "how (b) grows with the number of policies (the first N of the generated policies, one `rdpgen build` each)",
+        ("policies", "policy"),
+        "output",
+        "`cp -r` floor",
+        &build_scaling,
+    );
+    print_scaling(
+        "how (c) grows with the fleet (same policy; hosts beyond the generated ones are hard links to them; report to /dev/null)",
+        ("hosts", "host"),
+        "input",
+        "`find -exec cat` floor",
+        &scaling,
+    );
     let busy =
         machine::busy_percent(load_window).map_or_else(|| "?".into(), |b| format!("{b:.0}%"));
     println!(
