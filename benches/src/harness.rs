@@ -8,9 +8,12 @@
 //!   `rdpgen --version` (process start);
 //! - (b) one `rdpgen build` of 1,000 generated policies vs `cp -r` of the tree it produced;
 //! - (c) `rdpgen diff examples/tier1.yaml DIR --format json --output FILE` over 10,000 host
-//!   files vs `cat` of the same files to /dev/null, with peak memory;
+//!   files vs `find DIR -type f -exec cat {} +` to /dev/null, with peak memory, and how it
+//!   grows from 1 to 1,000,000 hosts (and (b) from 1 to 1,000 policies);
 //! - (d) `rdpgen::formats::registry_pol::read` of a 100,000-entry Registry.pol, in-process, vs
-//!   Samba's NDR parser (`ndr_unpack(preg.file, data)`) on the same bytes, timed inside Python.
+//!   Samba's NDR parser (`ndr_unpack(preg.file, data)`) on the same bytes, timed inside Python;
+//! - (e) `rdpgen report merge` of the JSON reports of (c)'s fleet audited in 4 shards vs `cat`
+//!   of those reports (no target).
 //!
 //! Timings are never a failure: the exit status is 1 only when a command fails or crashes, and
 //! the last line is `N passed, M failed` over the workloads that ran.
@@ -34,7 +37,7 @@ usage: cargo run --release --manifest-path benches/Cargo.toml -- [OPTIONS]
   --quick            CI mode: 1 run each, 100 policies, 500 hosts, 10,000 pol entries,
                      no scaling table
   --reps N           timed runs per workload (default: (a) 21, (b) 5, (c) 5 or 3 when one
-                     run takes over 10 s, (d) 11; quick: 1)
+                     run takes over 10 s, (d) 11, (e) 5; quick: 1)
   --policies N       policies built in one invocation for (b) (default 1000)
   --hosts N          host files for (c) (default 10000)
   --pol-entries N    Registry.pol entries for (d) (default 100000)
@@ -70,7 +73,7 @@ fn parse_args() -> Result<Options, String> {
         policies: 1000,
         hosts: 10_000,
         pol_entries: 100_000,
-        only: vec!['a', 'b', 'c', 'd'],
+        only: vec!['a', 'b', 'c', 'd', 'e'],
         scaling: true,
         scale_to: 1_000_000,
         rdpgen: None,
@@ -96,8 +99,8 @@ fn parse_args() -> Result<Options, String> {
                 o.only = list
                     .split(',')
                     .map(|w| match w.trim().trim_matches(|c| c == '(' || c == ')') {
-                        x @ ("a" | "b" | "c" | "d") => Ok(x.chars().next().unwrap_or('a')),
-                        x => Err(format!("--only: unknown workload `{x}` (a, b, c, d)")),
+                        x @ ("a" | "b" | "c" | "d" | "e") => Ok(x.chars().next().unwrap_or('a')),
+                        x => Err(format!("--only: unknown workload `{x}` (a, b, c, d, e)")),
                     })
                     .collect::<Result<_, _>>()?;
             }
@@ -219,6 +222,8 @@ enum Target {
     AtMost(f64),
     /// Floor median at least this many times the subject median.
     FasterBy(f64),
+    /// No target: the ratio is shown, never judged.
+    Unset,
 }
 
 struct Row {
@@ -242,7 +247,7 @@ impl Row {
         }
         let r = self.paired.ratio();
         match self.target {
-            Target::AtMost(_) => format!("{r:.2}×"),
+            Target::AtMost(_) | Target::Unset => format!("{r:.2}×"),
             Target::FasterBy(_) if r <= 1.0 => format!("{r:.3}× ({:.1}× faster)", 1.0 / r),
             Target::FasterBy(_) => format!("{r:.3}× ({r:.1}× slower)"),
         }
@@ -252,6 +257,7 @@ impl Row {
         let mut t = match self.target {
             Target::AtMost(x) => format!("≤ {x}×"),
             Target::FasterBy(x) => format!("≥ {x}× faster"),
+            Target::Unset => "none".into(),
         };
         if let Some(m) = self.memory_mb {
             let _ = write!(t, ", peak ≤ {m} MB");
@@ -269,6 +275,7 @@ impl Row {
         let time_ok = match self.target {
             Target::AtMost(x) => r <= x,
             Target::FasterBy(x) => 1.0 / r >= x,
+            Target::Unset => true,
         };
         let memory_ok = self
             .memory_mb
@@ -671,6 +678,77 @@ impl Bench {
         ))
     }
 
+    /// (e) the (c) fleet audited in 4 shards (one `diff --format json` each, untimed), then
+    /// `rdpgen report merge` of the 4 JSON reports into one JSON report, vs `cat` of the shard
+    /// reports to /dev/null. No target: it shows what the last step of a sharded audit costs.
+    fn merge_shards(&self) -> Result<Row, String> {
+        const SHARDS: usize = 4;
+        let dir = self.work.join("e");
+        let n = self.opts.hosts;
+        let hosts_dir = self.work.join("c/hosts");
+        let (files, _) = workloads::hosts(&self.repo.join("examples/hosts"), &hosts_dir, n)?;
+        let err = self.err_file("e");
+        let mut reports = Vec::new();
+        for k in 0..SHARDS {
+            let slice = &files[k * n / SHARDS..(k + 1) * n / SHARDS];
+            let shard = dir.join(format!("shard-{k}"));
+            workloads::link_fleet(slice, &shard, slice.len())?;
+            let report = dir.join(format!("shard-{k}.json"));
+            self.diff_hosts(&shard, slice.len(), &report, &err)?;
+            rm(&shard);
+            reports.push(report);
+        }
+        let merged = dir.join("merged.json");
+        let load = self.load_before();
+        let paired = measure::interleave(
+            self.warmup,
+            self.reps(5),
+            || measure::run(Command::new("cat").args(&reports), None, &err, &[0]),
+            || {
+                measure::run(
+                    self.rdpgen()
+                        .args(["report", "merge"])
+                        .args(&reports)
+                        .args(["--format", "json", "--output"])
+                        .arg(&merged),
+                    None,
+                    &err,
+                    &[0, 1, 3],
+                )
+            },
+        )?;
+        let input: u64 = reports
+            .iter()
+            .filter_map(|r| fs::metadata(r).ok())
+            .map(|m| m.len())
+            .sum();
+        let summary = fs::read_to_string(&err).unwrap_or_default();
+        let summary = summary
+            .lines()
+            .rev()
+            .find(|l| l.contains(" hosts: "))
+            .unwrap_or("")
+            .to_owned();
+        if !summary.starts_with(&format!("{n} hosts: ")) {
+            return Err(format!("report merge of {n} hosts said `{summary}`"));
+        }
+        Ok(Row {
+            id: 'e',
+            subject: format!("`rdpgen report merge` of {SHARDS} shard reports ({n} hosts) to JSON"),
+            floor: "`cat` of the shard reports to /dev/null".into(),
+            paired,
+            target: Target::Unset,
+            memory_mb: None,
+            floor_skipped: None,
+            notes: vec![format!(
+                "{SHARDS} shards of {} hosts, {} of JSON reports in: rdpgen said `{summary}` (no target; the merge reads each report whole)",
+                n / SHARDS,
+                mb(input / 1024)
+            )],
+            load,
+        })
+    }
+
     /// (d) a large Registry.pol parsed in-process vs Samba's NDR parser inside Python.
     fn parse_pol(&self) -> Result<Row, String> {
         let n = self.opts.pol_entries;
@@ -953,7 +1031,7 @@ fn run() -> Result<bool, String> {
     let mut scaling = Vec::new();
     let mut build_scaling = Vec::new();
     let mut failed = Vec::new();
-    for id in ['a', 'b', 'c', 'd'] {
+    for id in ['a', 'b', 'c', 'd', 'e'] {
         if !bench.opts.only.contains(&id) {
             continue;
         }
@@ -969,7 +1047,8 @@ fn run() -> Result<bool, String> {
                 scaling = s;
                 row
             }),
-            _ => bench.parse_pol(),
+            'd' => bench.parse_pol(),
+            _ => bench.merge_shards(),
         };
         match result {
             Ok(row) => {
