@@ -8,9 +8,12 @@
 //!   `rdpgen --version` (process start);
 //! - (b) one `rdpgen build` of 1,000 generated policies vs `cp -r` of the tree it produced;
 //! - (c) `rdpgen diff examples/tier1.yaml DIR --format json --output FILE` over 10,000 host
-//!   files vs `cat` of the same files to /dev/null, with peak memory;
+//!   files vs `find DIR -type f -exec cat {} +` to /dev/null, with peak memory, and how it
+//!   grows from 1 to 1,000,000 hosts (and (b) from 1 to 1,000 policies);
 //! - (d) `rdpgen::formats::registry_pol::read` of a 100,000-entry Registry.pol, in-process, vs
-//!   Samba's NDR parser (`ndr_unpack(preg.file, data)`) on the same bytes, timed inside Python.
+//!   Samba's NDR parser (`ndr_unpack(preg.file, data)`) on the same bytes, timed inside Python;
+//! - (e) `rdpgen report merge` of the JSON reports of (c)'s fleet audited in 4 shards vs `cat`
+//!   of those reports (no target).
 //!
 //! Timings are never a failure: the exit status is 1 only when a command fails or crashes, and
 //! the last line is `N passed, M failed` over the workloads that ran.
@@ -34,12 +37,16 @@ usage: cargo run --release --manifest-path benches/Cargo.toml -- [OPTIONS]
   --quick            CI mode: 1 run each, 100 policies, 500 hosts, 10,000 pol entries,
                      no scaling table
   --reps N           timed runs per workload (default: (a) 21, (b) 5, (c) 5 or 3 when one
-                     run takes over 10 s, (d) 11; quick: 1)
+                     run takes over 10 s, (d) 11, (e) 5; quick: 1)
   --policies N       policies built in one invocation for (b) (default 1000)
   --hosts N          host files for (c) (default 10000)
   --pol-entries N    Registry.pol entries for (d) (default 100000)
   --only LIST        run only these workloads, e.g. `--only c,d`
-  --no-scaling       skip the 1..N hosts scaling table (on by default, off in --quick)
+  --no-scaling       skip the scaling tables: 1..N policies for (b), 1..--scale-to hosts
+                     for (c) (on by default, off in --quick)
+  --scale-to N       largest fleet of the (c) scaling table (default 1000000; hosts past
+                     --hosts are hard links to the generated ones; 1,000,000 hosts take
+                     about 10 minutes)
   --rdpgen PATH      time this binary instead of building the main crate
   --work DIR         scratch directory (default: a new one under $TMPDIR, removed at the end)
   --keep             keep the scratch directory
@@ -53,6 +60,7 @@ struct Options {
     pol_entries: usize,
     only: Vec<char>,
     scaling: bool,
+    scale_to: usize,
     rdpgen: Option<PathBuf>,
     work: Option<PathBuf>,
     keep: bool,
@@ -65,8 +73,9 @@ fn parse_args() -> Result<Options, String> {
         policies: 1000,
         hosts: 10_000,
         pol_entries: 100_000,
-        only: vec!['a', 'b', 'c', 'd'],
+        only: vec!['a', 'b', 'c', 'd', 'e'],
         scaling: true,
+        scale_to: 1_000_000,
         rdpgen: None,
         work: None,
         keep: false,
@@ -90,12 +99,13 @@ fn parse_args() -> Result<Options, String> {
                 o.only = list
                     .split(',')
                     .map(|w| match w.trim().trim_matches(|c| c == '(' || c == ')') {
-                        x @ ("a" | "b" | "c" | "d") => Ok(x.chars().next().unwrap_or('a')),
-                        x => Err(format!("--only: unknown workload `{x}` (a, b, c, d)")),
+                        x @ ("a" | "b" | "c" | "d" | "e") => Ok(x.chars().next().unwrap_or('a')),
+                        x => Err(format!("--only: unknown workload `{x}` (a, b, c, d, e)")),
                     })
                     .collect::<Result<_, _>>()?;
             }
             "--no-scaling" => o.scaling = false,
+            "--scale-to" => o.scale_to = number("--scale-to", args.next())?,
             "--rdpgen" => o.rdpgen = Some(args.next().ok_or("--rdpgen needs a path")?.into()),
             "--work" => o.work = Some(args.next().ok_or("--work needs a path")?.into()),
             "--keep" => o.keep = true,
@@ -212,6 +222,8 @@ enum Target {
     AtMost(f64),
     /// Floor median at least this many times the subject median.
     FasterBy(f64),
+    /// No target: the ratio is shown, never judged.
+    Unset,
 }
 
 struct Row {
@@ -235,7 +247,7 @@ impl Row {
         }
         let r = self.paired.ratio();
         match self.target {
-            Target::AtMost(_) => format!("{r:.2}×"),
+            Target::AtMost(_) | Target::Unset => format!("{r:.2}×"),
             Target::FasterBy(_) if r <= 1.0 => format!("{r:.3}× ({:.1}× faster)", 1.0 / r),
             Target::FasterBy(_) => format!("{r:.3}× ({r:.1}× slower)"),
         }
@@ -245,6 +257,7 @@ impl Row {
         let mut t = match self.target {
             Target::AtMost(x) => format!("≤ {x}×"),
             Target::FasterBy(x) => format!("≥ {x}× faster"),
+            Target::Unset => "none".into(),
         };
         if let Some(m) = self.memory_mb {
             let _ = write!(t, ", peak ≤ {m} MB");
@@ -262,6 +275,7 @@ impl Row {
         let time_ok = match self.target {
             Target::AtMost(x) => r <= x,
             Target::FasterBy(x) => 1.0 / r >= x,
+            Target::Unset => true,
         };
         let memory_ok = self
             .memory_mb
@@ -308,6 +322,109 @@ impl Bench {
         self.work.join(format!("{name}.stderr"))
     }
 
+    /// How (c) grows with the fleet: 1, 10, ... hosts up to `--scale-to`, each size a directory
+    /// of hard links to the generated files (see [`workloads::link_fleet`]), removed after its
+    /// runs. The report goes to /dev/null here (a million hosts make a 26 GB JSON report), so
+    /// the rows time reading, auditing and serialising, not the disk.
+    fn diff_scaling(
+        &self,
+        dir: &Path,
+        files: &[PathBuf],
+        err: &Path,
+    ) -> Result<Vec<Scale>, String> {
+        let top = self.opts.scale_to;
+        let mut sizes: Vec<usize> = std::iter::successors(Some(1_usize), |s| s.checked_mul(10))
+            .take_while(|&s| s < top)
+            .collect();
+        sizes.push(top);
+        let mut out = Vec::new();
+        for size in sizes {
+            let sub_dir = dir.join(format!("scale-{size}"));
+            let t = Instant::now();
+            let bytes = workloads::link_fleet(files, &sub_dir, size)?;
+            eprintln!(
+                "(c) scaling: {size} hosts linked in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+            // Fewer runs where one run takes minutes: 5 up to 10,000 hosts, 3 at 100,000,
+            // then 1 with no warm-up.
+            let (warmup, reps) = match size {
+                ..=10_000 => (self.warmup, self.reps(5)),
+                10_001..=100_000 => (self.warmup, self.reps(3).min(3)),
+                _ => (0, 1),
+            };
+            let paired = measure::interleave(
+                warmup,
+                reps,
+                || Self::cat(&sub_dir, err),
+                || self.diff_hosts(&sub_dir, size, Path::new("/dev/null"), err),
+            )?;
+            eprintln!(
+                "(c) scaling: {size} hosts: rdpgen {}, peak {}",
+                ms(paired.subject_median()),
+                mb(paired.subject_peak_kib())
+            );
+            rm(&sub_dir);
+            out.push(Scale {
+                size,
+                bytes,
+                paired,
+            });
+        }
+        Ok(out)
+    }
+
+    /// How (b) grows with the number of policies: 1, 10, ... below `--policies` (the last row
+    /// is (b) itself), built in one `rdpgen build` each, against `cp -r` of the tree each build
+    /// wrote.
+    fn build_scaling(&self, policies: &[PathBuf], err: &Path) -> Result<Vec<Scale>, String> {
+        let dir = self.work.join("b");
+        let mut out = Vec::new();
+        let sizes = std::iter::successors(Some(1_usize), |s| s.checked_mul(10))
+            .take_while(|&s| s < policies.len());
+        for size in sizes {
+            let tree = dir.join(format!("scale-{size}"));
+            let copy = dir.join(format!("scale-{size}-copy"));
+            let build = || {
+                rm(&tree);
+                measure::run(
+                    self.rdpgen()
+                        .arg("build")
+                        .args(&policies[..size])
+                        .arg("--out")
+                        .arg(&tree),
+                    None,
+                    err,
+                    &[0],
+                )
+            };
+            build()?;
+            let bytes = dir_bytes(&tree);
+            let paired = measure::interleave(
+                self.warmup,
+                self.reps(if size >= 1000 { 3 } else { 5 }),
+                || {
+                    rm(&copy);
+                    measure::run(
+                        Command::new("cp").arg("-r").arg(&tree).arg(&copy),
+                        None,
+                        err,
+                        &[0],
+                    )
+                },
+                build,
+            )?;
+            rm(&tree);
+            rm(&copy);
+            out.push(Scale {
+                size,
+                bytes,
+                paired,
+            });
+        }
+        Ok(out)
+    }
+
     /// (a) one realistic policy built to every available target vs process start.
     fn build_one(&self) -> Result<Row, String> {
         let dir = self.work.join("a");
@@ -352,7 +469,7 @@ impl Bench {
     }
 
     /// (b) N distinct policies in one `rdpgen build` vs `cp -r` of the produced tree.
-    fn build_many(&self) -> Result<Row, String> {
+    fn build_many(&self) -> Result<(Row, Vec<Scale>), String> {
         let dir = self.work.join("b");
         let n = self.opts.policies;
         let policies = workloads::policies(&dir.join("policies"), n)?;
@@ -417,7 +534,17 @@ impl Bench {
         )?;
         rm(&out);
         rm(&copy);
-        Ok(Row {
+        let mut scaling = Vec::new();
+        if self.opts.scaling {
+            scaling = self.build_scaling(&policies, &err)?;
+            scaling.push(Scale {
+                size: n,
+                bytes: dir_bytes(&prep),
+                paired: paired.clone(),
+            });
+        }
+        Ok((
+            Row {
             id: 'b',
             subject: format!("`rdpgen build` of {n} policies ({files} files)"),
             floor: "`cp -r` of the output tree".into(),
@@ -427,18 +554,26 @@ impl Bench {
             floor_skipped: None,
             notes,
             load,
-        })
+            },
+            scaling,
+        ))
     }
 
-    fn diff_hosts(&self, hosts_dir: &Path, count: usize, err: &Path) -> Result<Sample, String> {
-        let report = self.work.join("c/report.json");
+    /// `rdpgen diff` of the hosts in `hosts_dir`, its JSON report written to `report`.
+    fn diff_hosts(
+        &self,
+        hosts_dir: &Path,
+        count: usize,
+        report: &Path,
+        err: &Path,
+    ) -> Result<Sample, String> {
         let sample = measure::run(
             self.rdpgen()
                 .arg("diff")
                 .arg(self.repo.join("examples/tier1.yaml"))
                 .arg(hosts_dir)
                 .args(["--format", "json", "--output"])
-                .arg(&report),
+                .arg(report),
             None,
             err,
             // 0 compliant, 1 drifted, 3 incomplete (`.reg` hosts verify only their keys).
@@ -462,19 +597,30 @@ impl Bench {
         Ok(sample)
     }
 
-    fn cat(files: &[PathBuf], err: &Path) -> Result<Sample, String> {
-        measure::run(Command::new("cat").args(files), None, err, &[0])
+    /// The floor of (c): `find DIR -type f -exec cat {} +` to /dev/null. `find` hands `cat`
+    /// as many files as fit in one argument list, so a million files never make one giant argv
+    /// ("Argument list too long"); like rdpgen, it lists the directory itself.
+    fn cat(dir: &Path, err: &Path) -> Result<Sample, String> {
+        measure::run(
+            Command::new("find")
+                .arg(dir)
+                .args(["-type", "f", "-exec", "cat", "{}", "+"]),
+            None,
+            err,
+            &[0],
+        )
     }
 
     /// (c) N host files diffed against one policy vs `cat` of the files, plus the scaling table.
-    fn diff_fleet(&self) -> Result<(Row, Vec<(usize, Paired)>), String> {
+    fn diff_fleet(&self) -> Result<(Row, Vec<Scale>), String> {
         let dir = self.work.join("c");
         let n = self.opts.hosts;
         let hosts_dir = dir.join("hosts");
         let (files, mix) = workloads::hosts(&self.repo.join("examples/hosts"), &hosts_dir, n)?;
         let err = self.err_file("c");
         // One untimed run to learn the mix and how long a run takes.
-        let first = self.diff_hosts(&hosts_dir, n, &err)?;
+        let report = dir.join("report.json");
+        let first = self.diff_hosts(&hosts_dir, n, &report, &err)?;
         let summary = fs::read_to_string(&err).unwrap_or_default();
         let summary = summary
             .lines()
@@ -491,8 +637,8 @@ impl Bench {
         let paired = measure::interleave(
             self.warmup.saturating_sub(1),
             reps,
-            || Self::cat(&files, &err),
-            || self.diff_hosts(&hosts_dir, n, &err),
+            || Self::cat(&hosts_dir, &err),
+            || self.diff_hosts(&hosts_dir, n, &report, &err),
         )?;
         let report_bytes = fs::metadata(dir.join("report.json")).map_or(0, |m| m.len());
         let input_bytes: u64 = files
@@ -509,28 +655,18 @@ impl Bench {
             mb(input_bytes / 1024),
             mb(report_bytes / 1024)
         )];
-        let mut scaling = Vec::new();
-        if self.opts.scaling {
-            for size in [1, 10, 100, 1000].into_iter().filter(|&s| s < n) {
-                let sub_dir = dir.join(format!("scale-{size}"));
-                let subset = workloads::link_subset(&files, &sub_dir, size)?;
-                let paired = measure::interleave(
-                    self.warmup,
-                    self.reps(5),
-                    || Self::cat(&subset, &err),
-                    || self.diff_hosts(&sub_dir, size, &err),
-                )?;
-                scaling.push((size, paired));
-            }
-            scaling.push((n, paired.clone()));
-        }
+        let scaling = if self.opts.scaling {
+            self.diff_scaling(&dir, &files, &err)?
+        } else {
+            Vec::new()
+        };
         Ok((
             Row {
                 id: 'c',
                 subject: format!(
                     "`rdpgen diff examples/tier1.yaml DIR --format json` over {n} hosts"
                 ),
-                floor: "`cat` of the host files to /dev/null".into(),
+                floor: "`find DIR -type f -exec cat {} +` to /dev/null".into(),
                 paired,
                 target: Target::AtMost(3.0),
                 memory_mb: Some(100.0),
@@ -540,6 +676,77 @@ impl Bench {
             },
             scaling,
         ))
+    }
+
+    /// (e) the (c) fleet audited in 4 shards (one `diff --format json` each, untimed), then
+    /// `rdpgen report merge` of the 4 JSON reports into one JSON report, vs `cat` of the shard
+    /// reports to /dev/null. No target: it shows what the last step of a sharded audit costs.
+    fn merge_shards(&self) -> Result<Row, String> {
+        const SHARDS: usize = 4;
+        let dir = self.work.join("e");
+        let n = self.opts.hosts;
+        let hosts_dir = self.work.join("c/hosts");
+        let (files, _) = workloads::hosts(&self.repo.join("examples/hosts"), &hosts_dir, n)?;
+        let err = self.err_file("e");
+        let mut reports = Vec::new();
+        for k in 0..SHARDS {
+            let slice = &files[k * n / SHARDS..(k + 1) * n / SHARDS];
+            let shard = dir.join(format!("shard-{k}"));
+            workloads::link_fleet(slice, &shard, slice.len())?;
+            let report = dir.join(format!("shard-{k}.json"));
+            self.diff_hosts(&shard, slice.len(), &report, &err)?;
+            rm(&shard);
+            reports.push(report);
+        }
+        let merged = dir.join("merged.json");
+        let load = self.load_before();
+        let paired = measure::interleave(
+            self.warmup,
+            self.reps(5),
+            || measure::run(Command::new("cat").args(&reports), None, &err, &[0]),
+            || {
+                measure::run(
+                    self.rdpgen()
+                        .args(["report", "merge"])
+                        .args(&reports)
+                        .args(["--format", "json", "--output"])
+                        .arg(&merged),
+                    None,
+                    &err,
+                    &[0, 1, 3],
+                )
+            },
+        )?;
+        let input: u64 = reports
+            .iter()
+            .filter_map(|r| fs::metadata(r).ok())
+            .map(|m| m.len())
+            .sum();
+        let summary = fs::read_to_string(&err).unwrap_or_default();
+        let summary = summary
+            .lines()
+            .rev()
+            .find(|l| l.contains(" hosts: "))
+            .unwrap_or("")
+            .to_owned();
+        if !summary.starts_with(&format!("{n} hosts: ")) {
+            return Err(format!("report merge of {n} hosts said `{summary}`"));
+        }
+        Ok(Row {
+            id: 'e',
+            subject: format!("`rdpgen report merge` of {SHARDS} shard reports ({n} hosts) to JSON"),
+            floor: "`cat` of the shard reports to /dev/null".into(),
+            paired,
+            target: Target::Unset,
+            memory_mb: None,
+            floor_skipped: None,
+            notes: vec![format!(
+                "{SHARDS} shards of {} hosts, {} of JSON reports in: rdpgen said `{summary}` (no target; the merge reads each report whole)",
+                n / SHARDS,
+                mb(input / 1024)
+            )],
+            load,
+        })
     }
 
     /// (d) a large Registry.pol parsed in-process vs Samba's NDR parser inside Python.
@@ -614,6 +821,30 @@ impl Bench {
             load,
         })
     }
+}
+
+/// One row of a scaling table: the size, the bytes of its input (hosts) or output (policies).
+struct Scale {
+    size: usize,
+    bytes: u64,
+    paired: Paired,
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                dir_bytes(&p)
+            } else {
+                fs::metadata(&p).map_or(0, |m| m.len())
+            }
+        })
+        .sum()
 }
 
 fn count_files(dir: &Path) -> usize {
@@ -696,21 +927,29 @@ fn print_table(rows: &[Row], quick: bool) {
     }
 }
 
-fn print_scaling(scaling: &[(usize, Paired)]) {
+/// `units` heads the size column, `one` the per-item column.
+fn print_scaling(title: &str, (units, one): (&str, &str), bytes: &str, floor: &str, scaling: &[Scale]) {
     if scaling.is_empty() {
         return;
     }
-    println!("\nhow (c) grows with the fleet (same policy, the first N of the generated hosts):\n");
+    println!("\n{title}:\n");
     println!(
-        "| hosts | rdpgen diff (median) | per host | peak RSS | `cat` floor (median) | ratio | runs |"
+        "| {units} | {bytes} | rdpgen (median) | per {one} | CPU (median) | peak RSS | {floor} (median) | ratio | runs |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|");
-    for (n, p) in scaling {
-        let per_host = p.subject_median() / u32::try_from(*n).unwrap_or(u32::MAX);
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for Scale {
+        size,
+        bytes,
+        paired: p,
+    } in scaling
+    {
+        let per = p.subject_median() / u32::try_from(*size).unwrap_or(u32::MAX);
         println!(
-            "| {n} | {} | {} | {} | {} | {:.2}× | {} |",
+            "| {size} | {} | {} | {} | {} | {} | {} | {:.2}× | {} |",
+            mb(bytes / 1024),
             ms(p.subject_median()),
-            ms(per_host),
+            ms(per),
+            ms(p.subject_cpu_median()),
             mb(p.subject_peak_kib()),
             ms(p.floor_median()),
             p.ratio(),
@@ -790,8 +1029,9 @@ fn run() -> Result<bool, String> {
     };
     let mut rows = Vec::new();
     let mut scaling = Vec::new();
+    let mut build_scaling = Vec::new();
     let mut failed = Vec::new();
-    for id in ['a', 'b', 'c', 'd'] {
+    for id in ['a', 'b', 'c', 'd', 'e'] {
         if !bench.opts.only.contains(&id) {
             continue;
         }
@@ -799,12 +1039,16 @@ fn run() -> Result<bool, String> {
         let t = Instant::now();
         let result = match id {
             'a' => bench.build_one(),
-            'b' => bench.build_many(),
+            'b' => bench.build_many().map(|(row, s)| {
+                build_scaling = s;
+                row
+            }),
             'c' => bench.diff_fleet().map(|(row, s)| {
                 scaling = s;
                 row
             }),
-            _ => bench.parse_pol(),
+            'd' => bench.parse_pol(),
+            _ => bench.merge_shards(),
         };
         match result {
             Ok(row) => {
@@ -818,7 +1062,20 @@ fn run() -> Result<bool, String> {
         }
     }
     print_table(&rows, bench.opts.quick);
-    print_scaling(&scaling);
+    print_scaling(
+        "how (b) grows with the number of policies (the first N of the generated policies, one `rdpgen build` each)",
+        ("policies", "policy"),
+        "output",
+        "`cp -r` floor",
+        &build_scaling,
+    );
+    print_scaling(
+        "how (c) grows with the fleet (same policy; hosts beyond the generated ones are hard links to them; report to /dev/null)",
+        ("hosts", "host"),
+        "input",
+        "`find -exec cat` floor",
+        &scaling,
+    );
     let busy =
         machine::busy_percent(load_window).map_or_else(|| "?".into(), |b| format!("{b:.0}%"));
     println!(

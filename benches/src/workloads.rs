@@ -323,22 +323,33 @@ pub fn hosts(
     Ok((paths, counts))
 }
 
-/// Hard links to the first `count` of `paths` in `dir` (a smaller fleet for the scaling table
-/// that costs no extra disk and reads exactly the same bytes).
-pub fn link_subset(paths: &[PathBuf], dir: &Path, count: usize) -> Result<Vec<PathBuf>, String> {
+/// A fleet of `count` hosts in `dir` made of hard links to `paths`: host `i` links to
+/// `paths[i % paths.len()]` and keeps its extension (`host-0000000.json`, ...). Up to
+/// `paths.len()` hosts these are exactly the generated files; beyond it, host files repeat (host
+/// names inside collector snapshots too), which costs no disk: a million hosts are a million
+/// directory entries over the 10,000 files (140 MB) of (c). Returns the number of bytes the
+/// hosts hold.
+pub fn link_fleet(paths: &[PathBuf], dir: &Path, count: usize) -> Result<u64, String> {
     fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    paths[..count]
+    let sizes: Vec<u64> = paths
         .iter()
-        .map(|p| {
-            let target = dir.join(p.file_name().unwrap_or_default());
-            if !target.exists() {
-                fs::hard_link(p, &target)
-                    .or_else(|_| fs::copy(p, &target).map(|_| ()))
-                    .map_err(|e| format!("cannot link `{}`: {e}", target.display()))?;
-            }
-            Ok(target)
-        })
-        .collect()
+        .map(|p| fs::metadata(p).map_or(0, |m| m.len()))
+        .collect();
+    let mut bytes = 0;
+    for i in 0..count {
+        let source = &paths[i % paths.len()];
+        let ext = source
+            .extension()
+            .map_or_else(String::new, |e| e.to_string_lossy().into_owned());
+        let target = dir.join(format!("host-{i:07}.{ext}"));
+        if !target.exists() {
+            fs::hard_link(source, &target)
+                .or_else(|_| fs::copy(source, &target).map(|_| ()))
+                .map_err(|e| format!("cannot link `{}`: {e}", target.display()))?;
+        }
+        bytes += sizes[i % paths.len()];
+    }
+    Ok(bytes)
 }
 
 /// A Registry.pol with `count` entries, written with rdpgen's own writer (which checks every

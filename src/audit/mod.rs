@@ -16,4 +16,6 @@ pub use time::{format_rfc3339, parse_rfc3339};
 pub use compare::{
     Area, Check, FindingSeverity, HostReport, HostStatus, Outcome, ValueSource, audit,
 };
-pub use snapshot::{HostInput, HostState, Snapshot, expand_inputs, read_host, snapshot_schema};
+pub use snapshot::{
+    HostInput, HostInputs, HostState, Snapshot, expand_inputs, read_host, snapshot_schema,
+};

@@ -978,13 +978,199 @@ fn is_host_file(path: &Path) -> bool {
             || name.ends_with(".log"))
 }
 
+/// Hosts to read, in order, held compactly: a directory of a million host files costs its file
+/// names and 16 bytes a host here, not a [`HostInput`] (a `String`, a `Vec<PathBuf>` and their
+/// heap blocks) each. [`HostInputs::get`] makes the `HostInput` of one host when it is read.
+#[derive(Debug, Default)]
+pub struct HostInputs {
+    /// The directories named on the command line, for their plain host files.
+    dirs: Vec<PathBuf>,
+    /// The file names of the plain host files, one after the other.
+    names: String,
+    hosts: Vec<Entry>,
+    /// The hosts that are not a plain file of a directory named on the command line: files
+    /// named on the command line, subdirectories, GPO backups, links, names that are not UTF-8.
+    other: Vec<HostInput>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Entry {
+    /// The regular file `dirs[dir]/names[start..end]`.
+    Plain { dir: u32, start: u32, end: u32 },
+    /// `other[i]`.
+    Other(u32),
+}
+
+impl HostInputs {
+    /// The number of hosts.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.hosts.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.hosts.is_empty()
+    }
+
+    /// The `i`th host, or `None` past the end.
+    #[must_use]
+    pub fn get(&self, i: usize) -> Option<HostInput> {
+        Some(match *self.hosts.get(i)? {
+            Entry::Plain { dir, start, end } => {
+                let name = &self.names[start as usize..end as usize];
+                let path = self.dirs[dir as usize].join(name);
+                HostInput {
+                    name: Path::new(name)
+                        .file_stem()
+                        .map_or_else(String::new, |s| s.to_string_lossy().into_owned()),
+                    files: vec![path],
+                    problem: None,
+                }
+            }
+            Entry::Other(i) => self.other[i as usize].clone(),
+        })
+    }
+
+    /// Every host, in order.
+    pub fn iter(&self) -> impl Iterator<Item = HostInput> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    fn push(&mut self, input: HostInput) -> Result<(), String> {
+        let i = index(self.other.len())?;
+        self.other.push(input);
+        self.hosts.push(Entry::Other(i));
+        Ok(())
+    }
+
+    /// Lists the directory `arg`: one host per host file and per subdirectory, sorted by name.
+    fn list_dir(&mut self, arg: &Path) -> Result<(), String> {
+        let dir = index(self.dirs.len())?;
+        let first = self.hosts.len();
+        let first_other = self.other.len();
+        // The entries that are not plain files, with the file name they sort by.
+        let mut other_names = Vec::new();
+        for e in fs::read_dir(arg)
+            .map_err(|e| format!("cannot list `{}`: {e}", arg.display()))?
+            .filter_map(Result::ok)
+        {
+            let file_name = e.file_name();
+            // A regular file (not a link) with a UTF-8 name: no stat, no escape check needed.
+            let plain = e.file_type().is_ok_and(|t| t.is_file());
+            if plain && let Some(name) = file_name.to_str() {
+                if is_host_file(Path::new(name)) {
+                    let start = index(self.names.len())?;
+                    self.names.push_str(name);
+                    let end = index(self.names.len())?;
+                    self.hosts.push(Entry::Plain { dir, start, end });
+                }
+                continue;
+            }
+            if let Some(input) = classify(&e.path(), arg) {
+                self.push(input)?;
+                other_names.push(file_name);
+            }
+        }
+        let (names, other) = (&self.names, &other_names);
+        let key = |e: &Entry| match *e {
+            Entry::Plain { start, end, .. } => &names.as_bytes()[start as usize..end as usize],
+            Entry::Other(i) => other[i as usize - first_other].as_encoded_bytes(),
+        };
+        self.hosts[first..].sort_unstable_by(|a, b| key(a).cmp(key(b)));
+        self.dirs.push(arg.to_path_buf());
+        Ok(())
+    }
+}
+
+impl From<Vec<HostInput>> for HostInputs {
+    fn from(inputs: Vec<HostInput>) -> Self {
+        let hosts = (0..inputs.len())
+            .map(|i| Entry::Other(u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        Self {
+            hosts,
+            other: inputs,
+            ..Self::default()
+        }
+    }
+}
+
+fn index(n: usize) -> Result<u32, String> {
+    u32::try_from(n).map_err(|_| "too many host files (more than 4 GiB of file names)".to_owned())
+}
+
+/// The host of one entry of a directory named on the command line (`dir`), if it is one.
+fn classify(entry: &Path, dir: &Path) -> Option<HostInput> {
+    let entry_name = |stem: bool| {
+        if stem {
+            entry.file_stem()
+        } else {
+            entry.file_name()
+        }
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+    };
+    if let Some(problem) = escapes(entry, dir) {
+        Some(HostInput {
+            name: entry_name(entry.is_file()),
+            files: vec![entry.to_path_buf()],
+            problem: Some(problem),
+        })
+    } else if entry.is_dir() && is_gpo_dir(entry) {
+        Some(HostInput {
+            name: dir_name(entry),
+            files: vec![entry.to_path_buf()],
+            problem: None,
+        })
+    } else if entry.is_dir() {
+        let (files, problem) = match fs::read_dir(entry) {
+            Ok(list) => {
+                let mut files: Vec<PathBuf> = Vec::new();
+                let mut problem = None;
+                for e in list {
+                    match e {
+                        Ok(e) => files.push(e.path()),
+                        Err(e) => {
+                            problem = Some(format!("cannot list `{}`: {e}", entry.display()));
+                        }
+                    }
+                }
+                if problem.is_none() {
+                    problem = files.iter().find_map(|f| escapes(f, entry));
+                }
+                files.retain(|p| !p.is_dir() && is_host_file(p));
+                files.sort();
+                (files, problem)
+            }
+            Err(e) => (
+                Vec::new(),
+                Some(format!("cannot list `{}`: {e}", entry.display())),
+            ),
+        };
+        Some(HostInput {
+            name: entry_name(false),
+            files,
+            problem,
+        })
+    } else if is_host_file(entry) {
+        Some(HostInput {
+            name: entry_name(true),
+            files: vec![entry.to_path_buf()],
+            problem: None,
+        })
+    } else {
+        None
+    }
+}
+
 /// Expands command-line HOST arguments: a file is a host; a directory holds one host per file
 /// and one host per subdirectory (whose files are merged). Sorted by name.
 ///
 /// # Errors
 /// An argument that does not exist or cannot be listed.
-pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
-    let mut out = Vec::new();
+pub fn expand_inputs(args: &[PathBuf]) -> Result<HostInputs, String> {
+    let mut out = HostInputs::default();
     for arg in args {
         let meta =
             fs::metadata(arg).map_err(|e| format!("cannot read `{}`: {e}", arg.display()))?;
@@ -993,10 +1179,8 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
                 name: dir_name(arg),
                 files: vec![arg.clone()],
                 problem: None,
-            });
-            continue;
-        }
-        if meta.is_dir()
+            })?;
+        } else if meta.is_dir()
             && let Some(gpos) = backup_gpos(arg)
         {
             for gpo in gpos {
@@ -1004,11 +1188,9 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
                     name: dir_name(&gpo),
                     files: vec![gpo],
                     problem: None,
-                });
+                })?;
             }
-            continue;
-        }
-        if !meta.is_dir() {
+        } else if !meta.is_dir() {
             out.push(HostInput {
                 name: arg.file_stem().map_or_else(
                     || arg.display().to_string(),
@@ -1016,75 +1198,9 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<HostInput>, String> {
                 ),
                 files: vec![arg.clone()],
                 problem: None,
-            });
-            continue;
-        }
-        let mut entries: Vec<PathBuf> = fs::read_dir(arg)
-            .map_err(|e| format!("cannot list `{}`: {e}", arg.display()))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for entry in entries {
-            let entry_name = |stem: bool| {
-                if stem {
-                    entry.file_stem()
-                } else {
-                    entry.file_name()
-                }
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-            };
-            if let Some(problem) = escapes(&entry, arg) {
-                out.push(HostInput {
-                    name: entry_name(entry.is_file()),
-                    files: vec![entry.clone()],
-                    problem: Some(problem),
-                });
-            } else if entry.is_dir() && is_gpo_dir(&entry) {
-                out.push(HostInput {
-                    name: dir_name(&entry),
-                    files: vec![entry.clone()],
-                    problem: None,
-                });
-            } else if entry.is_dir() {
-                let (files, problem) = match fs::read_dir(&entry) {
-                    Ok(list) => {
-                        let mut files: Vec<PathBuf> = Vec::new();
-                        let mut problem = None;
-                        for e in list {
-                            match e {
-                                Ok(e) => files.push(e.path()),
-                                Err(e) => {
-                                    problem =
-                                        Some(format!("cannot list `{}`: {e}", entry.display()))
-                                }
-                            }
-                        }
-                        if problem.is_none() {
-                            problem = files.iter().find_map(|f| escapes(f, &entry));
-                        }
-                        files.retain(|p| !p.is_dir() && is_host_file(p));
-                        files.sort();
-                        (files, problem)
-                    }
-                    Err(e) => (
-                        Vec::new(),
-                        Some(format!("cannot list `{}`: {e}", entry.display())),
-                    ),
-                };
-                out.push(HostInput {
-                    name: entry_name(false),
-                    files,
-                    problem,
-                });
-            } else if is_host_file(&entry) {
-                out.push(HostInput {
-                    name: entry_name(true),
-                    files: vec![entry],
-                    problem: None,
-                });
-            }
+            })?;
+        } else {
+            out.list_dir(arg)?;
         }
     }
     Ok(out)
@@ -1124,4 +1240,40 @@ pub fn read_host(input: &HostInput) -> Result<HostState, SnapshotError> {
 pub fn snapshot_schema() -> Value {
     let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
     generator.into_root_schema_for::<Snapshot>().to_value()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plain files (held compactly) and subdirectories (held whole) come out in one name order,
+    /// each with the name and files a `HostInput` always had.
+    #[test]
+    fn a_directory_lists_plain_files_and_subdirectories_in_name_order() {
+        let dir = std::env::temp_dir().join(format!("rdpgen-host-inputs-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("m-host")).unwrap();
+        for f in [
+            "b.json",
+            "a.reg",
+            "Z.pol",
+            "notes.txt",
+            ".hidden.json",
+            "m-host/x.json",
+        ] {
+            fs::write(dir.join(f), "{}").unwrap();
+        }
+        let inputs = expand_inputs(std::slice::from_ref(&dir)).unwrap();
+        let got: Vec<(String, Vec<PathBuf>)> = inputs.iter().map(|h| (h.name, h.files)).collect();
+        let _ = fs::remove_dir_all(&dir);
+        let want = vec![
+            ("Z".to_owned(), vec![dir.join("Z.pol")]),
+            ("a".to_owned(), vec![dir.join("a.reg")]),
+            ("b".to_owned(), vec![dir.join("b.json")]),
+            ("m-host".to_owned(), vec![dir.join("m-host/x.json")]),
+        ];
+        assert_eq!(got, want);
+        assert_eq!(inputs.len(), 4);
+        assert!(inputs.get(4).is_none());
+    }
 }

@@ -1,12 +1,14 @@
-//! `rdpgen build`: validate every policy, lower and emit every target, then write all outputs
-//! at once. Any invalid policy means nothing is written.
+//! `rdpgen build`: validate every policy, lower and emit every target, and write the outputs
+//! through one transaction: policies compile in parallel a chunk at a time and are staged in
+//! command-line order as soon as they are ready, then swapped in together. Any invalid policy
+//! means nothing is written.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::output::{PolicyOutput, write_all};
+use super::output::{PolicyOutput, Transaction, WriteError};
 use crate::audit::{HostInput, HostState, expand_inputs, read_host};
 use crate::cli::{BuildArgs, BuildFormat, TargetName};
 use crate::compile::{Input, compile};
@@ -81,11 +83,11 @@ fn rollback_host(args: &BuildArgs) -> Result<Option<HostState>, String> {
             .map_err(|e| format!("--rollback-from: {e}"))?;
         // A host that cannot be read (a link out of the directory, a FIFO's directory that
         // cannot be listed) stops the build rather than being followed.
-        if let Some(problem) = hosts.iter().find_map(|h| h.problem.clone()) {
+        if let Some(problem) = hosts.iter().find_map(|h| h.problem) {
             return Err(format!("--rollback-from: {problem}"));
         }
         // A directory is one host here: all its host files, merged in name order.
-        let files: Vec<PathBuf> = hosts.into_iter().flat_map(|h| h.files).collect();
+        let files: Vec<PathBuf> = hosts.iter().flat_map(|h| h.files).collect();
         if files.is_empty() {
             return Err(format!(
                 "--rollback-from `{}`: no host file (.json, .reg, .pol) in it",
@@ -202,58 +204,51 @@ pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
             return ExitStatus::Failure;
         }
     };
-    let results: Vec<PolicyResult> = files
-        .par_iter()
-        .map(|path| build_one(path, &targets, &options, styled, host.as_ref()))
-        .collect();
-    let mut outputs: Vec<PolicyOutput> = Vec::new();
-    let mut status = ExitStatus::Success;
-    let mut names = BTreeSet::new();
-    // A warning in a shared base (a built-in baseline) is one problem, not one per policy.
-    let mut shown = std::collections::HashSet::new();
-    let mut json_diagnostics: Vec<serde_json::Value> = Vec::new();
-    for (path, result) in files.iter().zip(results) {
-        for block in result.diagnostics {
-            if shown.insert(block.clone()) {
-                eprint!("{block}");
-            }
-        }
-        json_diagnostics.extend(result.diagnostics_json);
-        if args.deny_warnings && result.warnings > 0 {
-            eprintln!(
-                "error: {}: {} warning{}, and --deny-warnings is set",
-                path.display(),
-                result.warnings,
-                if result.warnings == 1 { "" } else { "s" }
-            );
-            status = status.max(ExitStatus::Problems);
-        }
-        match result.outcome {
-            Ok(output) => {
-                if names.insert(output.name.clone()) {
-                    outputs.push(output);
-                } else {
-                    eprintln!(
-                        "error: two policies are named `{}`; their outputs would overwrite each other in `{}`",
-                        output.name,
-                        args.out.display()
-                    );
-                    status = status.max(ExitStatus::Problems);
+    let mut state = Collect {
+        args,
+        transaction: Transaction::new(&args.out),
+        write_error: None,
+        written: Vec::new(),
+        status: ExitStatus::Success,
+        names: BTreeSet::new(),
+        shown: std::collections::HashSet::new(),
+        json_diagnostics: Vec::new(),
+    };
+    // Chunk by chunk: while one chunk of policies compiles in parallel, the previous one is
+    // written, in command-line order. Only two chunks of artifacts are held at a time.
+    let mut previous: Option<(&[PathBuf], Vec<PolicyResult>)> = None;
+    for chunk in files.chunks(BUILD_CHUNK) {
+        let (results, ()) = rayon::join(
+            || {
+                chunk
+                    .par_iter()
+                    .map(|path| build_one(path, &targets, &options, styled, host.as_ref()))
+                    .collect::<Vec<_>>()
+            },
+            || {
+                if let Some((paths, results)) = previous.take() {
+                    state.take(paths, results);
                 }
-            }
-            Err(failure) => {
-                if let Some(message) = failure.message {
-                    eprintln!("error: {}: {message}", path.display());
-                }
-                status = status.max(failure.status);
-            }
-        }
+            },
+        );
+        previous = Some((chunk, results));
     }
+    if let Some((paths, results)) = previous.take() {
+        state.take(paths, results);
+    }
+    let Collect {
+        transaction,
+        write_error,
+        written,
+        status,
+        mut json_diagnostics,
+        ..
+    } = state;
     if status != ExitStatus::Success {
         eprintln!("nothing was written to `{}`", args.out.display());
         return status;
     }
-    if let Err(e) = write_all(&args.out, &outputs) {
+    if let Err(e) = write_error.map_or_else(|| transaction.commit(), Err) {
         eprintln!("error: {e}");
         if e.unchanged {
             eprintln!("nothing was changed in `{}`", args.out.display());
@@ -262,27 +257,24 @@ pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
     }
     match args.format {
         BuildFormat::Text => {
-            for output in &outputs {
-                for artifact in &output.artifacts {
-                    println!(
-                        "{}",
-                        args.out.join(&output.name).join(&artifact.path).display()
-                    );
+            for (name, artifacts) in &written {
+                for artifact in artifacts {
+                    println!("{}", args.out.join(name).join(&artifact.path).display());
                 }
             }
         }
         BuildFormat::Json => {
             json_diagnostics.dedup();
-            let written: Vec<serde_json::Value> = outputs
+            let written: Vec<serde_json::Value> = written
                 .iter()
-                .flat_map(|o| {
-                    o.artifacts.iter().map(move |a| {
+                .flat_map(|(name, artifacts)| {
+                    artifacts.iter().map(move |a| {
                         serde_json::json!({
-                            "policy": o.name,
+                            "policy": name,
                             "target": a.path.split('/').next().unwrap_or(""),
-                            "path": args.out.join(&o.name).join(&a.path).display().to_string(),
-                            "sha256": hex_sha256(&a.bytes),
-                            "bytes": a.bytes.len(),
+                            "path": args.out.join(name).join(&a.path).display().to_string(),
+                            "sha256": a.sha256,
+                            "bytes": a.bytes,
                         })
                     })
                 })
@@ -294,6 +286,103 @@ pub fn run(args: &BuildArgs, styled: bool) -> ExitStatus {
         }
     }
     ExitStatus::Success
+}
+
+/// Policies compiled in parallel before they are written, in order.
+const BUILD_CHUNK: usize = 16;
+
+/// What the build listing says of one artifact written (its bytes are already staged).
+struct Written {
+    path: String,
+    /// Only for `--format json`.
+    sha256: String,
+    bytes: usize,
+}
+
+/// The results of the policies taken in command-line order: diagnostics printed, outputs
+/// staged, the exit status worked out.
+struct Collect<'a> {
+    args: &'a BuildArgs,
+    transaction: Transaction,
+    /// The first failure to stage; later outputs are not staged.
+    write_error: Option<WriteError>,
+    /// The artifacts staged, per policy, for the listing printed after the commit.
+    written: Vec<(String, Vec<Written>)>,
+    status: ExitStatus,
+    names: BTreeSet<String>,
+    /// A warning in a shared base (a built-in baseline) is one problem, not one per policy.
+    shown: std::collections::HashSet<String>,
+    json_diagnostics: Vec<serde_json::Value>,
+}
+
+impl Collect<'_> {
+    fn take(&mut self, paths: &[PathBuf], results: Vec<PolicyResult>) {
+        let args = self.args;
+        for (path, result) in paths.iter().zip(results) {
+            for block in result.diagnostics {
+                if !self.shown.contains(&block) {
+                    eprint!("{block}");
+                    self.shown.insert(block);
+                }
+            }
+            self.json_diagnostics.extend(result.diagnostics_json);
+            if args.deny_warnings && result.warnings > 0 {
+                eprintln!(
+                    "error: {}: {} warning{}, and --deny-warnings is set",
+                    path.display(),
+                    result.warnings,
+                    if result.warnings == 1 { "" } else { "s" }
+                );
+                self.status = self.status.max(ExitStatus::Problems);
+            }
+            match result.outcome {
+                Ok(output) => {
+                    if self.names.insert(output.name.clone()) {
+                        self.stage(&output);
+                    } else {
+                        eprintln!(
+                            "error: two policies are named `{}`; their outputs would overwrite each other in `{}`",
+                            output.name,
+                            args.out.display()
+                        );
+                        self.status = self.status.max(ExitStatus::Problems);
+                    }
+                }
+                Err(failure) => {
+                    if let Some(message) = failure.message {
+                        eprintln!("error: {}: {message}", path.display());
+                    }
+                    self.status = self.status.max(failure.status);
+                }
+            }
+        }
+    }
+
+    /// Stages one policy, unless the build already failed (then nothing will be written).
+    fn stage(&mut self, output: &PolicyOutput) {
+        if self.status != ExitStatus::Success || self.write_error.is_some() {
+            return;
+        }
+        if let Err(e) = self.transaction.stage(output) {
+            self.write_error = Some(e);
+            return;
+        }
+        let json = self.args.format == BuildFormat::Json;
+        let artifacts = output
+            .artifacts
+            .iter()
+            .map(|a| Written {
+                path: a.path.clone(),
+                sha256: if json {
+                    hex_sha256(&a.bytes)
+                } else {
+                    String::new()
+                },
+                bytes: a.bytes.len(),
+            })
+            .collect();
+        self.written.push((output.name.clone(), artifacts));
+    }
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {

@@ -12,7 +12,8 @@ use rayon::prelude::*;
 use crate::audit::compare::{Expected, audit_expected};
 use crate::audit::report::{Context, Csv, Github, Html, Json, Junit, Report, Sarif, Summary, Text};
 use crate::audit::{
-    HostInput, HostReport, HostState, HostStatus, Outcome, expand_inputs, read_host, waiver,
+    HostInput, HostInputs, HostReport, HostState, HostStatus, Outcome, expand_inputs, read_host,
+    waiver,
 };
 use crate::cli::{DiffArgs, ReportFormat};
 use crate::compile::{Input, compile};
@@ -133,44 +134,69 @@ fn first_line_is_results(file: &std::path::Path) -> bool {
         && crate::audit::osquery::is_results_log(&String::from_utf8_lossy(&head))
 }
 
-/// The jobs of the inputs: an osquery results log (`*.log`) becomes one host per
-/// `hostIdentifier` that ran the policy's pack (`pack_<name>_<query>`).
-fn jobs(model: &Model, inputs: Vec<HostInput>, args: &[std::path::PathBuf]) -> Vec<Job> {
-    let mut out = Vec::new();
-    for input in inputs {
-        if !is_results_log(&input, args) {
-            out.push(Job::Read(input));
-            continue;
-        }
-        let file = input.files[0].display().to_string();
-        let text = match crate::fsread::read_regular(&input.files[0], MAX_RESULTS_LOG_BYTES) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(e) => {
-                out.push(Job::Unreadable(input, format!("cannot read: {e}")));
-                continue;
-            }
-        };
-        match crate::audit::osquery::read_results_log(&text, &model.name) {
-            Err(e) => out.push(Job::Unreadable(
-                input,
-                format!("{file}:{}: {}", e.line, e.message),
-            )),
-            Ok(hosts) if hosts.is_empty() => out.push(Job::Unreadable(
-                input,
-                format!(
-                    "{file}: no results of the pack `{}` (lines named `pack_{}_<query>`); load the pack under the policy's name",
-                    model.name, model.name
-                ),
-            )),
-            Ok(hosts) => {
-                for mut host in hosts {
-                    host.sources.push(file.clone());
-                    out.push(Job::Ready(Box::new(host)));
-                }
-            }
+/// The hosts to audit, in order: the inputs, where an osquery results log stands for the hosts
+/// that ran the policy's pack (`pack_<name>_<query>`, one host per `hostIdentifier`). Only the
+/// logs are read here; every other input becomes a [`Job`] when its chunk is audited, so the
+/// list stays as compact as [`HostInputs`].
+struct Jobs {
+    inputs: HostInputs,
+    /// The jobs of the results logs, by input index.
+    logs: BTreeMap<usize, Vec<Job>>,
+    /// The number of jobs.
+    total: usize,
+}
+
+impl Jobs {
+    fn into_iter(mut self) -> impl Iterator<Item = Job> {
+        (0..self.inputs.len()).flat_map(move |i| match self.logs.remove(&i) {
+            Some(jobs) => jobs,
+            None => self.inputs.get(i).map(Job::Read).into_iter().collect(),
+        })
+    }
+}
+
+fn jobs(model: &Model, inputs: HostInputs, args: &[std::path::PathBuf]) -> Jobs {
+    let mut logs = BTreeMap::new();
+    for (i, input) in inputs.iter().enumerate() {
+        if is_results_log(&input, args) {
+            logs.insert(i, log_jobs(model, input));
         }
     }
-    out
+    let total = inputs.len() - logs.len() + logs.values().map(Vec::len).sum::<usize>();
+    Jobs {
+        inputs,
+        logs,
+        total,
+    }
+}
+
+/// The hosts of one osquery results log, or the one unreadable host that says why there are none.
+fn log_jobs(model: &Model, input: HostInput) -> Vec<Job> {
+    let file = input.files[0].display().to_string();
+    let text = match crate::fsread::read_regular(&input.files[0], MAX_RESULTS_LOG_BYTES) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => return vec![Job::Unreadable(input, format!("cannot read: {e}"))],
+    };
+    match crate::audit::osquery::read_results_log(&text, &model.name) {
+        Err(e) => vec![Job::Unreadable(
+            input,
+            format!("{file}:{}: {}", e.line, e.message),
+        )],
+        Ok(hosts) if hosts.is_empty() => vec![Job::Unreadable(
+            input,
+            format!(
+                "{file}: no results of the pack `{}` (lines named `pack_{}_<query>`); load the pack under the policy's name",
+                model.name, model.name
+            ),
+        )],
+        Ok(hosts) => hosts
+            .into_iter()
+            .map(|mut host| {
+                host.sources.push(file.clone());
+                Job::Ready(Box::new(host))
+            })
+            .collect(),
+    }
 }
 
 fn audit_job(expected: &Expected<'_>, job: &Job) -> HostReport {
@@ -210,12 +236,8 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     } else {
         None
     };
-    let inputs: Vec<HostInput> = if args.local {
-        vec![HostInput {
-            name: String::new(),
-            files: Vec::new(),
-            problem: None,
-        }]
+    let inputs: HostInputs = if args.local {
+        HostInputs::from(vec![HostInput::default()])
     } else {
         match expand_inputs(&args.hosts) {
             Ok(i) => i,
@@ -253,7 +275,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         field_locations,
     };
     let progress = !args.no_progress && io::stderr().is_terminal();
-    let total = inputs.len();
+    let total = inputs.total;
     let mut summary = Summary {
         keep_grid: args.format == ReportFormat::Html,
         ..Summary::default()
@@ -263,7 +285,14 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     let result = (|| -> io::Result<()> {
         report.begin(&mut sink, &ctx)?;
         let expected = Expected::new(&model);
-        for (n, chunk) in inputs.chunks(CHUNK).enumerate() {
+        let mut jobs = inputs.into_iter();
+        let mut done = 0;
+        loop {
+            let chunk: Vec<Job> = jobs.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            done += chunk.len();
             let mut hosts: Vec<HostReport> = match &local {
                 Some(state) => vec![audit_expected(&expected, state)],
                 None => chunk
@@ -300,7 +329,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
             }
             if progress {
                 sink.flush()?;
-                let done = (n * CHUNK + chunk.len()).min(total);
+                let done = done.min(total);
                 let width = 30;
                 let filled = done * width / total;
                 eprint!(

@@ -4,8 +4,11 @@
 //! - **Refusals first.** `--out` (or any directory above it, as given) being a symbolic link,
 //!   `<out>/<policy>` being anything but a directory rdpgen made (it holds the marker file
 //!   [`MARKER`] listing every file rdpgen wrote there), or holding any file the marker does not
-//!   list: the build stops before writing anything.
-//! - **Staging inside `--out`.** Everything is written below `<out>/.rdpgen.txn/new/`, on the
+//!   list: the build stops before staging that policy and removes what it staged before it;
+//!   nothing outside the staging area was written.
+//! - **Staging inside `--out`.** Each policy is written below `<out>/.rdpgen.txn/new/` as soon
+//!   as it is ready ([`Transaction::stage`]), so a build holds one policy's artifacts at a time; a
+//!   transaction dropped without its commit removes what it staged. This is on the
 //!   same file system as the policy directories, so the renames that follow cannot fail with
 //!   "Invalid cross-device link" when `--out` is a mount point, and `--out .` needs no
 //!   directory outside it. Policy names cannot start with `.`, so nothing collides with it.
@@ -109,55 +112,140 @@ fn pause_point(txn: &Path, step: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Writes every policy's artifacts, replacing each `<out>/<name>/` as a whole, all or none.
-///
-/// # Errors
-/// A refusal (symbolic link, a directory rdpgen did not make, files it did not write), a
-/// concurrent build, or an I/O failure; `unchanged` says whether `out` is as it was.
-pub fn write_all(out: &Path, outputs: &[PolicyOutput]) -> Result<(), WriteError> {
-    check_no_symlink(out)?;
-    fs::create_dir_all(out).map_err(io("cannot create", out))?;
-    let lock_path = out.join(LOCK);
-    if is_symlink(&lock_path) {
-        return Err(refuse(
-            "refusing to write through the symbolic link",
-            &lock_path,
-            "the lock file is a symbolic link".into(),
-        ));
+/// A build's writes to one `--out`: each policy is staged as soon as it is ready (so a build
+/// holds one policy's artifacts at a time, not every policy's), and [`Transaction::commit`]
+/// then swaps them all in, all or none. Dropped without a commit, it removes what it staged and
+/// leaves `--out` as it was.
+pub struct Transaction {
+    out: PathBuf,
+    /// Set by the first [`Transaction::stage`]: the lock held until the end.
+    lock: Option<fs::File>,
+    /// The directories the transaction created (`--out` and any missing parent), deepest first,
+    /// removed again when it is abandoned so that a failed build leaves no trace.
+    created: Vec<PathBuf>,
+    /// The policies staged, in order.
+    names: Vec<String>,
+}
+
+impl Transaction {
+    /// A transaction on `out`; nothing is touched until the first policy is staged.
+    #[must_use]
+    pub fn new(out: &Path) -> Self {
+        Self {
+            out: out.to_path_buf(),
+            lock: None,
+            created: Vec::new(),
+            names: Vec::new(),
+        }
     }
-    let lock = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(io("cannot create", &lock_path))?;
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) => {
+
+    fn txn(&self) -> PathBuf {
+        self.out.join(TXN)
+    }
+
+    /// Refuses links above `--out`, creates it, takes the lock, finishes a killed build and
+    /// makes an empty staging area.
+    fn begin(&mut self) -> Result<(), WriteError> {
+        let out = self.out.clone();
+        check_no_symlink(&out)?;
+        let mut missing = Vec::new();
+        let mut dir = out.as_path();
+        while !dir.as_os_str().is_empty() && fs::symlink_metadata(dir).is_err() {
+            missing.push(dir.to_path_buf());
+            dir = dir.parent().unwrap_or(Path::new(""));
+        }
+        fs::create_dir_all(&out).map_err(io("cannot create", &out))?;
+        self.created = missing;
+        let lock_path = out.join(LOCK);
+        if is_symlink(&lock_path) {
             return Err(refuse(
-                "another rdpgen build is writing to",
-                out,
-                "wait for it to finish".into(),
+                "refusing to write through the symbolic link",
+                &lock_path,
+                "the lock file is a symbolic link".into(),
             ));
         }
-        Err(fs::TryLockError::Error(e)) => return Err(io("cannot lock", &lock_path)(e)),
-    }
-    let txn = out.join(TXN);
-    recover(out, &txn)?;
-    for output in outputs {
-        check_replaceable(&out.join(&output.name))?;
-    }
-    let result = stage(&txn, outputs).and_then(|()| commit(out, &txn, outputs));
-    match result {
-        Ok(()) => {
-            let _ = fs::remove_dir_all(&txn);
-            Ok(())
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io("cannot create", &lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(refuse(
+                    "another rdpgen build is writing to",
+                    &out,
+                    "wait for it to finish".into(),
+                ));
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(io("cannot lock", &lock_path)(e)),
         }
-        Err(e) if e.unchanged => {
-            let _ = fs::remove_dir_all(&txn);
-            Err(e)
+        self.lock = Some(lock);
+        let txn = self.txn();
+        recover(&out, &txn)?;
+        let _ = fs::remove_dir_all(&txn);
+        fs::create_dir_all(txn.join("old")).map_err(io("cannot create", &txn))?;
+        Ok(())
+    }
+
+    /// Stages one policy's artifacts below `<out>/.rdpgen.txn/new/<name>/`, after checking
+    /// that `<out>/<name>` may be replaced.
+    ///
+    /// # Errors
+    /// A refusal, a concurrent build, or an I/O failure; `--out` is then unchanged once the
+    /// transaction is dropped.
+    pub fn stage(&mut self, output: &PolicyOutput) -> Result<(), WriteError> {
+        if self.lock.is_none() {
+            self.begin()?;
         }
-        Err(e) => Err(e),
+        check_replaceable(&self.out.join(&output.name))?;
+        stage_one(&self.txn().join("new"), output)?;
+        self.names.push(output.name.clone());
+        Ok(())
+    }
+
+    /// Swaps every staged policy into place, all or none.
+    ///
+    /// # Errors
+    /// An I/O failure; `unchanged` says whether `--out` is as it was.
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        if self.lock.is_none() {
+            self.begin()?;
+        }
+        let txn = self.txn();
+        let names = std::mem::take(&mut self.names);
+        let result = commit(&self.out, &txn, &names);
+        if result.is_ok() {
+            let _ = fs::remove_dir_all(&txn);
+        }
+        // Committed or not, what is left is the state a next run recovers: forget it here.
+        self.created.clear();
+        self.lock = None;
+        if let Err(e) = result {
+            if e.unchanged {
+                let _ = fs::remove_dir_all(&txn);
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Transaction {
+    /// Abandoned (an invalid policy, a failed write): what was staged goes, and so does any
+    /// directory the transaction made, so `--out` is as it was before the build.
+    fn drop(&mut self) {
+        if self.lock.is_none() {
+            return;
+        }
+        let _ = fs::remove_dir_all(self.txn());
+        if !self.created.is_empty() {
+            let _ = fs::remove_file(self.out.join(LOCK));
+            for dir in &self.created {
+                let _ = fs::remove_dir(dir);
+            }
+        }
     }
 }
 
@@ -233,38 +321,33 @@ fn check_replaceable(target: &Path) -> Result<(), WriteError> {
     Ok(())
 }
 
-fn stage(txn: &Path, outputs: &[PolicyOutput]) -> Result<(), WriteError> {
-    let _ = fs::remove_dir_all(txn);
-    let new = txn.join("new");
-    fs::create_dir_all(txn.join("old")).map_err(io("cannot create", txn))?;
-    for output in outputs {
-        let dir = new.join(&output.name);
-        fs::create_dir_all(&dir).map_err(io("cannot create", &dir))?;
-        let mut listed: Vec<String> = Vec::new();
-        for artifact in &output.artifacts {
-            let path = dir.join(&artifact.path);
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent).map_err(io("cannot create", parent))?;
-            }
-            // No fsync per file: the journal is what makes the output appear whole (a failed
-            // or killed build leaves the previous artifacts), and the artifacts are
-            // reproducible from the policy, so power-loss durability is not worth one journal
-            // commit per file (15,025 for the 1,000 policies of the benchmark).
-            let mut file = fs::File::create(&path).map_err(io("cannot create", &path))?;
-            file.write_all(&artifact.bytes)
-                .map_err(io("cannot write", &path))?;
-            listed.push(artifact.path.replace('\\', "/"));
+/// Writes one policy's files and its marker below `new/<name>/`.
+fn stage_one(new: &Path, output: &PolicyOutput) -> Result<(), WriteError> {
+    let dir = new.join(&output.name);
+    fs::create_dir_all(&dir).map_err(io("cannot create", &dir))?;
+    let mut listed: Vec<String> = Vec::new();
+    for artifact in &output.artifacts {
+        let path = dir.join(&artifact.path);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io("cannot create", parent))?;
         }
-        listed.sort();
-        let marker = dir.join(MARKER);
-        let mut text = format!("{MARKER_HEADER}\n");
-        for f in &listed {
-            text.push_str(f);
-            text.push('\n');
-        }
-        fs::write(&marker, text).map_err(io("cannot write", &marker))?;
+        // No fsync per file: the journal is what makes the output appear whole (a failed
+        // or killed build leaves the previous artifacts), and the artifacts are
+        // reproducible from the policy, so power-loss durability is not worth one journal
+        // commit per file (15,025 for the 1,000 policies of the benchmark).
+        let mut file = fs::File::create(&path).map_err(io("cannot create", &path))?;
+        file.write_all(&artifact.bytes)
+            .map_err(io("cannot write", &path))?;
+        listed.push(artifact.path.replace('\\', "/"));
     }
-    Ok(())
+    listed.sort();
+    let marker = dir.join(MARKER);
+    let mut text = format!("{MARKER_HEADER}\n");
+    for f in &listed {
+        text.push_str(f);
+        text.push('\n');
+    }
+    fs::write(&marker, text).map_err(io("cannot write", &marker))
 }
 
 /// One journal line per policy: its name and whether `<out>/<name>` existed before.
@@ -306,14 +389,14 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-fn commit(out: &Path, txn: &Path, outputs: &[PolicyOutput]) -> Result<(), WriteError> {
+fn commit(out: &Path, txn: &Path, names: &[String]) -> Result<(), WriteError> {
     let mut journal = String::from("rdpgen journal 1\n");
     let mut entries = Vec::new();
-    for output in outputs {
-        let existed = fs::symlink_metadata(out.join(&output.name)).is_ok();
-        journal.push_str(&format!("{}\t{}\n", output.name, u8::from(existed)));
+    for name in names {
+        let existed = fs::symlink_metadata(out.join(name)).is_ok();
+        journal.push_str(&format!("{name}\t{}\n", u8::from(existed)));
         entries.push(Entry {
-            name: output.name.clone(),
+            name: name.clone(),
             existed,
         });
     }

@@ -245,6 +245,54 @@ fn one_invalid_policy_means_nothing_is_written() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// Policies are staged as they are compiled, chunk by chunk: an invalid policy after many valid
+/// ones (more than one chunk of them) still means nothing is written, and a `--out` the build
+/// created is gone again.
+#[test]
+fn an_invalid_policy_after_many_staged_ones_leaves_no_trace() {
+    let dir = scratch("staged-then-invalid");
+    let mut args = Vec::new();
+    for i in 0..40 {
+        let path = dir.join(format!("p{i:02}.yaml"));
+        std::fs::write(
+            &path,
+            TINY.replace("name: tiny", &format!("name: tiny-{i:02}")),
+        )
+        .unwrap();
+        args.push(path);
+    }
+    let bad = dir.join("zz-bad.yaml");
+    std::fs::write(
+        &bad,
+        "rdpgen: 1\nname: bad\nsecurity:\n  layer: rdp\n  nla: true\n",
+    )
+    .unwrap();
+    args.push(bad);
+    let out = dir.join("new/out");
+    let (code, stdout, stderr) = run(rdpgen().arg("build").args(&args).arg("--out").arg(&out));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error[RDP030]"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(!dir.join("new").exists(), "the build left `--out` behind");
+
+    // Without the invalid policy the same build writes all 40, in command-line order.
+    args.pop();
+    let (code, stdout, stderr) = run(rdpgen().arg("build").args(&args).arg("--out").arg(&out));
+    assert_eq!(code, 0, "{stderr}");
+    let policies: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix(&format!("{}/", out.display())))
+        .filter_map(|l| l.split('/').next())
+        .collect::<Vec<_>>()
+        .chunk_by(|a, b| a == b)
+        .map(|c| c[0])
+        .collect();
+    let want: Vec<String> = (0..40).map(|i| format!("tiny-{i:02}")).collect();
+    assert_eq!(policies, want);
+    assert!(!out.join(".rdpgen.txn").exists());
+}
+
 #[test]
 fn duplicate_names_and_targets() {
     let dir = scratch("dups");

@@ -575,6 +575,25 @@ fn shard_reports_merge_into_the_report_of_one_run() {
         err.contains("is not a JSON report of `rdpgen diff`"),
         "{err}"
     );
+    // Hosts are streamed, but a shard whose last host is malformed stops the merge before
+    // anything is written, with the line of that host.
+    let mut bad: Value =
+        serde_json::from_str(&std::fs::read_to_string(&shards[1]).unwrap()).unwrap();
+    let last = bad["hosts"].as_array_mut().unwrap().last_mut().unwrap();
+    last.as_object_mut().unwrap().remove("status");
+    let bad_path = dir.join("bad-shard.json");
+    std::fs::write(&bad_path, serde_json::to_string_pretty(&bad).unwrap()).unwrap();
+    let merged_path = dir.join("merged.json");
+    let (code, stdout, err) = run(rdpgen()
+        .args(["report", "merge", "--format", "json", "-o"])
+        .arg(&merged_path)
+        .arg(&shards[0])
+        .arg(&bad_path));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("missing field `status`"), "{err}");
+    assert!(err.contains("(line "), "{err}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(!merged_path.exists(), "a partial merged report was written");
 }
 
 #[test]

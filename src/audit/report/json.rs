@@ -10,6 +10,9 @@ use crate::audit::compare::{Area, HostReport};
 #[derive(Default)]
 pub struct Json {
     first: bool,
+    /// One host's JSON, reused from host to host: serialising into memory and writing it in
+    /// one call is cheaper than serde's many small writes through `dyn Write`.
+    buffer: Vec<u8>,
 }
 
 impl Report for Json {
@@ -24,8 +27,10 @@ impl Report for Json {
             out.write_all(b",")?;
         }
         self.first = false;
-        out.write_all(b"\n    ")?;
-        serde_json::to_writer(&mut *out, host).map_err(io::Error::other)
+        self.buffer.clear();
+        self.buffer.extend_from_slice(b"\n    ");
+        serde_json::to_writer(&mut self.buffer, host).map_err(io::Error::other)?;
+        out.write_all(&self.buffer)
     }
 
     fn finish(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()> {
