@@ -132,22 +132,7 @@ fn lower_admx(policy: &Policy) -> Result<Vec<RegistryOp>, LowerError> {
         let state = entry.state.state();
         let writes = catalog::admx::writes(def, state, entry.values.as_ref().unwrap_or(&empty))
             .map_err(|_| unmapped())?;
-        out.extend(writes.into_iter().map(|w| RegistryOp {
-            hive: Hive::LocalMachine,
-            key: w.key.to_string(),
-            value_name: w.value_name,
-            action: match w.value {
-                Some(v) => RegistryAction::Set(v),
-                None => RegistryAction::Delete,
-            },
-            scope: Scope::Policy,
-            provenance: Provenance {
-                setting: ADMX,
-                admx: Some((def.file, def.name)),
-                state: Some(state),
-            },
-            rollback: None,
-        }));
+        out.extend(writes.into_iter().map(|w| admx_op(w, ADMX, def, state)));
     }
     Ok(out)
 }
@@ -215,23 +200,33 @@ fn lower_usb(policy: &Policy) -> Result<Vec<RegistryOp>, LowerError> {
     let writes = catalog::admx::writes(def, state, &values).map_err(|_| unmapped())?;
     Ok(writes
         .into_iter()
-        .map(|w| RegistryOp {
-            hive: Hive::LocalMachine,
-            key: w.key.to_string(),
-            value_name: w.value_name,
-            action: match w.value {
-                Some(v) => RegistryAction::Set(v),
-                None => RegistryAction::Delete,
-            },
-            scope: Scope::Policy,
-            provenance: Provenance {
-                setting: USB,
-                admx: Some((def.file, def.name)),
-                state: Some(state),
-            },
-            rollback: None,
-        })
+        .map(|w| admx_op(w, USB, def, state))
         .collect())
+}
+
+/// One value an ADMX policy writes, as a Group Policy registry operation of `setting`.
+fn admx_op(
+    w: catalog::admx::Write,
+    setting: &'static Setting,
+    def: &'static catalog::admx::Policy,
+    state: State,
+) -> RegistryOp {
+    RegistryOp {
+        hive: Hive::LocalMachine,
+        key: w.key.to_string(),
+        value_name: w.value_name,
+        action: match w.value {
+            Some(v) => RegistryAction::Set(v),
+            None => RegistryAction::Delete,
+        },
+        scope: Scope::Policy,
+        provenance: Provenance {
+            setting,
+            admx: Some((def.file, def.name)),
+            state: Some(state),
+        },
+        rollback: None,
+    }
 }
 
 /// SHA-256 of the policy's canonical JSON (object keys sorted, as serde_json's `Value` keeps

@@ -134,16 +134,7 @@ fn every_element_kind_reaches_registry_pol_as_the_admx_says() {
         "ansible/apply.yml",
         "intune/remediate.ps1",
     ] {
-        let bytes = std::fs::read(out.join(target)).unwrap();
-        let text = if bytes.starts_with(&[0xFF, 0xFE]) {
-            let units: Vec<u16> = bytes[2..]
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect();
-            String::from_utf16_lossy(&units)
-        } else {
-            String::from_utf8_lossy(&bytes).into_owned()
-        };
+        let text = crate::text_of(&out.join(target));
         for name in [
             "MaxXResolution",
             "WFHomeDirDrive",
@@ -176,26 +167,8 @@ fn diff_checks_each_value_and_names_the_policy() {
         .arg(&dir));
     assert_eq!(code, 0, "{err}");
     let apply = dir.join("admx-every-kind/reg/apply.reg");
-    let report = |host: &Path| -> (i32, Value) {
-        let (code, out, err) = run(rdpgen()
-            .args(["diff", "--color", "never", "--format", "json", FIXTURE])
-            .arg(host));
-        (
-            code,
-            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}")),
-        )
-    };
-    let outcome = |r: &Value, id: &str| -> String {
-        r["hosts"][0]["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap_or_else(|| panic!("no check {id}"))["outcome"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let report = |host: &Path| crate::diff_json(FIXTURE, host);
+    let outcome = crate::check_outcome;
     // The apply.reg export is a host that holds every value.
     let (code, r) = report(&apply);
     assert_eq!(code, 0, "{r}");
@@ -208,12 +181,7 @@ fn diff_checks_each_value_and_names_the_policy() {
         assert_eq!(outcome(&r, id), "pass", "{id}");
     }
     // One value drifted: that check, and only it, fails.
-    let bytes = std::fs::read(&apply).unwrap();
-    let units: Vec<u16> = bytes[2..]
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    let text = String::from_utf16(&units).unwrap();
+    let text = crate::text_of(&apply);
     assert!(
         text.contains("\"MaxXResolution\"=dword:00000780"),
         "1920 in apply.reg"

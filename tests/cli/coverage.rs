@@ -238,25 +238,11 @@ fn host(dir: &Path, drift: Option<(&str, u32)>) -> PathBuf {
 }
 
 fn report(host: &Path) -> (i32, Value) {
-    let (code, out, err) = run(rdpgen()
-        .args(["diff", "--color", "never", "--format", "json", POLICY])
-        .arg(host));
-    (
-        code,
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}")),
-    )
+    crate::diff_json(POLICY, host)
 }
 
 fn outcome(report: &Value, id: &str) -> String {
-    report["hosts"][0]["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id} in {report}"))["outcome"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    crate::check_outcome(report, id)
 }
 
 #[test]

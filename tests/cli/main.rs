@@ -138,3 +138,43 @@ pub fn model_of(path: &Path) -> rdpgen::model::Model {
         .unwrap_or_else(|| panic!("{} is valid", path.display()))
         .unwrap_or_else(|e| panic!("{} lowers: {e}", path.display()))
 }
+
+/// A generated file's text, whether it is UTF-8 or UTF-16LE with a byte-order mark (regedit
+/// exports, LGPO text): what a test searches for names in.
+pub fn text_of(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    match bytes.strip_prefix(&[0xFF, 0xFE]) {
+        Some(rest) => String::from_utf16_lossy(
+            &rest
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect::<Vec<_>>(),
+        ),
+        None => String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// `rdpgen diff --format json POLICY HOST`: the exit status and the report.
+pub fn diff_json(policy: impl AsRef<std::ffi::OsStr>, host: &Path) -> (i32, serde_json::Value) {
+    let (code, out, err) = run(rdpgen()
+        .args(["diff", "--color", "never", "--format", "json"])
+        .arg(policy)
+        .arg(host));
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}")),
+    )
+}
+
+/// The outcome (`pass`, `fail`, `notVerified`, ...) of check `id` of the report's first host.
+pub fn check_outcome(report: &serde_json::Value, id: &str) -> String {
+    report["hosts"][0]["checks"]
+        .as_array()
+        .expect("a host with checks")
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in {report}"))["outcome"]
+        .as_str()
+        .expect("an outcome")
+        .to_string()
+}

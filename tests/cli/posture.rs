@@ -98,14 +98,7 @@ fn audit_mode_writes_nothing_and_diff_checks_what_windows_applies() {
         .iter()
         .filter(|f| !f.components().any(|c| c.as_os_str() == "admx"))
     {
-        let bytes = std::fs::read(f).unwrap();
-        let text = String::from_utf8_lossy(&bytes).into_owned()
-            + &String::from_utf16_lossy(
-                &bytes
-                    .chunks_exact(2)
-                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                    .collect::<Vec<_>>(),
-            );
+        let text = crate::text_of(f);
         for needle in [
             "LmCompatibilityLevel",
             "EnableFirewall",
@@ -219,14 +212,7 @@ fn enforce_mode_writes_every_target() {
         "ansible/apply.yml",
         "intune/remediate.ps1",
     ] {
-        let bytes = std::fs::read(root.join(target)).unwrap();
-        let text = String::from_utf8_lossy(&bytes).into_owned()
-            + &String::from_utf16_lossy(
-                &bytes
-                    .chunks_exact(2)
-                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                    .collect::<Vec<_>>(),
-            );
+        let text = crate::text_of(&root.join(target));
         for needle in [
             "LmCompatibilityLevel",
             "EnableFirewall",
