@@ -25,6 +25,7 @@ for dir in "$out"/*/; do
   [ -f "$dir/pol/Machine/Registry.pol" ] || continue
   /usr/bin/python3 "$V/pol2json.py" "$dir/pol/Machine/Registry.pol" > "$work/$name.pol.json"
   gpo_pol=$(find "$dir/gpo" -ipath '*Machine/registry.pol' | head -1)
+  [ -n "$gpo_pol" ] || { echo "pol-vs-admx: $name has no GPO registry.pol"; exit 1; }
   /usr/bin/python3 "$V/pol2json.py" "$gpo_pol" > "$work/$name.gpo.json"
   python3 .ci/pol-vs-admx.py --admx "$REF" --admx "$dir/admx" "${allow[@]}" \
     "$work/$name.pol.json" "$work/$name.gpo.json"

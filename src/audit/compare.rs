@@ -721,6 +721,12 @@ impl<'m> Auditor<'m> {
                     ),
                     (Some(want), Some(got)) if equivalent(op, want, got) => (true, found),
                     (None, None) => (true, found),
+                    // Absent, Windows behaves as level 3.
+                    (Some(RegistryValue::Dword(3)), None)
+                        if field == "posture.lmCompatibilityLevel" =>
+                    {
+                        (true, format!("{found}, which Windows reads as 3"))
+                    }
                     _ => (false, format!("{found}; the policy wants {desired}")),
                 };
                 let draft = self

@@ -19,7 +19,10 @@ pub fn run(args: &ExplainArgs) -> ExitStatus {
             super::print_bytes(text.as_bytes())
         }
         Err(suggestions) => {
-            eprintln!("error: rdpgen knows nothing about `{}`", args.topic);
+            eprintln!(
+                "error: rdpgen knows nothing about `{}`",
+                crate::escape::terminal::sanitize(&args.topic)
+            );
             if let Some(s) = suggestions.first() {
                 eprintln!("help: did you mean `{s}`?");
             }

@@ -343,16 +343,17 @@ impl<'a> Mapper<'a> {
         let Some(i) = self.find(Hive::LocalMachine, p.key, p.value_name) else {
             return;
         };
-        let e = &self.entries[i];
-        self.used[i] = true;
-        match &e.action {
-            Action::Set(RegistryValue::Dword(2)) => self.push(setting.field, json!(true), None),
-            Action::Delete => self.push(setting.field, json!(false), None),
-            Action::Set(_) => self.error(
-                e,
-                setting.field,
-                "the field writes 2 (Administrators and Users) or deletes the value; set other levels with `admx:`",
-            ),
+        // "Administrators only" (1) and other data have no field value: left listed.
+        match &self.entries[i].action {
+            Action::Set(RegistryValue::Dword(2)) => {
+                self.used[i] = true;
+                self.push(setting.field, json!(true), None);
+            }
+            Action::Delete => {
+                self.used[i] = true;
+                self.push(setting.field, json!(false), None);
+            }
+            Action::Set(_) => {}
         }
     }
 

@@ -177,6 +177,24 @@ fn admx_rules(p: &Policy, r: &mut Rules<'_>) {
                     if reported {
                         break;
                     }
+                    let firewall_key = w
+                        .key
+                        .to_ascii_lowercase()
+                        .starts_with(&catalog::keys::FWPOL.to_ascii_lowercase());
+                    if firewall_key {
+                        let d = r.report(
+                            Code::AdmxSetByField,
+                            &format!("{at}/policy"),
+                            format!(
+                                "{} writes under the firewall policy key ({}), which `firewall` and `posture.firewall` set",
+                                def.id(),
+                                w.key
+                            ),
+                        );
+                        d.help = Some("set `firewall` or `posture.firewall` instead".into());
+                        reported = true;
+                        continue;
+                    }
                     if let Some(field) = admx::field_writing(w.key, &w.value_name) {
                         let d = r.report(
                             Code::AdmxSetByField,

@@ -361,10 +361,37 @@ fn the_admins_own_admx_files_add_policies() {
         <text id="Text" valueName="BannerText" maxLength="40" required="true"/>
       </elements>
     </policy>
+    <policy name="FwOff" class="Machine" displayName="$(string.B)" explainText="$(string.B)" key="Software\Policies\Microsoft\WindowsFirewall\DomainProfile" valueName="EnableFirewall">
+      <enabledValue><decimal value="0"/></enabledValue>
+    </policy>
+    <policy name="List" class="Machine" displayName="$(string.B)" explainText="$(string.B)" key="Software\Policies\Contoso\L">
+      <elements><list id="Names" key="Software\Policies\Contoso\L" additive="true" explicitValue="true"/></elements>
+    </policy>
   </policies>
 </policyDefinitions>
 "#,
     );
+    // The firewall's policy key belongs to `firewall` and `posture.firewall`; a value name
+    // Registry.pol would read as a command is refused.
+    for (entry, wants) in [
+        (
+            "  - policy: Contoso/FwOff\n    state: enabled\n",
+            "writes under the firewall policy key",
+        ),
+        (
+            "  - policy: Contoso/List\n    state: enabled\n    values: {Names: {'**delvals.': x}}\n",
+            "a value name cannot start with `**`",
+        ),
+    ] {
+        let p = write(&dir, "fw.yaml", &policy(entry));
+        let (code, out, err) = run(rdpgen()
+            .arg("--admx")
+            .arg(&defs)
+            .args(["validate", "--color", "never"])
+            .arg(&p));
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(out.contains(wants), "{out}");
+    }
     let p = write(
         &dir,
         "p.yaml",

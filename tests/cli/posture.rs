@@ -285,3 +285,34 @@ fn lints_and_errors() {
     assert_eq!(code, 1);
     assert!(out.contains("Group Policy stores at most 1023"), "{out}");
 }
+
+#[test]
+fn an_absent_lm_level_is_windows_level_three() {
+    let dir = scratch("posture-lm3");
+    let p = dir.join("p.yaml");
+    std::fs::write(
+        &p,
+        "rdpgen: 1\nname: t\nposture:\n  lmCompatibilityLevel: 3\n",
+    )
+    .unwrap();
+    // The Lsa key exported without the value.
+    let h = host(&dir, "h", &[(LSA, &[("DisableRestrictedAdmin", 1)])]);
+    let (code, list) = checks(&p, &h);
+    assert_eq!(code, 0, "{list:#?}");
+    let (o, m) = outcome(&list, "posture.lmCompatibilityLevel");
+    assert_eq!(
+        (o, m),
+        (
+            "pass",
+            "LmCompatibilityLevel is not set, which Windows reads as 3"
+        )
+    );
+    std::fs::write(
+        &p,
+        "rdpgen: 1\nname: t\nposture:\n  lmCompatibilityLevel: 5\n",
+    )
+    .unwrap();
+    let (code, list) = checks(&p, &h);
+    assert_eq!(code, 1, "{list:#?}");
+    assert_eq!(outcome(&list, "posture.lmCompatibilityLevel").0, "fail");
+}

@@ -49,7 +49,8 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Policy>, ParseError> {
             ),
         });
     }
-    let file = leak(file);
+    let file =
+        checked("the file name", file).map_err(|message| ParseError { offset: 0, message })?;
     let mut out = Vec::new();
     for policies in root.elements_named("policies") {
         for p in policies.elements_named("policy") {
@@ -88,6 +89,15 @@ fn checked(what: &str, s: &str) -> Result<&'static str, String> {
 
 fn key(s: &str) -> Result<&'static str, String> {
     let k = checked("a key", s)?;
+    // What Registry.pol and .reg carry as a key: printable ASCII, no `]` (a .reg section end).
+    if let Some(c) = k
+        .chars()
+        .find(|c| !c.is_ascii_graphic() && *c != ' ' || *c == ']')
+    {
+        return Err(format!(
+            "key `{k}` holds `{c}`, which rdpgen's outputs cannot carry in a key"
+        ));
+    }
     if !crate::catalog::keys::is_policy_key(k.trim_end_matches('\\')) {
         return Err(format!(
             "key `{k}` is not below a Group Policy root (SOFTWARE\\Policies or \
@@ -99,6 +109,16 @@ fn key(s: &str) -> Result<&'static str, String> {
         return Err(format!("key `{k}` is not a registry key path"));
     }
     Ok(k)
+}
+
+/// A value name: no control characters, and not a Registry.pol command (`**del.`).
+fn value_name(s: &str) -> Result<&'static str, String> {
+    if s.starts_with("**") {
+        return Err(format!(
+            "value name `{s}` starts with `**`, which Registry.pol reads as a command"
+        ));
+    }
+    checked("a value name", s)
 }
 
 fn flag(e: &Xml, name: &str) -> Result<bool, String> {
@@ -148,7 +168,7 @@ fn list(e: Option<&Xml>, owner_key: &'static str) -> Result<&'static [ListItem],
         };
         items.push(ListItem {
             key: item_key,
-            value_name: checked("a value name", item.attribute("valueName").unwrap_or(""))?,
+            value_name: value_name(item.attribute("valueName").unwrap_or(""))?,
             value: value(item.element("value"))?
                 .ok_or_else(|| "a list item without <value>".to_string())?,
         });
@@ -165,7 +185,7 @@ fn element(e: &Xml, policy_key: &'static str) -> Result<Element, String> {
         Some(k) if !k.is_empty() => key(k)?,
         _ => policy_key,
     };
-    let value_name = checked("a value name", e.attribute("valueName").unwrap_or(""))?;
+    let value_name = value_name(e.attribute("valueName").unwrap_or(""))?;
     let required = flag(e, "required")?;
     let soft = flag(e, "soft")?;
     let kind = match e.local_name() {
@@ -234,6 +254,9 @@ fn element(e: &Xml, policy_key: &'static str) -> Result<Element, String> {
         },
         other => return Err(format!("<{other}> is not an ADMX element")),
     };
+    if value_name.is_empty() && !matches!(kind, ElementKind::List { .. }) {
+        return Err(format!("element `{id}` has no valueName"));
+    }
     Ok(Element {
         id,
         key,
@@ -255,7 +278,10 @@ fn policy(p: &Xml, file: &'static str) -> Result<Policy, String> {
     };
     let key = key(p.attribute("key").unwrap_or(""))?;
     let value_name = match p.attribute("valueName") {
-        Some(v) => Some(checked("a value name", v)?),
+        Some("") => {
+            return Err("an empty valueName (the default value) is not written by rdpgen".into());
+        }
+        Some(v) => Some(value_name(v)?),
         None => None,
     };
     let elements = match p.element("elements") {
@@ -368,6 +394,22 @@ mod tests {
             (
                 r#"<policy name="P" class="Everyone" key="Software\Policies\A"/>"#,
                 "class",
+            ),
+            (
+                r#"<policy name="P" class="Machine" key="Software\Policies\A" valueName="**delvals."/>"#,
+                "starts with `**`",
+            ),
+            (
+                r#"<policy name="P" class="Machine" key="Software\Policies\A]" valueName="v"/>"#,
+                "cannot carry in a key",
+            ),
+            (
+                r#"<policy name="P" class="Machine" key="Software\Policies\Café" valueName="v"/>"#,
+                "cannot carry in a key",
+            ),
+            (
+                r#"<policy name="P" class="Machine" key="Software\Policies\A"><elements><decimal id="D"/></elements></policy>"#,
+                "has no valueName",
             ),
         ] {
             let e = one(body).expect_err(body);

@@ -141,10 +141,23 @@ pub fn writes(
         State::Enabled => enabled(policy, values, &mut out, &mut problems),
     }
     if problems.is_empty() {
-        Ok(out)
+        Ok(last_write_wins(out))
     } else {
         Err(problems)
     }
+}
+
+/// One write per value: where a policy writes a value twice (a list entry named like another
+/// element's value), Windows applies Registry.pol in order and the later one stays.
+fn last_write_wins(writes: Vec<Write>) -> Vec<Write> {
+    let mut out: Vec<Write> = Vec::with_capacity(writes.len());
+    for w in writes {
+        out.retain(|o| {
+            !(o.key.eq_ignore_ascii_case(w.key) && o.value_name.eq_ignore_ascii_case(&w.value_name))
+        });
+        out.push(w);
+    }
+    out
 }
 
 fn disabled(
@@ -469,6 +482,16 @@ fn enabled(
                         problems.push(problem(
                             Some(id),
                             format!("element `{id}` has an empty entry"),
+                            None,
+                        ));
+                    } else if name.starts_with("**") {
+                        // Registry.pol reads `**del.`, `**delvals.`, `**DeleteKeys` ... as
+                        // commands, and every other target as a plain name.
+                        problems.push(problem(
+                            Some(id),
+                            format!(
+                                "element `{id}`: a value name cannot start with `**` (`{name}`)"
+                            ),
                             None,
                         ));
                     } else if name.chars().count() > MAX_VALUE_NAME {
