@@ -13,6 +13,8 @@ Rules (Microsoft's ADMX schema, PolicyDefinitions.xsd defaults): decimal minValu
 maxValue 9999; text/multiText maxLength 1023; multiText maxStrings 0 (no limit); booleans
 false. A list item's key is its own `key`, else its list's `defaultKey`, else the key of the
 policy or element that owns the list; an element's key is its own `key`, else the policy's.
+Keys are stored without a trailing `\` (Microsoft's files end a few with one; the registry
+key is the same).
 """
 
 import sys
@@ -34,6 +36,11 @@ def rs(text):
         else:
             out.append("\\u{%x}" % ord(ch))
     return '"' + "".join(out) + '"'
+
+
+def key_of(text):
+    """A key as the catalog stores it: without a trailing backslash."""
+    return text.rstrip("\\")
 
 
 def boolean(node, name):
@@ -67,10 +74,10 @@ def value_list(node, owner_key):
     """A `<enabledList>`/`<trueList>`/`<valueList>`: its items with resolved keys."""
     if node is None:
         return "&[]"
-    default = node.get("defaultKey") or owner_key
+    default = key_of(node.get("defaultKey") or owner_key)
     items = []
     for item in node.findall(NS + "item"):
-        key = item.get("key") or default
+        key = key_of(item.get("key") or default)
         items.append(
             f"ListItem {{ key: {rs(key)}, value_name: {rs(item.get('valueName', ''))}, "
             f"value: {value(item.find(NS + 'value'))} }}"
@@ -80,7 +87,7 @@ def value_list(node, owner_key):
 
 def element(e, policy_key):
     tag = e.tag[len(NS):]
-    key = e.get("key") or policy_key
+    key = key_of(e.get("key") or policy_key)
     head = f"id: {rs(e.get('id'))}, key: {rs(key)}, value_name: {rs(e.get('valueName', ''))}"
     if tag == "boolean":
         kind = (
@@ -139,7 +146,7 @@ def element(e, policy_key):
 
 
 def policy(file, p):
-    key = p.get("key")
+    key = key_of(p.get("key"))
     elements = p.find(NS + "elements")
     elems = [] if elements is None else [element(e, key) for e in elements]
     value_name = p.get("valueName")

@@ -279,10 +279,8 @@ fn admx_value_text(v: catalog::admx::Value) -> String {
 fn admx_state_lines(p: &catalog::admx::Policy, state: State) -> Vec<String> {
     use catalog::admx::{ElementKind, Value};
     let mut out = Vec::new();
-    let key = p.key.trim_end_matches('\\');
     let at = |k: &str, name: &str| {
-        let k = k.trim_end_matches('\\');
-        if k.eq_ignore_ascii_case(key) {
+        if k.eq_ignore_ascii_case(p.key) {
             name.to_string()
         } else {
             format!("{k}\\{name}")
@@ -312,7 +310,7 @@ fn admx_state_lines(p: &catalog::admx::Policy, state: State) -> Vec<String> {
     }
     for e in p.elements {
         let target = if matches!(e.kind, ElementKind::List { .. }) {
-            format!("the values of {}", e.key.trim_end_matches('\\'))
+            format!("the values of {}", e.key)
         } else {
             at(e.key, e.value_name)
         };
@@ -350,7 +348,7 @@ fn admx_text(p: &catalog::admx::Policy, out: &mut String) {
             p.supported_on
         }
     );
-    let _ = writeln!(out, "  key: HKLM\\{}", p.key.trim_end_matches('\\'));
+    let _ = writeln!(out, "  key: HKLM\\{}", p.key);
     if let Some(field) = catalog::admx::typed_field(p) {
         let _ = writeln!(
             out,
@@ -400,12 +398,12 @@ fn admx_text(p: &catalog::admx::Policy, out: &mut String) {
 fn admx_json(p: &catalog::admx::Policy) -> Value {
     json!({
         "id": p.id(), "file": p.file, "name": p.name, "class": p.class.as_str(),
-        "key": format!("HKLM\\{}", p.key.trim_end_matches('\\')),
+        "key": format!("HKLM\\{}", p.key),
         "supportedOn": p.supported_on,
         "typedField": catalog::admx::typed_field(p).map(|s| s.field),
         "elements": p.elements.iter().map(|e| json!({
             "id": e.id, "kind": e.kind.tag(), "valueName": e.value_name,
-            "key": format!("HKLM\\{}", e.key.trim_end_matches('\\')),
+            "key": format!("HKLM\\{}", e.key),
             "accepts": catalog::admx::describe(&e.kind),
         })).collect::<Vec<_>>(),
         "enabled": admx_state_lines(p, State::Enabled),

@@ -372,6 +372,14 @@ fn equivalent(op: &RegistryOp, want: &RegistryValue, got: &RegistryValue) -> boo
 }
 
 /// The change that repairs a host whose registry value differs from the policy.
+/// Whether the policy's artifacts write a registry value the audit checks
+/// ([`Model::registry`]) or only the audit reads it ([`Model::audit_registry`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    ByArtifacts,
+    ByNoArtifact,
+}
+
 fn registry_fix(op: &RegistryOp, desired: &str) -> String {
     let target = match op.scope {
         Scope::Policy => "its GPO, `reg/apply.reg` or DSC",
@@ -520,8 +528,11 @@ pub fn audit_expected(expected: &Expected<'_>, host: &HostState) -> HostReport {
     };
     // The settings; the firewall's rules are judged by what they do (below), not by their
     // registry form.
-    for op in model.registry.iter().chain(&model.audit_registry) {
-        a.registry_check(op);
+    for op in &model.registry {
+        a.registry_check(op, Written::ByArtifacts);
+    }
+    for op in &model.audit_registry {
+        a.registry_check(op, Written::ByNoArtifact);
     }
     for (rule, (want, desired)) in model.firewall.iter().zip(&expected.rules) {
         a.firewall_check(rule, want, desired);
@@ -629,23 +640,21 @@ impl<'m> Auditor<'m> {
         }
     }
 
-    fn registry_check(&mut self, op: &RegistryOp) {
+    fn registry_check(&mut self, op: &RegistryOp, written: Written) {
         let field = op.provenance.field();
         let setting = Some(op.provenance.setting);
-        let id = if let (true, Some((file, name))) = (field == "admx", op.provenance.admx) {
+        let admx_policy = op
+            .provenance
+            .admx
+            .filter(|_| field == "admx")
+            .and_then(|(file, name)| catalog::admx::of_file(file, name));
+        let id = if let Some(p) = admx_policy {
             // `admx:TerminalServer/TS_MAXDISPLAYRES:MaxXResolution`; a value below another key
             // than the policy's (a list's) names the key too.
-            let stem = file
-                .get(..file.len().saturating_sub(5))
-                .filter(|_| file.to_ascii_lowercase().ends_with(".admx"))
-                .unwrap_or(file);
-            let policy_key = catalog::admx::all()
-                .find(|p| p.file == file && p.name == name)
-                .map_or("", |p| p.key.trim_end_matches('\\'));
-            if op.key.eq_ignore_ascii_case(policy_key) {
-                format!("admx:{stem}/{name}:{}", op.value_name)
+            if op.key.eq_ignore_ascii_case(p.key) {
+                format!("admx:{}:{}", p.id(), op.value_name)
             } else {
-                format!("admx:{stem}/{name}:{}\\{}", op.key, op.value_name)
+                format!("admx:{}:{}\\{}", p.id(), op.key, op.value_name)
             }
         } else if field.starts_with("posture.firewall.") {
             // `...\WindowsFirewall\DomainProfile` → `posture.firewall.enabled:Domain`.
@@ -670,12 +679,7 @@ impl<'m> Auditor<'m> {
             RegistryAction::Delete => (None, "absent".to_string()),
         };
         let here = path_text(op.hive, &op.key, &op.value_name);
-        let fix = if self
-            .model
-            .audit_registry
-            .iter()
-            .any(|o| std::ptr::eq(o, op))
-        {
+        let fix = if written == Written::ByNoArtifact {
             // Audited, not written: the policy's artifacts do not carry it.
             format!(
                 "set {} to {desired} on the host (a host-wide setting rdpgen audits; `posture.mode: enforce` makes every artifact write it)",
@@ -721,11 +725,11 @@ impl<'m> Auditor<'m> {
                     ),
                     (Some(want), Some(got)) if equivalent(op, want, got) => (true, found),
                     (None, None) => (true, found),
-                    // Absent, Windows behaves as level 3.
-                    (Some(RegistryValue::Dword(3)), None)
-                        if field == "posture.lmCompatibilityLevel" =>
+                    // Absent, Windows uses its own value (LmCompatibilityLevel 3).
+                    (Some(RegistryValue::Dword(want)), None)
+                        if catalog::absent_reads_as(&op.key, &op.value_name) == Some(*want) =>
                     {
-                        (true, format!("{found}, which Windows reads as 3"))
+                        (true, format!("{found}, which Windows reads as {want}"))
                     }
                     _ => (false, format!("{found}; the policy wants {desired}")),
                 };

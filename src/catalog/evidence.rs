@@ -102,7 +102,7 @@ pub fn registry_locations() -> Vec<Location> {
 /// policy's value, its lists, each element's value; list elements' keys go to `whole`.
 fn admx_values(pairs: &mut Vec<(String, String)>, whole: &mut Vec<String>) {
     use super::admx::{ElementKind, ListItem, PolicyClass};
-    let key = |k: &str| k.trim_end_matches('\\').to_string();
+    let key = |k: &str| k.to_string();
     let items = |pairs: &mut Vec<(String, String)>, list: &[ListItem]| {
         for i in list {
             pairs.push((key(i.key), i.value_name.to_string()));

@@ -96,6 +96,16 @@ pub fn keep_alive_minutes(text: &str) -> Option<u32> {
 /// The range of `TS_MAX_CON_POLICY`'s `MaxInstanceCount` (999999 means unlimited).
 pub const MAX_CONNECTIONS: std::ops::RangeInclusive<i64> = 1..=999_999;
 
+/// The DWORD Windows uses for a local value that is absent, where that differs from "off":
+/// `Lsa\LmCompatibilityLevel` reads as 3 (send NTLMv2 responses only). The audit counts an
+/// absent value as this one.
+#[must_use]
+pub fn absent_reads_as(key: &str, value_name: &str) -> Option<u32> {
+    (key.eq_ignore_ascii_case(keys::LSA)
+        && value_name.eq_ignore_ascii_case(keys::LM_COMPATIBILITY_LEVEL))
+    .then_some(3)
+}
+
 /// The setting of a policy field.
 #[must_use]
 pub fn setting(field: &str) -> Option<&'static Setting> {

@@ -442,22 +442,17 @@ fn admx_data(op: &RegistryOp) -> Option<(&'static str, String)> {
         return None;
     }
     let (file, name) = op.provenance.admx?;
-    let def = admx::all().find(|p| p.file == file && p.name == name)?;
+    let def = admx::of_file(file, name)?;
     let element = def.elements.iter().find(|e| {
         !e.value_name.is_empty()
             && e.value_name.eq_ignore_ascii_case(&op.value_name)
-            && e.key.trim_end_matches('\\').eq_ignore_ascii_case(&op.key)
+            && e.key.eq_ignore_ascii_case(&op.key)
     })?;
     let value = op.value_after(false);
     let text = match (&element.kind, value) {
         (ElementKind::Boolean { on, .. }, v) => {
-            let on = match on {
-                Some(AdmxValue::Decimal(n)) => Some(RegistryValue::Dword(*n)),
-                Some(AdmxValue::String(s)) => Some(RegistryValue::Sz((*s).to_string())),
-                Some(AdmxValue::LongDecimal(n)) => Some(RegistryValue::Qword(*n)),
-                Some(AdmxValue::Delete) => None,
-                None => Some(RegistryValue::Dword(1)),
-            };
+            // Without a trueValue, a checked box writes REG_DWORD 1.
+            let on = on.map_or(Some(RegistryValue::Dword(1)), AdmxValue::registry);
             if v == on.as_ref() { "true" } else { "false" }.to_string()
         }
         (_, Some(RegistryValue::Dword(n))) => n.to_string(),

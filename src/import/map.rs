@@ -426,12 +426,7 @@ impl<'a> Mapper<'a> {
     /// state, rebuilt as entries and checked by writing them again ([`catalog::admx::writes`]).
     fn admx(&mut self) {
         use catalog::admx::{self, ElementKind, Input, PolicyClass, Value as AdmxValue};
-        let same = |v: &RegistryValue, a: AdmxValue| match (v, a) {
-            (RegistryValue::Dword(x), AdmxValue::Decimal(y)) => *x == y,
-            (RegistryValue::Qword(x), AdmxValue::LongDecimal(y)) => *x == y,
-            (RegistryValue::Sz(x), AdmxValue::String(y)) => x == y,
-            _ => false,
-        };
+        let same = |v: &RegistryValue, a: AdmxValue| a.registry().as_ref() == Some(v);
         let mut entries = Vec::new();
         for p in admx::all() {
             if p.class == PolicyClass::User || admx::typed_field(p).is_some() {
@@ -440,7 +435,7 @@ impl<'a> Mapper<'a> {
             // The element values as the sources show them (unused entries only).
             let mut values = std::collections::BTreeMap::new();
             for e in p.elements {
-                let key = e.key.trim_end_matches('\\');
+                let key = e.key;
                 if let ElementKind::List {
                     value_prefix,
                     explicit_value,

@@ -180,12 +180,9 @@ fn lower_usb(policy: &Policy) -> Result<Vec<RegistryOp>, LowerError> {
         field: USB.field.to_string(),
         value: allowed.to_string(),
     };
-    let def = catalog::admx::builtin()
-        .iter()
-        .find(|p| {
-            USB.policy
-                .is_some_and(|u| u.id == p.name && u.file == p.file)
-        })
+    let def = USB
+        .policy
+        .and_then(|u| catalog::admx::of_file(u.file, u.id))
         .ok_or_else(unmapped)?;
     let (state, values) = if allowed {
         let mut v = std::collections::BTreeMap::new();

@@ -9,5 +9,5 @@ pub mod yaml;
 pub use load::{
     Chain, Document, ReadError, load_chain, load_chain_from_bytes, load_chain_from_stdin,
 };
-pub use tree::{TreeNode, TreeValue, pointer_to_field};
+pub use tree::{TreeNode, TreeValue, pointer_segment, pointer_to_field};
 pub use types::Policy;

@@ -180,6 +180,12 @@ impl TreeNode {
     }
 }
 
+/// One key as a JSON-pointer segment (RFC 6901: `~` is `~0`, `/` is `~1`).
+#[must_use]
+pub fn pointer_segment(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 /// `/security/nla` → `security.nla`; list indices become `[2]`.
 #[must_use]
 pub fn pointer_to_field(pointer: &str) -> String {

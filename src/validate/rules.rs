@@ -161,7 +161,7 @@ fn admx_rules(p: &Policy, r: &mut Rules<'_>) {
                 for pr in problems {
                     let pointer = match &pr.element {
                         Some(e) if values.contains_key(e) => {
-                            format!("{at}/values/{}", e.replace('~', "~0").replace('/', "~1"))
+                            format!("{at}/values/{}", crate::policy::pointer_segment(e))
                         }
                         Some(_) if entry.values.is_some() => format!("{at}/values"),
                         _ if pr.message.contains("is disabled") => format!("{at}/values"),
@@ -687,7 +687,7 @@ fn string_rules(p: &Policy, r: &mut Rules<'_>) {
         for (element, value) in entry.values.iter().flatten() {
             let at = format!(
                 "/admx/{i}/values/{}",
-                element.replace('~', "~0").replace('/', "~1")
+                crate::policy::pointer_segment(element)
             );
             match value {
                 catalog::admx::Input::Text(t) => strict.push((at, t)),
@@ -698,7 +698,7 @@ fn string_rules(p: &Policy, r: &mut Rules<'_>) {
                 }
                 catalog::admx::Input::Named(map) => {
                     for (name, t) in map {
-                        let at = format!("{at}/{}", name.replace('~', "~0").replace('/', "~1"));
+                        let at = format!("{at}/{}", crate::policy::pointer_segment(name));
                         strict.push((at.clone(), name));
                         strict.push((at, t));
                     }
@@ -1077,7 +1077,7 @@ fn invisible_rules(tree: &TreeNode, r: &mut Rules<'_>) {
                 for (k, v) in map {
                     walk(
                         v,
-                        format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        format!("{pointer}/{}", crate::policy::pointer_segment(k)),
                         out,
                     );
                 }

@@ -98,7 +98,13 @@ fn audit_mode_writes_nothing_and_diff_checks_what_windows_applies() {
         .iter()
         .filter(|f| !f.components().any(|c| c.as_os_str() == "admx"))
     {
-        let text = crate::text_of(f);
+        // Registry.pol holds UTF-16LE without a byte-order mark: read every file both ways.
+        let bytes = std::fs::read(f).unwrap();
+        let utf16: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        let text = crate::text_of(f) + &String::from_utf16_lossy(&utf16);
         for needle in [
             "LmCompatibilityLevel",
             "EnableFirewall",

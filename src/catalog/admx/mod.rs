@@ -59,6 +59,20 @@ pub enum Value {
     Delete,
 }
 
+impl Value {
+    /// The registry datum it writes; `None` for `<delete/>`.
+    #[must_use]
+    pub fn registry(self) -> Option<crate::formats::RegistryValue> {
+        use crate::formats::RegistryValue;
+        match self {
+            Self::Decimal(n) => Some(RegistryValue::Dword(n)),
+            Self::LongDecimal(n) => Some(RegistryValue::Qword(n)),
+            Self::String(s) => Some(RegistryValue::Sz(s.to_string())),
+            Self::Delete => None,
+        }
+    }
+}
+
 /// One `<item>` of an `enabledList`, `disabledList`, `trueList`, `falseList` or `valueList`,
 /// with its key resolved (its own, else the list's `defaultKey`, else its owner's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,7 +188,8 @@ pub struct Policy {
     /// The policy's `name`, `TS_MAXDISPLAYRES`.
     pub name: &'static str,
     pub class: PolicyClass,
-    /// Below HKLM (or HKCU for User policies), as the ADMX spells it.
+    /// Below HKLM (or HKCU for User policies), as the ADMX spells it but without a trailing
+    /// `\` (every key of this module is stored so).
     pub key: &'static str,
     pub value_name: Option<&'static str>,
     pub enabled_value: Option<Value>,
@@ -239,8 +254,8 @@ pub fn all() -> impl Iterator<Item = &'static Policy> {
 }
 
 /// rdpgen's own copy of Microsoft's policies (no `--admx` files).
-#[must_use]
-pub fn builtin() -> &'static [Policy] {
+#[cfg(test)]
+fn builtin() -> &'static [Policy] {
     generated::POLICIES
 }
 
@@ -250,6 +265,12 @@ pub fn builtin() -> &'static [Policy] {
 pub fn lookup(id: &str) -> Option<&'static Policy> {
     let (stem, name) = id.split_once('/')?;
     all().find(|p| p.name == name && p.stem().eq_ignore_ascii_case(stem))
+}
+
+/// The policy a registry operation's provenance names (`TerminalServer.admx`, `TS_MAXDISPLAYRES`).
+#[must_use]
+pub fn of_file(file: &str, name: &str) -> Option<&'static Policy> {
+    all().find(|p| p.file == file && p.name == name)
 }
 
 /// Policies whose name is `name`, in any file (for `explain TS_MAXDISPLAYRES`).
@@ -271,9 +292,7 @@ pub fn typed_field(policy: &Policy) -> Option<&'static super::Setting> {
 /// does: through its ADMX policy (the policy's value or a decimal element's) or a local value.
 #[must_use]
 pub fn field_writing(key: &str, value_name: &str) -> Option<&'static super::Setting> {
-    let same = |k: &str, v: &str| {
-        k.trim_end_matches('\\').eq_ignore_ascii_case(key) && v.eq_ignore_ascii_case(value_name)
-    };
+    let same = |k: &str, v: &str| k.eq_ignore_ascii_case(key) && v.eq_ignore_ascii_case(value_name);
     super::SETTINGS.iter().find(|s| {
         s.policy.is_some_and(|p| {
             same(p.key, p.value_name)

@@ -87,8 +87,10 @@ fn checked(what: &str, s: &str) -> Result<&'static str, String> {
     Ok(leak(s))
 }
 
+/// A key as the catalog holds it: checked, and without a trailing `\` (Microsoft's files end a
+/// few with one; the registry key is the same).
 fn key(s: &str) -> Result<&'static str, String> {
-    let k = checked("a key", s)?;
+    let k = checked("a key", s.trim_end_matches('\\'))?;
     // What Registry.pol and .reg carry as a key: printable ASCII, no `]` (a .reg section end).
     if let Some(c) = k
         .chars()
@@ -98,7 +100,7 @@ fn key(s: &str) -> Result<&'static str, String> {
             "key `{k}` holds `{c}`, which rdpgen's outputs cannot carry in a key"
         ));
     }
-    if !crate::catalog::keys::is_policy_key(k.trim_end_matches('\\')) {
+    if !crate::catalog::keys::is_policy_key(k) {
         return Err(format!(
             "key `{k}` is not below a Group Policy root (SOFTWARE\\Policies or \
              SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies): rdpgen writes no \

@@ -42,7 +42,6 @@ impl Input {
 /// One registry value an entry sets (`value: Some`) or deletes (`None`), below HKLM.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Write {
-    /// The key without a trailing `\` (Microsoft's files sometimes end one with it).
     pub key: &'static str,
     pub value_name: String,
     pub value: Option<RegistryValue>,
@@ -64,25 +63,12 @@ fn problem(element: Option<&str>, message: String, help: Option<String>) -> Prob
     }
 }
 
-fn data(v: Value) -> Option<RegistryValue> {
-    match v {
-        Value::Decimal(n) => Some(RegistryValue::Dword(n)),
-        Value::LongDecimal(n) => Some(RegistryValue::Qword(n)),
-        Value::String(s) => Some(RegistryValue::Sz(s.to_string())),
-        Value::Delete => None,
-    }
-}
-
-fn trimmed(key: &'static str) -> &'static str {
-    key.trim_end_matches('\\')
-}
-
 fn items(out: &mut Vec<Write>, list: &[ListItem]) {
     for item in list {
         out.push(Write {
-            key: trimmed(item.key),
+            key: item.key,
             value_name: item.value_name.to_string(),
-            value: data(item.value),
+            value: item.value.registry(),
         });
     }
 }
@@ -115,12 +101,12 @@ pub fn writes(
         ));
         return Err(problems);
     }
-    let key = trimmed(policy.key);
+    let key = policy.key;
     if let Some(name) = policy.value_name {
         let value = match (state, policy.enabled_value, policy.disabled_value) {
-            (State::Enabled, Some(v), _) => data(v),
+            (State::Enabled, Some(v), _) => v.registry(),
             (State::Enabled, None, _) => Some(RegistryValue::Dword(1)),
-            (State::Disabled, _, Some(v)) => data(v),
+            (State::Disabled, _, Some(v)) => v.registry(),
             (State::Disabled, _, None) => None,
         };
         out.push(Write {
@@ -191,9 +177,9 @@ fn disabled(
             ElementKind::Boolean { off, off_list, .. } if off.is_some() || !off_list.is_empty() => {
                 if let Some(v) = off {
                     out.push(Write {
-                        key: trimmed(e.key),
+                        key: e.key,
                         value_name: e.value_name.to_string(),
-                        value: data(*v),
+                        value: v.registry(),
                     });
                 }
                 items(out, off_list);
@@ -201,11 +187,10 @@ fn disabled(
             // A value the policy's disabledList already sets (TS_SESSIONS_RemoteApp_End_Timeout_1
             // names its enum's value there) keeps that explicit value.
             _ if out.iter().any(|w| {
-                w.key.eq_ignore_ascii_case(trimmed(e.key))
-                    && w.value_name.eq_ignore_ascii_case(e.value_name)
+                w.key.eq_ignore_ascii_case(e.key) && w.value_name.eq_ignore_ascii_case(e.value_name)
             }) => {}
             _ => out.push(Write {
-                key: trimmed(e.key),
+                key: e.key,
                 value_name: e.value_name.to_string(),
                 value: None,
             }),
@@ -239,7 +224,7 @@ fn enabled(
         }
     }
     for e in policy.elements {
-        let key = trimmed(e.key);
+        let key = e.key;
         let id = e.id;
         let wrong = |given: &Input, wants: &str| {
             problem(
@@ -301,7 +286,7 @@ fn enabled(
                     Some(v) => out.push(Write {
                         key,
                         value_name: e.value_name.to_string(),
-                        value: data(*v),
+                        value: v.registry(),
                     }),
                     None if list.is_empty() && *b => out.push(set(RegistryValue::Dword(1))),
                     None if list.is_empty() => out.push(Write {
@@ -398,7 +383,7 @@ fn enabled(
                         out.push(Write {
                             key,
                             value_name: e.value_name.to_string(),
-                            value: data(item.value),
+                            value: item.value.registry(),
                         });
                         items(out, item.value_list);
                     }
