@@ -49,8 +49,10 @@ def value_of(node):
 class Slot:
     """One registry value (or a list's whole key) an ADMX policy writes, and what it accepts."""
 
-    def __init__(self, policy, role, accepts, element=None):
+    def __init__(self, policy, role, accepts, element=None, name_ok=None):
         self.policy, self.role, self.accepts, self.element = policy, role, accepts, element
+        # For a list's key: whether a value name fits the list's naming (None: any name).
+        self.name_ok = name_ok
 
 
 def load(dirs):
@@ -142,8 +144,20 @@ def load(dirs):
                         add_list(e.find(NS + "falseList"), ekey, "falseList")
                     elif tag == "list":
                         want = REG_EXPAND_SZ if e.get("expandable") == "true" else REG_SZ
+                        prefix = e.get("valuePrefix")
+                        explicit = e.get("explicitValue") == "true"
+
+                        def list_name(name, data, prefix=prefix, explicit=explicit):
+                            if name == "" or explicit:
+                                return True  # `**delvals.`, or names the admin chose
+                            if prefix is not None:
+                                rest = name[len(prefix):] if name.lower().startswith(prefix.lower()) else ""
+                                return rest.isdigit() and not rest.startswith("0")
+                            return data is None or name == data  # named by the entry itself
+
                         keys.setdefault(norm(ekey), []).append(
-                            Slot(info, "list", lambda t, d, want=want: t is None or t == want, eid))
+                            Slot(info, "list", lambda t, d, want=want: t is None or t == want, eid,
+                                 name_ok=list_name))
     return values, keys, policies
 
 
@@ -166,7 +180,8 @@ def judge(path, values, keys, policies, foreign_ok, allowed):
         lookup = deleting if deleting is not None else name
         slots = values.get((norm(key), lookup.lower()), []) if lookup else []
         slots = slots + keys.get(norm(key), [])
-        ok = [s for s in slots if s.accepts(t, d)]
+        ok = [s for s in slots
+              if s.accepts(t, d) and (s.name_ok is None or s.name_ok(lookup, d))]
         if not slots:
             if foreign_ok or f"{norm(key)}\\{lookup.lower()}" in allowed:
                 foreign += 1

@@ -57,7 +57,8 @@ while IFS= read -r f; do
 done < <(find ../shared/reference/baseline-gpos -ipath '*Machine/registry.pol' | sort)
 python3 .ci/pol-vs-admx.py --foreign-ok --admx "$REF" "${baselines[@]}"
 
-# ...and refuses an out-of-range element and a policy missing a required element.
+# ...and refuses an out-of-range element, a decimal written as REG_SZ and a list value not
+# named as its valuePrefix says.
 python3 - "$work/rdsh-farm.pol.json" "$work/doctored.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -65,12 +66,19 @@ assert any(e["value"] == "MaxXResolution" for e in d["entries"]), "rdsh-farm set
 for e in d["entries"]:
     if e["value"] == "MaxXResolution":
         e["data"] = 100000
-d["entries"] = [e for e in d["entries"] if e["value"] != "ColorDepth"] + [
-    {"key": d["entries"][0]["key"], "value": "MaxYResolution", "type": 1, "type_name": "REG_SZ", "size": 10, "data": "1600"}]
+for e in d["entries"]:
+    if e["key"].lower().endswith("credentialsdelegation\\allowdefaultcredentials") and e["value"] == "1":
+        e["value"] = "first"  # the list names its values 1, 2, ... (valuePrefix="")
+ts = next(e["key"] for e in d["entries"] if e["value"] == "MaxXResolution")
+d["entries"] = [e for e in d["entries"] if e["value"] not in ("ColorDepth", "MaxYResolution")] + [
+    {"key": ts, "value": "MaxYResolution", "type": 1, "type_name": "REG_SZ", "size": 10, "data": "1600"}]
 json.dump(d, open(sys.argv[2], "w"))
 PY
 if python3 .ci/pol-vs-admx.py --admx "$REF" --admx "$out/rdsh-farm/admx" "${allow[@]}" "$work/doctored.json" > "$work/doctored.log"; then
   echo "pol-vs-admx: the judge accepted a doctored Registry.pol"; cat "$work/doctored.log"; exit 1
 fi
 grep -q "MaxXResolution = REG_DWORD 100000" "$work/doctored.log" || { cat "$work/doctored.log"; exit 1; }
+grep -q 'AllowDefaultCredentials\\first = REG_SZ' "$work/doctored.log" || { cat "$work/doctored.log"; exit 1; }
+grep -q 'MaxYResolution = REG_SZ .1600.: not a value TerminalServer/TS_MAXDISPLAYRES can write' "$work/doctored.log" \
+  || { cat "$work/doctored.log"; exit 1; }
 echo "pol-vs-admx: $n policies (examples and coverage fixtures) judged against Microsoft's ADMX; ${#baselines[@]} Microsoft baselines accepted; a doctored file refused"
