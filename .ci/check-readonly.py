@@ -7,8 +7,8 @@ Parses the script with tree-sitter-powershell (the validators' venv) and fails w
 command outside a list of read-only cmdlets, invokes anything through `&` or `.` (external
 programs, script blocks from strings), calls a .NET method outside a list of read-only methods,
 or redirects output to a file. Two commands are allowed only in one exact spelling each
-(SCOPED): `secedit.exe /export /areas USER_RIGHTS` into `$rightsFile`, and the `Remove-Item` of
-that same file; `$rightsFile` must be assigned once, from a new GUID under GetTempPath().
+(SCOPED): `secedit.exe /export /areas USER_RIGHTS SECURITYPOLICY` into `$securityFile`, and the `Remove-Item` of
+that same file; `$securityFile` must be assigned once, from a new GUID under GetTempPath().
 Exit 0 = read-only, 1 = not proven, 2 = usage or setup problem.
 """
 import os
@@ -33,11 +33,11 @@ READ_ONLY_COMMANDS = {
 }
 # Commands allowed only as exactly this text (whitespace-normalised).
 SCOPED = {
-    "secedit.exe": "secedit.exe /export /areas USER_RIGHTS /cfg $rightsFile /quiet",
-    "remove-item": "Remove-Item -LiteralPath $rightsFile -Force -ErrorAction SilentlyContinue",
+    "secedit.exe": "secedit.exe /export /areas USER_RIGHTS SECURITYPOLICY /cfg $securityFile /quiet",
+    "remove-item": "Remove-Item -LiteralPath $securityFile -Force -ErrorAction SilentlyContinue",
 }
-RIGHTS_FILE = ("$rightsFile = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath "
-               "('rdpgen-rights-' + [guid]::NewGuid().ToString() + '.inf')")
+RIGHTS_FILE = ("$securityFile = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath "
+               "('rdpgen-security-' + [guid]::NewGuid().ToString() + '.inf')")
 READ_ONLY_METHODS = {
     "getvaluenames", "getvaluekind", "getvalue", "tostring", "touniversaltime", "toupperinvariant",
     "isnullorempty", "getrsapublickey", "getrsaprivatekey", "split", "trim", "gettemppath",
@@ -104,9 +104,9 @@ def main():
     # The one file the scoped commands touch: assigned once, a new name in the temp folder.
     if any(name in commands for name in SCOPED):
         src = source.decode("utf-8", "replace")
-        assigned = [l.strip() for l in src.splitlines() if l.strip().startswith("$rightsFile =")]
+        assigned = [l.strip() for l in src.splitlines() if l.strip().startswith("$securityFile =")]
         if assigned != [RIGHTS_FILE]:
-            problems.append(f"$rightsFile must be assigned exactly once, as `{RIGHTS_FILE}`; found {assigned}")
+            problems.append(f"$securityFile must be assigned exactly once, as `{RIGHTS_FILE}`; found {assigned}")
     print(f"commands: {', '.join(sorted(commands))}")
     print(f"methods: {', '.join(sorted(methods))}")
     if problems:

@@ -4,14 +4,17 @@
     osquery-compare.py COLLECTOR.json OSQUERY.json
 
 Per host: the same failing checks, except checks of what osquery cannot see (certificate EKUs
-and private key ACL, network categories, logon rights), which must be "not verified" in the
+and private key ACL, network categories, logon rights, account lockout), which must be "not verified" in the
 osquery report — never "pass"; the same status, except compliant becoming incomplete for that
 reason. Every collector host must be in the osquery report and no other. Exit 1 on a mismatch.
 """
 import json
 import sys
 
-BLIND = ("certificate.eku", "certificate.privateKey", "consistency.networkCategory", "logonRights.")
+BLIND = (
+    "certificate.eku", "certificate.privateKey", "consistency.networkCategory", "logonRights.",
+    "posture.accountLockout.",
+)
 
 
 def blind(check_id):

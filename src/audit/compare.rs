@@ -543,6 +543,7 @@ pub fn audit_expected(expected: &Expected<'_>, host: &HostState) -> HostReport {
     for right in &model.logon_rights {
         a.logon_right_check(right);
     }
+    a.account_lockout_checks();
     a.consistency_checks();
     let status = verdict(&a.checks);
     HostReport {
@@ -1254,6 +1255,112 @@ impl<'m> Auditor<'m> {
             format!("{right_name} holds exactly {actual}"),
             format!("{right_name} {}", problems.join(" and ")),
         );
+    }
+
+    /// `posture.accountLockout`: each number the policy sets against the host's
+    /// `[System Access]` (a collector's secedit export or a GPO's GptTmpl.inf). Evidence that
+    /// lacks a line shows it is not set; inputs without that section prove nothing.
+    fn account_lockout_checks(&mut self) {
+        let Some(want) = self.model.account_lockout else {
+            return;
+        };
+        fn minutes(m: i64) -> String {
+            match m {
+                -1 => "until an administrator unlocks the account".to_string(),
+                1 => "1 minute".to_string(),
+                m => format!("{m} minutes"),
+            }
+        }
+        fn admin(v: i64) -> String {
+            if v == 0 {
+                "not locked out".to_string()
+            } else {
+                "locked out like other accounts".to_string()
+            }
+        }
+        fn count(v: i64) -> String {
+            match v {
+                0 => "0 (never locks)".to_string(),
+                1 => "1 failed logon".to_string(),
+                v => format!("{v} failed logons"),
+            }
+        }
+        /// Field, `[System Access]` name, the policy's number, the host's, and how to say it.
+        type Row = (
+            &'static str,
+            &'static str,
+            Option<i64>,
+            Option<i64>,
+            fn(i64) -> String,
+        );
+        let host = self.host;
+        let seen = host.account_lockout;
+        let rows: [Row; 4] = [
+            (
+                "posture.accountLockout.threshold",
+                "LockoutBadCount",
+                want.threshold.map(i64::from),
+                seen.and_then(|s| s.threshold),
+                count,
+            ),
+            (
+                "posture.accountLockout.duration",
+                "LockoutDuration",
+                want.duration,
+                seen.and_then(|s| s.duration),
+                minutes,
+            ),
+            (
+                "posture.accountLockout.resetAfter",
+                "ResetLockoutCount",
+                want.reset_after.map(i64::from),
+                seen.and_then(|s| s.reset_after),
+                minutes,
+            ),
+            (
+                "posture.accountLockout.administrator",
+                "AllowAdministratorLockout",
+                want.administrator.map(i64::from),
+                seen.and_then(|s| s.administrator),
+                admin,
+            ),
+        ];
+        for (field, name, desired, got, text) in rows {
+            let Some(desired) = desired else { continue };
+            let setting = catalog::field(field);
+            let fix = if want.enforced {
+                format!("deploy this policy's GPO (its GptTmpl.inf sets {name})")
+            } else {
+                format!(
+                    "set {name} in the security policy that governs the host (for domain accounts the GPO linked at the domain root), or write it with `posture.mode: enforce`"
+                )
+            };
+            let draft = self
+                .check(field, setting)
+                .at(format!("GptTmpl.inf [System Access] {name}"))
+                .want(text(desired))
+                .fix(fix);
+            if !host.evidence.account_lockout {
+                draft.not_verified(format!(
+                    "the inputs hold no account lockout policy (a collector snapshot's `accountLockout` section or a GPO's GptTmpl.inf; they cover {})",
+                    host.evidence.describe()
+                ));
+                continue;
+            }
+            match got {
+                None if host.evidence.account_lockout_gpo_only => draft.not_verified(format!(
+                    "the GPO does not set {name}, which says nothing of the host: the account lockout of domain accounts comes from the GPO linked at the domain root, that of local accounts from the host's own policy"
+                )),
+                None => draft
+                    .got("not set", ValueSource::Absent)
+                    .fail(format!("{name} is not set")),
+                Some(v) => draft.got(text(v), ValueSource::Snapshot).result(
+                    v == desired,
+                    format!("{name} is {}", text(v)),
+                    format!("{name} is {}, not {}", text(v), text(desired)),
+                ),
+            }
+        }
     }
 
     fn consistency_checks(&mut self) {

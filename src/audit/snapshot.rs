@@ -58,6 +58,42 @@ pub struct Snapshot {
     /// them. Absent: not collected.
     #[serde(default)]
     pub logon_rights: Option<LogonRightsInfo>,
+    /// The account lockout policy as `secedit /export /areas SECURITYPOLICY` reports it in
+    /// `[System Access]`. Absent: not collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_lockout: Option<AccountLockoutInfo>,
+}
+
+/// The account lockout numbers of `[System Access]`, named as secedit and GptTmpl.inf name
+/// them. A line the export (or a GPO's template) does not have is absent: not set there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountLockoutInfo {
+    /// Failed logons before an account is locked; 0 never locks.
+    #[serde(default, rename = "LockoutBadCount")]
+    pub threshold: Option<i64>,
+    /// Minutes a locked account stays locked; -1 until an administrator unlocks it.
+    #[serde(default, rename = "LockoutDuration")]
+    pub duration: Option<i64>,
+    /// Minutes until the count of failed logons starts again.
+    #[serde(default, rename = "ResetLockoutCount")]
+    pub reset_after: Option<i64>,
+    /// 1 when the built-in Administrator can be locked out, 0 when not.
+    #[serde(default, rename = "AllowAdministratorLockout")]
+    pub administrator: Option<i64>,
+}
+
+impl AccountLockoutInfo {
+    /// The four numbers of a security template's `[System Access]`.
+    #[must_use]
+    pub fn of_template(t: &crate::formats::security_template::SecurityTemplate) -> Self {
+        Self {
+            threshold: t.system_access("LockoutBadCount"),
+            duration: t.system_access("LockoutDuration"),
+            reset_after: t.system_access("ResetLockoutCount"),
+            administrator: t.system_access("AllowAdministratorLockout"),
+        }
+    }
 }
 
 /// `Some(value)` for a field that is present, even as `null`.
@@ -277,6 +313,8 @@ pub struct HostState {
     pub listener: Option<ListenerInfo>,
     /// The Remote Desktop logon rights; `None` when no input holds them.
     pub logon_rights: Option<LogonRightsInfo>,
+    /// The account lockout numbers; `None` when no input holds them.
+    pub account_lockout: Option<AccountLockoutInfo>,
     /// Kinds of input read (`collector`, `.reg`, `Registry.pol`, `GPO`, `live registry`,
     /// `osquery`).
     pub kinds: BTreeSet<&'static str>,
@@ -301,6 +339,12 @@ pub struct Evidence {
     pub listener: bool,
     /// The Remote Desktop logon rights (collector `logonRights`, a GPO's GptTmpl.inf).
     pub logon_rights: bool,
+    /// The account lockout policy (collector `accountLockout`, a GPO's GptTmpl.inf).
+    pub account_lockout: bool,
+    /// The account lockout comes only from GPO templates: a line they lack is not set by
+    /// those GPOs, which says nothing of the host (domain accounts take it from the GPO linked
+    /// at the domain root), so it is not verified rather than not set.
+    pub account_lockout_gpo_only: bool,
     /// The inputs are osquery results: the registry means the keys the pack queried, and
     /// the certificate's EKUs and key ACL and the network categories are not seen.
     pub osquery: bool,
@@ -341,6 +385,9 @@ impl Evidence {
         self.firewall |= other.firewall;
         self.listener |= other.listener;
         self.logon_rights |= other.logon_rights;
+        self.account_lockout_gpo_only = (self.account_lockout_gpo_only || !self.account_lockout)
+            && (other.account_lockout_gpo_only || !other.account_lockout);
+        self.account_lockout |= other.account_lockout;
         self.osquery |= other.osquery;
     }
 
@@ -365,6 +412,7 @@ impl Evidence {
             (self.firewall, "the firewall"),
             (self.listener, "the listener state"),
             (self.logon_rights, "the logon rights"),
+            (self.account_lockout, "the account lockout"),
         ] {
             if on {
                 parts.push(name.to_string());
@@ -422,6 +470,17 @@ impl HostState {
         self.firewall = other.firewall.or(self.firewall.take());
         self.listener = other.listener.or(self.listener.take());
         self.logon_rights = other.logon_rights.or(self.logon_rights.take());
+        // Field by field: a collector's numbers and a GPO's lines complete each other, the
+        // later file winning where both have one.
+        self.account_lockout = match (self.account_lockout.take(), other.account_lockout) {
+            (Some(a), Some(b)) => Some(AccountLockoutInfo {
+                threshold: b.threshold.or(a.threshold),
+                duration: b.duration.or(a.duration),
+                reset_after: b.reset_after.or(a.reset_after),
+                administrator: b.administrator.or(a.administrator),
+            }),
+            (a, b) => b.or(a),
+        };
         self.kinds.extend(other.kinds);
     }
 }
@@ -651,6 +710,7 @@ pub fn from_json(text: &str) -> Result<HostState, SnapshotError> {
         firewall,
         listener,
         logon_rights,
+        account_lockout,
         ..
     } = snap;
     let mut state = HostState {
@@ -661,6 +721,7 @@ pub fn from_json(text: &str) -> Result<HostState, SnapshotError> {
             firewall: firewall.is_some(),
             listener: listener.is_some(),
             logon_rights: logon_rights.is_some(),
+            account_lockout: account_lockout.is_some(),
             ..Evidence::default()
         },
         captured_at: Some(captured_at),
@@ -669,6 +730,7 @@ pub fn from_json(text: &str) -> Result<HostState, SnapshotError> {
         firewall,
         listener,
         logon_rights,
+        account_lockout,
         ..HostState::default()
     };
     let snap_registry = registry;
@@ -883,8 +945,8 @@ fn gpo_error(path: &Path, what: impl std::fmt::Display) -> SnapshotError {
 }
 
 /// A GPO as a host input: its machine `registry.pol` (evidence of the Group Policy keys) and
-/// its `GptTmpl.inf` (evidence of the logon rights: a right the template does not list is not
-/// set by this GPO).
+/// its `GptTmpl.inf` (evidence of the logon rights and the account lockout: a right or number
+/// the template does not list is not set by this GPO).
 ///
 /// # Errors
 /// Not a GPO folder, or a file of it that cannot be read.
@@ -918,6 +980,9 @@ pub fn from_gpo_dir(dir: &Path) -> Result<HostState, SnapshotError> {
         state.name = display;
     }
     state.evidence.logon_rights = true;
+    state.evidence.account_lockout = true;
+    state.evidence.account_lockout_gpo_only = true;
+    let mut lockout = AccountLockoutInfo::default();
     let mut rights = LogonRightsInfo::default();
     if let Some(inf) = path_ci(
         &machine,
@@ -926,6 +991,7 @@ pub fn from_gpo_dir(dir: &Path) -> Result<HostState, SnapshotError> {
         let bytes = read_bounded(&inf).map_err(|e| gpo_error(&inf, e))?;
         let template =
             crate::formats::security_template::read(&bytes).map_err(|e| gpo_error(&inf, e))?;
+        lockout = AccountLockoutInfo::of_template(&template);
         for right in template.privilege_rights {
             if right
                 .name
@@ -941,6 +1007,7 @@ pub fn from_gpo_dir(dir: &Path) -> Result<HostState, SnapshotError> {
         }
     }
     state.logon_rights = Some(rights);
+    state.account_lockout = Some(lockout);
     Ok(state)
 }
 

@@ -93,6 +93,22 @@ pub fn keep_alive_minutes(text: &str) -> Option<u32> {
     digits.parse::<u32>().ok()?.checked_mul(factor)
 }
 
+/// `posture.accountLockout.duration` for "until an administrator unlocks the account",
+/// which GptTmpl.inf writes as `LockoutDuration = -1`.
+pub const UNTIL_UNLOCKED: &str = "until-unlocked";
+
+/// The minutes Windows accepts for the lockout duration and the reset of its count.
+pub const LOCKOUT_MINUTES: std::ops::RangeInclusive<u32> = 1..=99_999;
+
+/// Minutes of a lockout duration or reset (`15m`, `2h`, `1d`), in [`LOCKOUT_MINUTES`].
+#[must_use]
+pub fn lockout_minutes(text: &str) -> Option<u32> {
+    (text != "never")
+        .then(|| keep_alive_minutes(text))
+        .flatten()
+        .filter(|m| LOCKOUT_MINUTES.contains(m))
+}
+
 /// The range of `TS_MAX_CON_POLICY`'s `MaxInstanceCount` (999999 means unlimited).
 pub const MAX_CONNECTIONS: std::ops::RangeInclusive<i64> = 1..=999_999;
 

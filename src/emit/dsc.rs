@@ -61,6 +61,8 @@ struct Document {
     description: Option<CommentText>,
     gpo_display_name: CommentText,
     logon_rights: bool,
+    /// `posture.accountLockout` in enforce mode: the SAM, not the registry.
+    account_lockout: bool,
     /// What RdpPostureRollback restores, one comment line each.
     rollback_notes: Vec<CommentText>,
     psdsc_version: &'static str,
@@ -396,6 +398,7 @@ pub fn render(model: &Model) -> Result<String, EmitError> {
         description: model.description.as_deref().map(comment_text),
         gpo_display_name: comment_text(&model.gpo.display_name),
         logon_rights: !model.logon_rights.is_empty(),
+        account_lockout: model.account_lockout.is_some_and(|l| l.enforced),
         rollback_notes: crate::model::rollback::summary(model, "RdpPosture")
             .iter()
             .map(|line| comment_text(line))

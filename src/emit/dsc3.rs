@@ -68,6 +68,8 @@ struct Document {
     description: Option<yaml::Scalar>,
     host_actions: Vec<String>,
     logon_rights: bool,
+    /// `posture.accountLockout` in enforce mode: the SAM, not the registry.
+    account_lockout: bool,
     certificate_check: Option<CertificateCheck>,
     registry: Vec<Registry>,
     firewall: Option<FirewallList>,
@@ -379,6 +381,7 @@ pub fn render(model: &Model, rollback: bool) -> Result<String, EmitError> {
             .transpose()?,
         host_actions: host_actions(model),
         logon_rights: !model.logon_rights.is_empty(),
+        account_lockout: model.account_lockout.is_some_and(|l| l.enforced),
         certificate_check: check,
         registry,
         firewall: firewall(model, firewall_name, !rollback)?,

@@ -16,7 +16,8 @@
 //!   that template does (checked here: a local value the template cannot express is an error);
 //! - Group Policy Preferences `Registry.xml`: local values no ADMX can carry (binary data: the
 //!   listener's `SSLCertificateSHA1Hash`), as "Update" items;
-//! - `GptTmpl.inf`: the logon rights (`[Privilege Rights]`), UTF-16LE as Windows writes it.
+//! - `GptTmpl.inf`: the account lockout in enforce mode (`[System Access]`) and the logon
+//!   rights (`[Privilege Rights]`), UTF-16LE as Windows writes it.
 //!
 //! Only files with content are written, and `Backup.xml` lists exactly the client-side
 //! extensions of those files, with their tool GUIDs, in ascending order, and a machine version
@@ -137,7 +138,7 @@ pub(crate) struct Backup<'a> {
     pub time: Timestamp,
     /// registry.pol entries, sorted as Windows writes them; empty: no registry.pol.
     pub pol: Vec<PolEntry>,
-    /// Empty `privilege_rights`: no GptTmpl.inf.
+    /// Empty: no GptTmpl.inf.
     pub security: SecurityTemplate,
     pub preferences: Vec<PreferenceItem>,
 }
@@ -200,8 +201,20 @@ fn check_against_template(ops: &[&RegistryOp]) -> Result<(), EmitError> {
     Ok(())
 }
 
-fn logon_rights(model: &Model) -> SecurityTemplate {
+/// The GPO's security template: the account lockout numbers when `posture.mode: enforce`
+/// writes them, and the logon rights.
+fn security_template(model: &Model) -> SecurityTemplate {
     SecurityTemplate {
+        system_access: model
+            .account_lockout
+            .filter(|l| l.enforced)
+            .map(|l| {
+                l.lines()
+                    .into_iter()
+                    .map(|(n, v)| (n.to_string(), v))
+                    .collect()
+            })
+            .unwrap_or_default(),
         privilege_rights: model
             .logon_rights
             .iter()
@@ -261,7 +274,7 @@ impl<'a> Backup<'a> {
             id: backup_id(model),
             time,
             pol: pol_entries(&in_pol)?,
-            security: logon_rights(model),
+            security: security_template(model),
             preferences,
         })
     }
@@ -271,7 +284,7 @@ impl<'a> Backup<'a> {
     }
 
     pub(crate) fn has_security(&self) -> bool {
-        !self.security.privilege_rights.is_empty()
+        !self.security.is_empty()
     }
 
     pub(crate) fn has_preferences(&self) -> bool {

@@ -1,9 +1,11 @@
 //! Security templates (`GptTmpl.inf`), the file the Security client-side extension applies
-//! from `Machine\microsoft\windows nt\SecEdit\`. rdpgen writes only `[Privilege Rights]`.
+//! from `Machine\microsoft\windows nt\SecEdit\`. rdpgen writes `[System Access]` (the account
+//! lockout numbers) and `[Privilege Rights]`.
 //!
 //! Written as Windows writes it ([obs] Microsoft's security-baseline backups): UTF-16LE with a
-//! byte-order mark, CRLF line ends, `[Unicode]` `Unicode=yes`, `[Version]`
-//! `signature="$CHICAGO$"` `Revision=1`, then `[Privilege Rights]` with one
+//! byte-order mark, CRLF line ends, `[Unicode]` `Unicode=yes`, `[System Access]` with one
+//! `Name = number` line each, `[Version]` `signature="$CHICAGO$"` `Revision=1`, then
+//! `[Privilege Rights]` with one
 //! `SeSomethingRight = *S-1-5-32-544,CORP\Name` line per right (`Right =` for an empty list).
 //! Members are SIDs prefixed with `*`, or account names Windows resolves when it applies the
 //! template. The reader accepts any template (other sections are skipped) and returns the
@@ -25,7 +27,28 @@ pub struct PrivilegeRight {
 /// The parts of a security template rdpgen writes and reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SecurityTemplate {
+    /// Numeric `[System Access]` lines (`LockoutBadCount = 5`), in order. The reader keeps
+    /// only lines whose value is a decimal number.
+    pub system_access: Vec<(String, i64)>,
     pub privilege_rights: Vec<PrivilegeRight>,
+}
+
+impl SecurityTemplate {
+    /// Whether the template says nothing (no file is written for it).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.system_access.is_empty() && self.privilege_rights.is_empty()
+    }
+
+    /// The number a `[System Access]` line gives, matched as Windows does (case-insensitively).
+    #[must_use]
+    pub fn system_access(&self, name: &str) -> Option<i64> {
+        self.system_access
+            .iter()
+            .rev()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
 }
 
 /// Why a template could not be written.
@@ -33,6 +56,8 @@ pub struct SecurityTemplate {
 pub enum SecurityTemplateWriteError {
     #[error("`{0}` is not a privilege or right name (`Se...`, letters only)")]
     BadRightName(String),
+    #[error("`{0}` is not a [System Access] setting name (letters only)")]
+    BadSettingName(String),
     #[error("`{right}` member `{member}` cannot be written: {reason}")]
     BadMember {
         right: String,
@@ -52,8 +77,8 @@ pub enum SecurityTemplateReadError {
     Syntax { line: usize, message: String },
 }
 
-const HEADER: &str =
-    "[Unicode]\r\nUnicode=yes\r\n[Version]\r\nsignature=\"$CHICAGO$\"\r\nRevision=1\r\n";
+const UNICODE: &str = "[Unicode]\r\nUnicode=yes\r\n";
+const VERSION: &str = "[Version]\r\nsignature=\"$CHICAGO$\"\r\nRevision=1\r\n";
 
 fn check_member(right: &str, member: &str) -> Result<(), SecurityTemplateWriteError> {
     let reason = if member.is_empty() {
@@ -82,7 +107,17 @@ fn check_member(right: &str, member: &str) -> Result<(), SecurityTemplateWriteEr
 /// # Errors
 /// A right name that is not `Se` + letters, or a member that would change the line's meaning.
 pub fn write_text(template: &SecurityTemplate) -> Result<String, SecurityTemplateWriteError> {
-    let mut out = String::from(HEADER);
+    let mut out = String::from(UNICODE);
+    if !template.system_access.is_empty() {
+        out.push_str("[System Access]\r\n");
+        for (name, value) in &template.system_access {
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphabetic()) {
+                return Err(SecurityTemplateWriteError::BadSettingName(name.clone()));
+            }
+            out.push_str(&format!("{name} = {value}\r\n"));
+        }
+    }
+    out.push_str(VERSION);
     if template.privilege_rights.is_empty() {
         return Ok(out);
     }
@@ -148,6 +183,16 @@ pub fn read(bytes: &[u8]) -> Result<SecurityTemplate, SecurityTemplateReadError>
         };
         match section.as_deref() {
             None => return Err(syntax("a line before the first section")),
+            Some(s) if s.eq_ignore_ascii_case("System Access") => {
+                // Numeric settings only; `NewAdministratorName = "x"` and the like are skipped.
+                if let Some((name, value)) = line.split_once('=')
+                    && let Ok(value) = value.trim().parse::<i64>()
+                {
+                    template
+                        .system_access
+                        .push((name.trim().to_string(), value));
+                }
+            }
             Some(s) if s.eq_ignore_ascii_case("Privilege Rights") => {
                 let (name, members) = line
                     .split_once('=')
@@ -174,6 +219,7 @@ mod tests {
 
     fn rights() -> SecurityTemplate {
         SecurityTemplate {
+            system_access: Vec::new(),
             privilege_rights: vec![
                 PrivilegeRight {
                     name: "SeRemoteInteractiveLogonRight".into(),
@@ -208,10 +254,43 @@ mod tests {
         assert_eq!(read(&bytes).unwrap(), rights());
     }
 
+    /// The lockout lines come where Microsoft's Domain Security baseline has them: after
+    /// `[Unicode]`, before `[Version]`; the reader finds them in that file.
+    #[test]
+    fn writes_and_reads_system_access() {
+        let t = SecurityTemplate {
+            system_access: vec![
+                ("LockoutBadCount".into(), 3),
+                ("ResetLockoutCount".into(), 15),
+                ("LockoutDuration".into(), -1),
+            ],
+            privilege_rights: vec![],
+        };
+        assert_eq!(
+            write_text(&t).unwrap(),
+            "[Unicode]\r\nUnicode=yes\r\n[System Access]\r\nLockoutBadCount = 3\r\n\
+             ResetLockoutCount = 15\r\nLockoutDuration = -1\r\n\
+             [Version]\r\nsignature=\"$CHICAGO$\"\r\nRevision=1\r\n"
+        );
+        let back = read(&write(&t).unwrap()).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(back.system_access("lockoutduration"), Some(-1));
+        let mut text = vec![0xFF, 0xFE];
+        utf16::push_le(
+            &mut text,
+            "[Unicode]\r\nUnicode=yes\r\n[System Access]\r\nNewGuestName = \"Visitor\"\r\nLockoutBadCount = 10\r\n",
+        );
+        assert_eq!(
+            read(&text).unwrap().system_access,
+            vec![("LockoutBadCount".to_string(), 10)]
+        );
+    }
+
     #[test]
     fn refuses_members_that_change_the_line() {
         for bad in ["a,b", " a", "a\nb", ""] {
             let t = SecurityTemplate {
+                system_access: Vec::new(),
                 privilege_rights: vec![PrivilegeRight {
                     name: "SeRemoteInteractiveLogonRight".into(),
                     members: vec![bad.into()],
@@ -223,12 +302,21 @@ mod tests {
             ));
         }
         let t = SecurityTemplate {
+            system_access: Vec::new(),
             privilege_rights: vec![PrivilegeRight {
                 name: "Se Bad".into(),
                 members: vec![],
             }],
         };
         assert!(write(&t).is_err());
+        let t = SecurityTemplate {
+            system_access: vec![("Lockout\r\n[Privilege Rights]".into(), 1)],
+            privilege_rights: vec![],
+        };
+        assert!(matches!(
+            write(&t),
+            Err(SecurityTemplateWriteError::BadSettingName(_))
+        ));
     }
 
     #[test]

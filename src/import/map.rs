@@ -859,6 +859,57 @@ impl<'a> Mapper<'a> {
         }
     }
 
+    /// The account lockout lines of `[System Access]` as `posture.accountLockout` (enforced:
+    /// the source writes them). A number the field cannot express stays listed.
+    fn lockout(&mut self, lines: &[super::AccessLine]) {
+        let minutes = |v: i64| {
+            u32::try_from(v)
+                .ok()
+                .filter(|m| catalog::LOCKOUT_MINUTES.contains(m))
+                .map(|m| json!(format!("{m}m")))
+        };
+        let mut any = false;
+        for l in lines {
+            let (field, value) = match l.name.as_str() {
+                "LockoutBadCount" => (
+                    "posture.accountLockout.threshold",
+                    (0..=999).contains(&l.value).then(|| json!(l.value)),
+                ),
+                "LockoutDuration" => (
+                    "posture.accountLockout.duration",
+                    if l.value == -1 {
+                        Some(json!(catalog::UNTIL_UNLOCKED))
+                    } else {
+                        minutes(l.value)
+                    },
+                ),
+                "ResetLockoutCount" => ("posture.accountLockout.resetAfter", minutes(l.value)),
+                _ => (
+                    "posture.accountLockout.administrator",
+                    (0..=1).contains(&l.value).then(|| json!(l.value == 1)),
+                ),
+            };
+            let Some(value) = value else {
+                self.out.unmapped.push(Unmapped {
+                    what: format!(
+                        "[System Access] {} = {} (outside what `{field}` can express)",
+                        l.name, l.value
+                    ),
+                    origin: l.origin.clone(),
+                });
+                continue;
+            };
+            self.out
+                .imported
+                .insert(ConflictOn::Right(l.name.to_ascii_lowercase()));
+            self.push(field, value, Some(format!("{} = {}", l.name, l.value)));
+            any = true;
+        }
+        if any {
+            self.posture_enforced();
+        }
+    }
+
     fn rights(&mut self, rights: &[super::Right]) {
         for r in rights {
             let field = if r.name.eq_ignore_ascii_case("SeRemoteInteractiveLogonRight") {
@@ -958,6 +1009,7 @@ pub fn map(input: &Input) -> Mapped {
             "tls.minVersion" => m.tls(setting),
             "firewall.profiles" => m.firewall(),
             "logonRights.allow" => m.rights(&input.rights),
+            "posture.accountLockout.threshold" => m.lockout(&input.lockout),
             "redirection.usb" => m.usb(setting),
             "posture.lmCompatibilityLevel" => m.lm_level(setting),
             "posture.firewall.enabled" => m.firewall_posture(),

@@ -80,6 +80,22 @@ pub struct Right {
     pub origin: Origin,
 }
 
+/// A numeric `[System Access]` line of a security template rdpgen reads (the account lockout).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLine {
+    pub name: String,
+    pub value: i64,
+    pub origin: Origin,
+}
+
+/// The `[System Access]` names `posture.accountLockout` covers.
+pub const LOCKOUT_LINES: [&str; 4] = [
+    "LockoutBadCount",
+    "LockoutDuration",
+    "ResetLockoutCount",
+    "AllowAdministratorLockout",
+];
+
 /// Something a source holds that is not a registry value or user right (another
 /// GptTmpl.inf section line, a GPP item rdpgen cannot read): listed, never dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +119,8 @@ pub struct Input {
     pub files: Vec<String>,
     pub entries: Vec<Entry>,
     pub rights: Vec<Right>,
+    /// The account lockout lines of `[System Access]`, the later of two with one name kept.
+    pub lockout: Vec<AccessLine>,
     pub others: Vec<Other>,
     pub gpo: Option<GpoInfo>,
     /// What merging found: a later source setting a value, or right, differently.
@@ -116,7 +134,7 @@ pub struct Input {
 pub enum ConflictOn {
     /// A registry value, by [`Entry::id`].
     Value((u8, String, String)),
-    /// A user right, by name.
+    /// A user right, or a `[System Access]` line, by name (lower case).
     Right(String),
 }
 
@@ -190,6 +208,27 @@ impl Input {
                 self.rights.remove(pos);
             }
             self.rights.push(r);
+        }
+        for l in other.lockout {
+            if let Some(pos) = self
+                .lockout
+                .iter()
+                .position(|x| x.name.eq_ignore_ascii_case(&l.name))
+            {
+                let old = &self.lockout[pos];
+                if old.value != l.value {
+                    let message = format!(
+                        "{}: [System Access] {} is {}, but {} set it to {}",
+                        l.origin, l.name, l.value, old.origin, old.value
+                    );
+                    self.conflicts.push(Conflict {
+                        on: ConflictOn::Right(l.name.to_ascii_lowercase()),
+                        message,
+                    });
+                }
+                self.lockout.remove(pos);
+            }
+            self.lockout.push(l);
         }
         self.others.extend(other.others);
         if let Some(g) = other.gpo {

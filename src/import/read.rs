@@ -261,6 +261,22 @@ fn template(bytes: &[u8], shown: &str) -> Result<Input, String> {
         if section.eq_ignore_ascii_case("Unicode") || section.eq_ignore_ascii_case("Version") {
             continue;
         }
+        if section.eq_ignore_ascii_case("System Access")
+            && let Some((name, value)) = line.split_once('=')
+            && let Some(name) = super::LOCKOUT_LINES
+                .iter()
+                .find(|n| n.eq_ignore_ascii_case(name.trim()))
+            && let Ok(value) = value.trim().parse::<i64>()
+        {
+            // A line written twice: the later one is what Windows applies.
+            input.lockout.retain(|l| l.name != *name);
+            input.lockout.push(super::AccessLine {
+                name: (*name).to_string(),
+                value,
+                origin: at,
+            });
+            continue;
+        }
         if section.eq_ignore_ascii_case("Privilege Rights")
             && let Some((name, members)) = line.split_once('=')
         {
@@ -461,6 +477,22 @@ fn host_input(state: snapshot::HostState, shown: &str) -> Input {
             action: Action::Set(value),
             origin: origin(shown, "registry".into()),
         });
+    }
+    if let Some(l) = state.account_lockout {
+        for (name, value) in super::LOCKOUT_LINES.into_iter().zip([
+            l.threshold,
+            l.duration,
+            l.reset_after,
+            l.administrator,
+        ]) {
+            if let Some(value) = value {
+                input.lockout.push(super::AccessLine {
+                    name: name.into(),
+                    value,
+                    origin: origin(shown, "accountLockout".into()),
+                });
+            }
+        }
     }
     if let Some(lr) = state.logon_rights {
         for (name, members) in [

@@ -61,6 +61,9 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
     if let Some(fp) = firewall_posture.filter(|f| f.enforced) {
         registry.extend(lower_firewall_posture(fp));
     }
+    let account_lockout = posture
+        .and_then(|p| p.account_lockout.as_ref())
+        .map(|l| lower_account_lockout(l, enforce));
     registry.extend(lower_tls(policy));
     registry.extend(lower_usb(policy)?);
     registry.extend(lower_admx(policy)?);
@@ -93,6 +96,7 @@ pub fn lower(policy: &Policy) -> Result<Model, LowerError> {
         registry,
         audit_registry,
         firewall_posture,
+        account_lockout,
         firewall,
         host_firewall_values: std::collections::BTreeMap::new(),
         firewall_scope,
@@ -700,6 +704,27 @@ fn lower_certificate(policy: &Policy) -> CertificateRequirements {
     }
 }
 
+/// `posture.accountLockout` as the numbers of GptTmpl.inf `[System Access]`. Validation
+/// refused durations outside [`catalog::LOCKOUT_MINUTES`].
+fn lower_account_lockout(
+    l: &crate::policy::types::AccountLockout,
+    enforced: bool,
+) -> crate::model::AccountLockout {
+    crate::model::AccountLockout {
+        threshold: l.threshold.and_then(|t| u32::try_from(t).ok()),
+        duration: l.duration.as_deref().and_then(|d| {
+            if d == catalog::UNTIL_UNLOCKED {
+                Some(-1)
+            } else {
+                catalog::lockout_minutes(d).map(i64::from)
+            }
+        }),
+        reset_after: l.reset_after.as_deref().and_then(catalog::lockout_minutes),
+        administrator: l.administrator,
+        enforced,
+    }
+}
+
 fn lower_logon_rights(policy: &Policy) -> Vec<LogonRight> {
     let Some(lr) = &policy.logon_rights else {
         return Vec::new();
@@ -815,7 +840,11 @@ mod tests {
                     | "redirection.usb"
                     | "posture.firewall.enabled"
                     | "posture.firewall.defaultInbound"
-                    | "posture.firewall.localRules" => false,
+                    | "posture.firewall.localRules"
+                    | "posture.accountLockout.threshold"
+                    | "posture.accountLockout.duration"
+                    | "posture.accountLockout.resetAfter"
+                    | "posture.accountLockout.administrator" => false,
                     other => panic!("special field {other}: which function lowers it?"),
                 },
                 Mapping::AuditOnly | Mapping::Metadata => false,

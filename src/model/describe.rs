@@ -125,6 +125,19 @@ impl Model {
                 word(fp.merge_local, "merged", "ignored"),
             );
         }
+        if let Some(l) = &self.account_lockout {
+            let lines: Vec<String> = l
+                .lines()
+                .iter()
+                .map(|(n, v)| format!("{n} = {v}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "account lockout ({}): {}",
+                if l.enforced { "enforced" } else { "audited" },
+                lines.join(", ")
+            );
+        }
         let _ = writeln!(out, "firewall ({} rules):", self.firewall.len());
         for rule in &self.firewall {
             let profiles = if rule.profiles.is_empty() {

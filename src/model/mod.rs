@@ -39,6 +39,9 @@ pub struct Model {
     /// against the state Windows applies. With `enforced`, its Group Policy values are also in
     /// `registry`.
     pub firewall_posture: Option<FirewallPosture>,
+    /// The account lockout policy (`posture.accountLockout`): checked by `diff`; written to the
+    /// GPO's GptTmpl.inf only when `enforced`.
+    pub account_lockout: Option<AccountLockout>,
     /// Allow rules first, then the block rules that make the scope hold (see
     /// [`FirewallScope`]). The one place a rule is stored.
     pub firewall: Vec<FirewallRule>,
@@ -221,6 +224,43 @@ pub struct FirewallPosture {
     pub default_block: Option<bool>,
     pub merge_local: Option<bool>,
     pub enforced: bool,
+}
+
+/// The account lockout policy (`posture.accountLockout`), as GptTmpl.inf `[System Access]`
+/// states it; `None`: not configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountLockout {
+    /// `LockoutBadCount`.
+    pub threshold: Option<u32>,
+    /// `LockoutDuration`: minutes, or -1 for "until an administrator unlocks it".
+    pub duration: Option<i64>,
+    /// `ResetLockoutCount`, minutes.
+    pub reset_after: Option<u32>,
+    /// `AllowAdministratorLockout`.
+    pub administrator: Option<bool>,
+    /// `posture.mode: enforce`: the GPO's security template writes it.
+    pub enforced: bool,
+}
+
+impl AccountLockout {
+    /// The `[System Access]` lines, in the order Microsoft's baselines write them.
+    #[must_use]
+    pub fn lines(&self) -> Vec<(&'static str, i64)> {
+        let mut out = Vec::new();
+        if let Some(t) = self.threshold {
+            out.push(("LockoutBadCount", i64::from(t)));
+        }
+        if let Some(r) = self.reset_after {
+            out.push(("ResetLockoutCount", i64::from(r)));
+        }
+        if let Some(d) = self.duration {
+            out.push(("LockoutDuration", d));
+        }
+        if let Some(a) = self.administrator {
+            out.push(("AllowAdministratorLockout", i64::from(a)));
+        }
+        out
+    }
 }
 
 /// `PolicyVersion` under the firewall policy key: what every Microsoft baseline that carries

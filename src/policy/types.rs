@@ -157,6 +157,33 @@ pub struct Posture {
     #[schemars(inner(regex(pattern = r"^[A-Z][A-Z0-9_]{2,127}$")))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cipher_suites: Option<Vec<String>>,
+    /// The account lockout policy (GptTmpl.inf `[System Access]`, applied to the SAM of the
+    /// host: its local accounts, or on a domain controller the domain's accounts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_lockout: Option<AccountLockout>,
+}
+
+/// Account lockout: what stops a password-guessing run against RDP.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AccountLockout {
+    /// Failed logons before an account is locked (`LockoutBadCount`), 0 to 999; 0 never
+    /// locks an account.
+    #[schemars(range(min = 0, max = 999))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<i64>,
+    /// How long a locked account stays locked (`LockoutDuration`): `Nm`, `Nh` or `Nd`, 1 to
+    /// 99999 minutes, or `until-unlocked` (an administrator must unlock it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// Minutes after a failed logon until the count starts again (`ResetLockoutCount`): `Nm`,
+    /// `Nh` or `Nd`, 1 to 99999 minutes, at most `duration`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_after: Option<String>,
+    /// Whether the built-in Administrator account can be locked too
+    /// (`AllowAdministratorLockout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrator: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

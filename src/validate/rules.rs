@@ -93,6 +93,9 @@ fn posture_rules(p: &Policy, r: &mut Rules<'_>) {
             d.help = Some("use `block`".into());
         }
     }
+    if let Some(l) = &posture.account_lockout {
+        lockout_rules(l, r);
+    }
     if let Some(level) = posture.lm_compatibility_level
         && level < 3
     {
@@ -103,6 +106,67 @@ fn posture_rules(p: &Policy, r: &mut Rules<'_>) {
         );
         d.help = Some(
             "use 5 (NTLMv2 only; refuse LM and NTLM), as CIS 2.3.11.7 and WN22-SO-000310 require"
+                .into(),
+        );
+    }
+}
+
+/// `posture.accountLockout`: durations Windows accepts, the reset no longer than the lockout
+/// (RDP067), and a threshold that locks (RDP068).
+fn lockout_rules(l: &crate::policy::types::AccountLockout, r: &mut Rules<'_>) {
+    let duration = l.duration.as_deref().map(|d| {
+        let minutes = if d == catalog::UNTIL_UNLOCKED {
+            Some(None)
+        } else {
+            catalog::lockout_minutes(d).map(Some)
+        };
+        if minutes.is_none() {
+            let at = r.report(
+                Code::BadLockout,
+                "/posture/accountLockout/duration",
+                format!("`posture.accountLockout.duration: {d}` is not a lockout duration"),
+            );
+            at.help = Some(format!(
+                "write 1 to 99999 minutes as `Nm`, `Nh` or `Nd` (`15m`, `1h`), or `{}`",
+                catalog::UNTIL_UNLOCKED
+            ));
+        }
+        minutes
+    });
+    if let Some(reset) = l.reset_after.as_deref() {
+        match catalog::lockout_minutes(reset) {
+            None => {
+                let at = r.report(
+                    Code::BadLockout,
+                    "/posture/accountLockout/resetAfter",
+                    format!("`posture.accountLockout.resetAfter: {reset}` is not a reset time"),
+                );
+                at.help = Some("write 1 to 99999 minutes as `Nm`, `Nh` or `Nd` (`15m`)".into());
+            }
+            Some(minutes) => {
+                if let Some(Some(Some(lockout))) = duration
+                    && minutes > lockout
+                {
+                    let at = r.report(
+                        Code::BadLockout,
+                        "/posture/accountLockout/resetAfter",
+                        format!(
+                            "`resetAfter` ({minutes} minutes) is longer than the lockout `duration` ({lockout} minutes): Windows refuses it"
+                        ),
+                    );
+                    at.help = Some("make `resetAfter` at most `duration`".into());
+                }
+            }
+        }
+    }
+    if l.threshold == Some(0) {
+        let at = r.report(
+            Code::NoLockout,
+            "/posture/accountLockout/threshold",
+            "`posture.accountLockout.threshold: 0` never locks an account out".into(),
+        );
+        at.help = Some(
+            "lock after a few failed logons: 5 or fewer (CIS 1.2.2), 3 or fewer (WN22-AC-000020)"
                 .into(),
         );
     }

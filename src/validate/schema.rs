@@ -187,6 +187,10 @@ fn certainly_valid(instance: &Value) -> bool {
             p.lm_compatibility_level
                 .is_none_or(|l| (0..=5).contains(&l))
                 && p.cipher_suites.iter().flatten().all(|c| suite_ok(c))
+                && p.account_lockout
+                    .as_ref()
+                    .and_then(|l| l.threshold)
+                    .is_none_or(|t| (0..=999).contains(&t))
         })
 }
 

@@ -28,12 +28,12 @@ fn each_example_host_gives_its_exit_code_and_findings() {
         (
             "tier1-compliant.json",
             0,
-            &["compliant RDS-T1-01: 64 checks passed, all verified"][..],
+            &["compliant RDS-T1-01: 68 checks passed, all verified"][..],
         ),
         (
             "tier1-firewall-equal.json",
             0,
-            &["compliant RDS-T1-05: 64 checks passed, all verified"],
+            &["compliant RDS-T1-05: 68 checks passed, all verified"],
         ),
         (
             // The export holds the policy key, the listener key and Lsa only: nothing fails, and
@@ -41,12 +41,13 @@ fn each_example_host_gives_its_exit_code_and_findings() {
             "tier1-export.reg",
             3,
             &[
-                "INCOMPLETE tier1-export: 0 findings, 34 not verified, 29 passed (evidence: 3 exported keys)",
+                "INCOMPLETE tier1-export: 0 findings, 38 not verified, 29 passed (evidence: 3 exported keys)",
                 r"not verified tls.minVersion:TLS 1.2:Enabled: the inputs hold no evidence of `HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server` (they cover 3 exported keys)",
                 "not verified firewall:rdpgen-tier1-servers-TCP-In: the inputs hold no firewall rules",
                 "not verified firewall.effective: the inputs hold neither the Group Policy firewall rules nor the collector's rule list, so what Windows Firewall admits cannot be decided (they cover 3 exported keys)",
                 "not verified certificate.expiry: the inputs hold no listener certificate",
                 "not verified logonRights.deny: the inputs hold no logon rights",
+                "not verified posture.accountLockout.threshold: the inputs hold no account lockout policy",
             ],
         ),
         (
@@ -54,6 +55,7 @@ fn each_example_host_gives_its_exit_code_and_findings() {
             1,
             &[
                 "error   security.layer: SecurityLayer is REG_DWORD 1 (negotiate) in the policy key; the policy wants REG_DWORD 2 (tls) [0x904/0x7 cause C3]",
+                "error   posture.accountLockout.threshold: LockoutBadCount is 0 (never locks), not 5 failed logons",
                 "error   redirection.drives: fDisableCdm is not set; the policy wants REG_DWORD 1 (false)",
                 "error   consistency.tls12: TLS 1.2 is disabled on the server while the security layer needs TLS [0x904/0x7 cause C4]",
                 "error   firewall:rdpgen-tier1-servers-UDP-In: the allow rule `rdpgen-tier1-servers-UDP-In` is missing",
@@ -146,7 +148,7 @@ fn machine_formats_are_well_formed() {
     let v: Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(v["version"], "2.1.0");
     let results = v["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 55);
+    assert_eq!(results.len(), 62);
     let rules: Vec<&str> = v["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap()
@@ -166,8 +168,8 @@ fn machine_formats_are_well_formed() {
             .entry(r["kind"].as_str().unwrap().to_string())
             .or_insert(0) += 1;
     }
-    assert_eq!(kinds["fail"], 21, "{kinds:?}");
-    assert_eq!(kinds["review"], 34, "{kinds:?}");
+    assert_eq!(kinds["fail"], 24, "{kinds:?}");
+    assert_eq!(kinds["review"], 38, "{kinds:?}");
     let (_, junit, _) = diff(&["--format", "junit", "examples/hosts"]);
     let mut reader = quick_xml::Reader::from_str(&junit);
     let (mut suites, mut failures, mut skipped) = (0, 0, 0);
@@ -183,7 +185,7 @@ fn machine_formats_are_well_formed() {
             _ => {}
         }
     }
-    assert_eq!((suites, failures, skipped), (7, 21, 34));
+    assert_eq!((suites, failures, skipped), (7, 24, 38));
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -242,7 +244,7 @@ fn subdirectories_are_hosts_whose_files_merge() {
     let (code, stdout, _) = diff(&[dir.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(
-        stdout.contains("DRIFTED WEB01: 3 findings, 32 not verified"),
+        stdout.contains("DRIFTED WEB01: 3 findings, 36 not verified"),
         "{stdout}"
     );
     assert!(
@@ -265,7 +267,7 @@ fn a_gpo_registry_pol_is_compared_with_the_policy() {
     let (code, stdout, _) = diff(&[pol.to_str().unwrap()]);
     assert_eq!(code, 3, "{stdout}");
     assert!(
-        stdout.contains("INCOMPLETE Registry: 0 findings, 17 not verified, 46 passed (evidence: the Group Policy keys)"),
+        stdout.contains("INCOMPLETE Registry: 0 findings, 21 not verified, 46 passed (evidence: the Group Policy keys)"),
         "{stdout}"
     );
     let (code, _, _) = diff(&["--allow-incomplete", pol.to_str().unwrap()]);

@@ -64,6 +64,32 @@ fn security(w: &mut XmlWriter, backup: &Backup<'_>) {
         "http://www.microsoft.com/GroupPolicy/Settings/Security",
         "q1:SecuritySettings",
     );
+    // The account lockout as GPMC reports it: `q1:Account` elements sorted by name.
+    let mut accounts: Vec<(&str, i64)> = backup
+        .security
+        .system_access
+        .iter()
+        .map(|(n, v)| (n.as_str(), *v))
+        .collect();
+    accounts.sort_unstable();
+    for (name, value) in accounts {
+        nl(w, 4);
+        w.open("q1:Account", &[]);
+        element(w, 5, "q1:Name", name);
+        if name == "AllowAdministratorLockout" {
+            element(
+                w,
+                5,
+                "q1:SettingBoolean",
+                if value == 1 { "true" } else { "false" },
+            );
+        } else {
+            element(w, 5, "q1:SettingNumber", &value.to_string());
+        }
+        element(w, 5, "q1:Type", "Account Lockout");
+        nl(w, 4);
+        w.close("q1:Account");
+    }
     let mut rights: Vec<_> = backup.model.logon_rights.iter().collect();
     rights.sort_by_key(|r| r.right.as_str());
     for right in rights {
