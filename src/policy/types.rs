@@ -117,7 +117,7 @@ pub struct Policy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpo: Option<Gpo>,
     /// Host-wide settings that decide whether RDP works or is safe but govern more than RDP
-    /// (firewall profiles, NTLM, TLS cipher suites): `diff` checks them; artifacts write
+    /// (firewall profiles, NTLM, TLS cipher suites, account lockout): `diff` checks them; artifacts write
     /// them only with `mode: enforce`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posture: Option<Posture>,

@@ -19,6 +19,7 @@ mod fleets;
 mod gpo;
 mod hardening;
 mod import;
+mod lockout;
 mod model;
 mod osquery;
 mod posture;
