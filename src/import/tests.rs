@@ -212,13 +212,23 @@ fn snapshot(model: &crate::model::Model) -> Value {
             .collect();
         rights.insert(r.right.as_str().to_string(), json!(members));
     }
-    json!({
+    let mut snap = json!({
         "rdpgenSnapshot": 1,
         "host": "gen-host",
         "capturedAt": "2026-11-24T10:00:00Z",
         "registry": registry,
         "logonRights": rights,
-    })
+    });
+    // An enforced account lockout, as secedit exports it once the GPO applied.
+    if let Some(l) = model.account_lockout.filter(|l| l.enforced) {
+        let lines: serde_json::Map<String, Value> = l
+            .lines()
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), json!(v)))
+            .collect();
+        snap["accountLockout"] = Value::Object(lines);
+    }
+    snap
 }
 
 #[test]
