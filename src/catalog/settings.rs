@@ -1398,7 +1398,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         field: "posture.mode",
         title: "Whether host-wide posture is audited or also written",
-        explanation: "The `posture` settings govern every service of the host, not only Remote Desktop, so by default (`audit`) `rdpgen diff` checks them and no artifact writes them. `enforce` writes them with everything else: the firewall profile switches as Group Policy values under the firewall policy key, LmCompatibilityLevel as the Lsa value (the Security Options setting), the cipher suite order as CipherSuiteOrder.admx's policy, the account lockout as the GPO backup's GptTmpl.inf `[System Access]` (the registry targets cannot carry it).",
+        explanation: "The `posture` settings govern every service of the host, not only Remote Desktop, so by default (`audit`) `rdpgen diff` checks them and no artifact writes them. `enforce` writes them with everything else: the firewall profile switches as Group Policy values under the firewall policy key, LmCompatibilityLevel as the Lsa value (the Security Options setting), the cipher suite order as CipherSuiteOrder.admx's policy, the account lockout as the GPO backup's GptTmpl.inf `[System Access]` and an Ansible `secedit /configure` task (the other targets write registry values only).",
         values: "audit | enforce",
         mapping: Mapping::Metadata,
         policy: None,

@@ -8,6 +8,8 @@
 //! - Host actions (listener certificate binding, private key ACL repair) are
 //!   `ansible.windows.win_powershell` tasks whose script is fixed text from this module and
 //!   whose one input, the thumbprint, is a module parameter: no policy text is ever script.
+//! - `posture.accountLockout` (enforce mode) is a `win_powershell` task whose fixed script
+//!   applies the four numbers, its parameters, with `secedit /configure`; rollback leaves it.
 //! - Every string goes through [`crate::escape::yaml::unsafe_scalar`]: a single-quoted or plain
 //!   YAML scalar tagged `!unsafe`, which Ansible never templates, so `{{` in a policy string
 //!   stays text.
@@ -224,6 +226,62 @@ if ($granted) {
 }
 ";
 
+/// The account lockout (`posture.accountLockout` in enforce mode): the four numbers arrive as
+/// parameters (integers, never script text). The script exports the local security policy,
+/// and only when a number differs writes a template of exactly those lines and applies it
+/// with `secedit /configure` (one call: Windows checks the reset against the duration with
+/// the new numbers together, as the Security client-side extension does).
+const LOCKOUT_SCRIPT: &str = r#"param($LockoutBadCount, $ResetLockoutCount, $LockoutDuration, $AllowAdministratorLockout)
+$ErrorActionPreference = 'Stop'
+$want = [ordered]@{}
+foreach ($name in @('LockoutBadCount', 'ResetLockoutCount', 'LockoutDuration', 'AllowAdministratorLockout')) {
+    $value = Get-Variable -Name $name -ValueOnly
+    if ($null -ne $value) { $want[$name] = [long]$value }
+}
+$work = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath ('rdpgen-lockout-' + [guid]::NewGuid().ToString())
+$null = New-Item -ItemType Directory -Path $work
+try {
+    $current = Join-Path -Path $work -ChildPath 'current.inf'
+    $null = secedit.exe /export /areas SECURITYPOLICY /cfg $current /quiet
+    $have = @{}
+    $section = ''
+    foreach ($line in @(Get-Content -LiteralPath $current -Encoding Unicode)) {
+        if ($line -match '^\s*\[(.+)\]\s*$') { $section = $Matches[1]; continue }
+        if ($section -eq 'System Access' -and $line -match '^\s*(\w+)\s*=\s*(-?[0-9]+)\s*$') { $have[$Matches[1]] = [long]$Matches[2] }
+    }
+    $differs = @($want.Keys | Where-Object { $have[$_] -ne $want[$_] })
+    if ($differs.Count -eq 0) {
+        $Ansible.Changed = $false
+    } else {
+        $text = "[Unicode]`r`nUnicode=yes`r`n[System Access]`r`n"
+        foreach ($name in $want.Keys) { $text += $name + ' = ' + $want[$name] + "`r`n" }
+        $text += "[Version]`r`nsignature=`"`$CHICAGO`$`"`r`nRevision=1`r`n"
+        $inf = Join-Path -Path $work -ChildPath 'lockout.inf'
+        Set-Content -LiteralPath $inf -Value $text -Encoding Unicode
+        $null = secedit.exe /configure /db (Join-Path -Path $work -ChildPath 'lockout.sdb') /cfg $inf /areas SECURITYPOLICY /quiet
+        if ($LASTEXITCODE -ne 0) { throw ('rdpgen: secedit /configure failed with exit code ' + $LASTEXITCODE) }
+        $Ansible.Changed = $true
+    }
+} finally {
+    Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+}
+"#;
+
+/// `posture.accountLockout` with `mode: enforce`: one `win_powershell` task.
+fn lockout_task(model: &Model, out: &mut String) {
+    let Some(lockout) = model.account_lockout.filter(|l| l.enforced) else {
+        return;
+    };
+    out.push_str(
+        "    - name: !unsafe 'posture.accountLockout (secedit /configure [System Access])'\n      ansible.windows.win_powershell:\n",
+    );
+    block(LOCKOUT_SCRIPT, out);
+    out.push_str("        parameters:\n");
+    for (name, value) in lockout.lines() {
+        let _ = writeln!(out, "          {name}: {value}");
+    }
+}
+
 /// The fixed key ACL repair script: the DSC `key-file` part reading `$Thumbprint`.
 pub(in crate::emit) fn repair_script() -> String {
     format!(
@@ -308,6 +366,9 @@ pub fn render(model: &Model, rollback: bool) -> Result<String, EmitError> {
     firewall_tasks(model, rollback, &mut out)?;
     if !rollback {
         host_action_tasks(model, &mut out)?;
+        lockout_task(model, &mut out);
+    } else if model.account_lockout.is_some_and(|l| l.enforced) {
+        out.push_str("    # posture.accountLockout is left as it is: Windows' own defaults differ by release.\n");
     }
     if out.len() == start {
         out.push_str("    - name: !unsafe 'nothing to do'\n      ansible.builtin.meta: noop\n");

@@ -92,13 +92,44 @@ fn enforce_writes_the_gpo_template_and_audit_writes_nothing() {
         "{report}"
     );
     assert!(report.contains("<q1:Name>AllowAdministratorLockout</q1:Name>\r\n          <q1:SettingBoolean>true</q1:SettingBoolean>"));
-    // No registry artifact carries it: it is the SAM's, not a registry value.
+    // Ansible applies the numbers, parameters of a fixed script, through secedit; its
+    // rollback leaves them. No registry artifact carries them: they are the SAM's.
+    let apply = text_of(&out.join("lk-enforce/ansible/apply.yml"));
+    assert!(
+        apply.contains(
+            "        parameters:\n          LockoutBadCount: 3\n          ResetLockoutCount: 30\n          LockoutDuration: -1\n          AllowAdministratorLockout: 1\n"
+        ),
+        "{apply}"
+    );
+    assert!(apply.contains("secedit.exe /configure /db"), "{apply}");
+    // The script parses as PowerShell (tree-sitter-powershell, where installed).
+    if let Some((python, check)) = crate::ps_parse_check() {
+        let script: String = apply
+            .split("posture.accountLockout (secedit")
+            .nth(1)
+            .and_then(|t| t.split("script: !unsafe |\n").nth(1))
+            .and_then(|t| t.split("        parameters:").next())
+            .expect("the lockout task's script")
+            .lines()
+            .map(|l| format!("{}\n", l.get(10..).unwrap_or("")))
+            .collect();
+        assert!(script.starts_with("param($LockoutBadCount"), "{script}");
+        let path = dir.join("lockout.ps1");
+        std::fs::write(&path, script).unwrap();
+        let (code, out, err) = run(std::process::Command::new(python).arg(check).arg(&path));
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let rollback = text_of(&out.join("lk-enforce/ansible/rollback.yml"));
+    assert!(
+        rollback.contains("# posture.accountLockout is left as it is"),
+        "{rollback}"
+    );
     let mut all = Vec::new();
     files(&out.join("lk-enforce"), &mut all);
     for f in &all {
         let text = text_of(f);
-        let in_gpo = f.starts_with(&b);
-        if !in_gpo && text.contains("LockoutBadCount") {
+        let carrier = f.starts_with(&b) || f.ends_with("ansible/apply.yml");
+        if !carrier && text.contains("LockoutBadCount") {
             panic!("{} names LockoutBadCount", f.display());
         }
     }
