@@ -464,23 +464,28 @@ impl HostState {
         if other.evidence.certificate {
             self.certificate = other.certificate;
         }
+        // The account lockout: a collector's export is what the host applies, so it replaces
+        // what GPO templates say (a line it lacks is not set there, whatever a GPO holds);
+        // GPO templates complete each other line by line, the later file winning.
+        let full = |e: &Evidence| e.account_lockout && !e.account_lockout_gpo_only;
+        self.account_lockout = match (self.account_lockout.take(), other.account_lockout) {
+            (Some(a), Some(_)) if full(&self.evidence) && !full(&other.evidence) => Some(a),
+            (Some(a), Some(b)) if !full(&self.evidence) && !full(&other.evidence) => {
+                Some(AccountLockoutInfo {
+                    threshold: b.threshold.or(a.threshold),
+                    duration: b.duration.or(a.duration),
+                    reset_after: b.reset_after.or(a.reset_after),
+                    administrator: b.administrator.or(a.administrator),
+                })
+            }
+            (a, b) => b.or(a),
+        };
         self.evidence.merge(other.evidence);
         self.captured_at = other.captured_at.or(self.captured_at.take());
         self.os_version = other.os_version.or(self.os_version.take());
         self.firewall = other.firewall.or(self.firewall.take());
         self.listener = other.listener.or(self.listener.take());
         self.logon_rights = other.logon_rights.or(self.logon_rights.take());
-        // Field by field: a collector's numbers and a GPO's lines complete each other, the
-        // later file winning where both have one.
-        self.account_lockout = match (self.account_lockout.take(), other.account_lockout) {
-            (Some(a), Some(b)) => Some(AccountLockoutInfo {
-                threshold: b.threshold.or(a.threshold),
-                duration: b.duration.or(a.duration),
-                reset_after: b.reset_after.or(a.reset_after),
-                administrator: b.administrator.or(a.administrator),
-            }),
-            (a, b) => b.or(a),
-        };
         self.kinds.extend(other.kinds);
     }
 }
@@ -1315,6 +1320,43 @@ mod tests {
 
     /// Plain files (held compactly) and subdirectories (held whole) come out in one name order,
     /// each with the name and files a `HostInput` always had.
+    /// A collector's export is the host's own: GPO templates do not fill the lines it lacks,
+    /// in either file order; two GPOs complete each other line by line.
+    #[test]
+    fn a_collectors_account_lockout_outranks_gpo_templates() {
+        let state = |gpo: bool, threshold: Option<i64>, admin: Option<i64>| HostState {
+            evidence: Evidence {
+                account_lockout: true,
+                account_lockout_gpo_only: gpo,
+                ..Evidence::default()
+            },
+            account_lockout: Some(AccountLockoutInfo {
+                threshold,
+                administrator: admin,
+                ..AccountLockoutInfo::default()
+            }),
+            ..HostState::default()
+        };
+        for collector_first in [true, false] {
+            let collector = state(false, Some(5), None);
+            let gpo = state(true, Some(3), Some(1));
+            let (mut a, b) = if collector_first {
+                (collector, gpo)
+            } else {
+                (gpo, collector)
+            };
+            a.merge(b);
+            let l = a.account_lockout.unwrap();
+            assert_eq!((l.threshold, l.administrator), (Some(5), None));
+            assert!(!a.evidence.account_lockout_gpo_only);
+        }
+        let mut a = state(true, Some(3), None);
+        a.merge(state(true, None, Some(1)));
+        let l = a.account_lockout.unwrap();
+        assert_eq!((l.threshold, l.administrator), (Some(3), Some(1)));
+        assert!(a.evidence.account_lockout_gpo_only);
+    }
+
     #[test]
     fn a_directory_lists_plain_files_and_subdirectories_in_name_order() {
         let dir = std::env::temp_dir().join(format!("rdpgen-host-inputs-{}", std::process::id()));
