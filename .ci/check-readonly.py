@@ -41,7 +41,7 @@ RIGHTS_FILE = ("$securityFile = Join-Path -Path ([System.IO.Path]::GetTempPath()
 READ_ONLY_METHODS = {
     "getvaluenames", "getvaluekind", "getvalue", "tostring", "touniversaltime", "toupperinvariant",
     "isnullorempty", "getrsapublickey", "getrsaprivatekey", "split", "trim", "gettemppath",
-    "newguid",
+    "newguid", "tolowerinvariant",
 }
 FORBIDDEN_NODES = {"file_redirection_operator", "merging_redirection_operator", "command_invokation_operator"}
 

@@ -1325,20 +1325,61 @@ impl<'m> Auditor<'m> {
                 admin,
             ),
         ];
+        // The benchmarks' direction (CIS 1.2.x, WN22-AC-0000x0): fewer failed logons, a longer
+        // or administrator-only unlock and a longer reset window are at least as strict, so a
+        // host that is stricter than the policy's number passes; `build` writes the number.
+        let meets = |field: &str, want: i64, got: i64| match field {
+            "posture.accountLockout.threshold" if want == 0 => got == 0,
+            "posture.accountLockout.threshold" => (1..=want).contains(&got),
+            "posture.accountLockout.duration" if want == -1 => got == -1,
+            "posture.accountLockout.duration" => got == -1 || got >= want,
+            "posture.accountLockout.resetAfter" => got >= want,
+            _ => got == want,
+        };
+        let wanted = |field: &str, want: i64, text: fn(i64) -> String| match field {
+            "posture.accountLockout.threshold" if want > 0 => {
+                format!("at most {} (not 0)", text(want))
+            }
+            "posture.accountLockout.duration" if want != -1 => format!(
+                "at least {} (or until an administrator unlocks the account)",
+                text(want)
+            ),
+            "posture.accountLockout.resetAfter" => format!("at least {}", text(want)),
+            _ => text(want),
+        };
+        // With no threshold Windows locks no account: the duration and reset it holds apply to
+        // nothing (secedit then leaves them out of its export).
+        let never_locks =
+            seen.and_then(|s| s.threshold) == Some(0) && want.threshold.is_some_and(|t| t > 0);
+        let source = if host.evidence.account_lockout_gpo_only {
+            ValueSource::Policy
+        } else {
+            ValueSource::Snapshot
+        };
+        // What a pass covers: a GPO's line is what it applies; a collector's export is the
+        // host's SAM, which on a member server holds only its local accounts.
+        let scope = if host.evidence.account_lockout_gpo_only {
+            " in the GPO"
+        } else {
+            " in the host's security policy (on a member server: its local accounts)"
+        };
         for (field, name, desired, got, text) in rows {
             let Some(desired) = desired else { continue };
             let setting = catalog::field(field);
             let fix = if want.enforced {
                 format!("deploy this policy's GPO (its GptTmpl.inf sets {name})")
+            } else if name == "AllowAdministratorLockout" && got.is_none() {
+                "install the October 2022 (KB5020282) or later updates, which add the setting, then set it in the host's security policy or with `posture.mode: enforce`".to_string()
             } else {
                 format!(
                     "set {name} in the security policy that governs the host (for domain accounts the GPO linked at the domain root), or write it with `posture.mode: enforce`"
                 )
             };
+            let want_text = wanted(field, desired, text);
             let draft = self
                 .check(field, setting)
                 .at(format!("GptTmpl.inf [System Access] {name}"))
-                .want(text(desired))
+                .want(want_text.clone())
                 .fix(fix);
             if !host.evidence.account_lockout {
                 draft.not_verified(format!(
@@ -1347,17 +1388,25 @@ impl<'m> Auditor<'m> {
                 ));
                 continue;
             }
+            let applies_to_nothing = never_locks
+                && matches!(
+                    field,
+                    "posture.accountLockout.duration" | "posture.accountLockout.resetAfter"
+                );
             match got {
+                _ if applies_to_nothing => draft
+                    .got("not applicable", source)
+                    .fail(format!("{name} has no effect: LockoutBadCount is 0, so no account is ever locked")),
                 None if host.evidence.account_lockout_gpo_only => draft.not_verified(format!(
                     "the GPO does not set {name}, which says nothing of the host: the account lockout of domain accounts comes from the GPO linked at the domain root, that of local accounts from the host's own policy"
                 )),
                 None => draft
                     .got("not set", ValueSource::Absent)
                     .fail(format!("{name} is not set")),
-                Some(v) => draft.got(text(v), ValueSource::Snapshot).result(
-                    v == desired,
-                    format!("{name} is {}", text(v)),
-                    format!("{name} is {}, not {}", text(v), text(desired)),
+                Some(v) => draft.got(text(v), source).result(
+                    meets(field, desired, v),
+                    format!("{name} is {}{scope}", text(v)),
+                    format!("{name} is {}; the policy wants {want_text}", text(v)),
                 ),
             }
         }

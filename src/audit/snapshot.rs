@@ -1318,8 +1318,6 @@ pub fn snapshot_schema() -> Value {
 mod tests {
     use super::*;
 
-    /// Plain files (held compactly) and subdirectories (held whole) come out in one name order,
-    /// each with the name and files a `HostInput` always had.
     /// A collector's export is the host's own: GPO templates do not fill the lines it lacks,
     /// in either file order; two GPOs complete each other line by line.
     #[test]
@@ -1357,6 +1355,8 @@ mod tests {
         assert!(a.evidence.account_lockout_gpo_only);
     }
 
+    /// Plain files (held compactly) and subdirectories (held whole) come out in one name order,
+    /// each with the name and files a `HostInput` always had.
     #[test]
     fn a_directory_lists_plain_files_and_subdirectories_in_name_order() {
         let dir = std::env::temp_dir().join(format!("rdpgen-host-inputs-{}", std::process::id()));

@@ -1497,7 +1497,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         field: "posture.accountLockout.threshold",
         title: "Account lockout threshold",
-        explanation: "Failed logons after which an account is locked (GptTmpl.inf [System Access] `LockoutBadCount`, applied to the SAM by the Security client-side extension, not a registry value). An RDP listener reachable by attackers without a threshold lets a password-guessing run go on for ever; 0 never locks. The host's SAM governs its local accounts; on a domain member, domain accounts follow the domain's own policy (the GPO linked at the domain root), and only a domain controller applies this to domain accounts. `diff` reads it from a collector snapshot (`secedit /export /areas SECURITYPOLICY`) or a GPO's GptTmpl.inf; osquery has no table for it.",
+        explanation: "Failed logons after which an account is locked (GptTmpl.inf [System Access] `LockoutBadCount`, applied to the SAM by the Security client-side extension, not a registry value). An RDP listener reachable by attackers without a threshold lets a password-guessing run go on for ever; 0 never locks. It governs the accounts of the host's SAM, so on a member server its local accounts; domain accounts are locked by the domain controllers, which take account policy only from GPOs linked at the domain root (a GPO linked to an OU never changes it). `diff` passes a host at least as strict: 1 up to the policy's number. `diff` reads it from a collector snapshot (`secedit /export /areas SECURITYPOLICY`) or a GPO's GptTmpl.inf; osquery has no table for it.",
         values: "0..999",
         mapping: Mapping::Special,
         policy: None,
@@ -1510,7 +1510,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         field: "posture.accountLockout.duration",
         title: "Account lockout duration",
-        explanation: "How long a locked account stays locked (GptTmpl.inf `LockoutDuration`, minutes, 1 to 99999); `until-unlocked` is written as -1: the account stays locked until an administrator unlocks it. Windows requires it to be at least `resetAfter`. It has effect only with a threshold above 0.",
+        explanation: "How long a locked account stays locked (GptTmpl.inf `LockoutDuration`, minutes, 1 to 99999); `until-unlocked` is written as -1: the account stays locked until an administrator unlocks it. Windows requires it to be at least `resetAfter`. It has effect only with a threshold above 0. `diff` passes a host at least as strict: this many minutes or more, or until-unlocked (as the STIG counts it).",
         values: "Nm | Nh | Nd (1 to 99999 minutes) | until-unlocked",
         mapping: Mapping::Special,
         policy: None,
@@ -1523,7 +1523,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         field: "posture.accountLockout.resetAfter",
         title: "Reset account lockout counter after",
-        explanation: "Minutes after a failed logon until the count of failures starts again (GptTmpl.inf `ResetLockoutCount`, 1 to 99999, at most the lockout duration).",
+        explanation: "Minutes after a failed logon until the count of failures starts again (GptTmpl.inf `ResetLockoutCount`, 1 to 99999, at most the lockout duration). `diff` passes this many minutes or more.",
         values: "Nm | Nh | Nd (1 to 99999 minutes)",
         mapping: Mapping::Special,
         policy: None,
@@ -1536,7 +1536,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         field: "posture.accountLockout.administrator",
         title: "Allow Administrator account lockout",
-        explanation: "Whether the built-in Administrator account (RID 500) is locked like the others (GptTmpl.inf `AllowAdministratorLockout`, 1 or 0). The setting came with the October 2022 updates (KB5020282), and newer installations turn it on by default; an RDP listener that admits the Administrator account without lockout invites guessing of its well-known name.",
+        explanation: "Whether the built-in Administrator account (RID 500) is locked like the others (GptTmpl.inf `AllowAdministratorLockout`, 1 or 0). The setting came with the October 2022 updates (KB5020282); it locks the Administrator out of network logons such as RDP, not of the console, and it is on by default only where the SAM was created with those updates installed. An RDP listener that admits the Administrator account without lockout invites guessing of its well-known name. CIS 1.2.3 is for member servers.",
         values: "true | false",
         mapping: Mapping::Special,
         policy: None,

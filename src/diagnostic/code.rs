@@ -152,7 +152,7 @@ codes! {
     WeakLmLevel = "RDP066", Warning, "LAN Manager authentication accepts LM or NTLM responses",
         "`posture.lmCompatibilityLevel` below 3 lets the host send LM or NTLM (v1) responses, which NLA falls back to where Kerberos cannot be used: they can be relayed and cracked. CIS and the STIG require 5 (NTLMv2 only; refuse LM and NTLM).";
     BadLockout = "RDP067", Error, "an account lockout Windows would not apply",
-        "`posture.accountLockout.duration` is 1 to 99999 minutes written `Nm`, `Nh` or `Nd`, or `until-unlocked`; `resetAfter` is 1 to 99999 minutes and at most `duration` (the Security client-side extension refuses a reset longer than the lockout, and the settings editor will not save one).";
+        "`posture.accountLockout.duration` is 1 to 99999 minutes written `Nm`, `Nh` or `Nd`, or `until-unlocked`; `resetAfter` is 1 to 99999 minutes and at most `duration` (the Security client-side extension refuses a reset longer than the lockout, and the settings editor will not save one). Enforced, the two come together: the extension checks the reset against the duration the host already has when the template sets only one.";
     NoLockout = "RDP068", Warning, "accounts are never locked out",
         "`posture.accountLockout.threshold: 0` never locks an account, so a password-guessing run against the RDP listener can go on for ever, and `duration` and `resetAfter` have no effect. CIS 1.2.2 requires 1 to 5 failed logons, WN22-AC-000020 1 to 3.";
     WaiverExpired = "RDP090", Warning, "a waiver has expired",

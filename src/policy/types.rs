@@ -158,7 +158,8 @@ pub struct Posture {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cipher_suites: Option<Vec<String>>,
     /// The account lockout policy (GptTmpl.inf `[System Access]`, applied to the SAM of the
-    /// host: its local accounts, or on a domain controller the domain's accounts).
+    /// host: on a member its local accounts; domain accounts follow only the GPO linked at the
+    /// domain root, which domain controllers apply).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_lockout: Option<AccountLockout>,
 }

@@ -94,7 +94,8 @@ fn posture_rules(p: &Policy, r: &mut Rules<'_>) {
         }
     }
     if let Some(l) = &posture.account_lockout {
-        lockout_rules(l, r);
+        let enforce = posture.mode == Some(crate::policy::types::PostureMode::Enforce);
+        lockout_rules(l, enforce, r);
     }
     if let Some(level) = posture.lm_compatibility_level
         && level < 3
@@ -113,7 +114,29 @@ fn posture_rules(p: &Policy, r: &mut Rules<'_>) {
 
 /// `posture.accountLockout`: durations Windows accepts, the reset no longer than the lockout
 /// (RDP067), and a threshold that locks (RDP068).
-fn lockout_rules(l: &crate::policy::types::AccountLockout, r: &mut Rules<'_>) {
+fn lockout_rules(l: &crate::policy::types::AccountLockout, enforce: bool, r: &mut Rules<'_>) {
+    // The Security client-side extension merges the template's numbers into the SAM's and
+    // writes them together; a reset alone is checked against the duration the host already
+    // has (10 or 30 minutes by default), so one without the other may be refused whole.
+    if enforce && l.duration.is_some() != l.reset_after.is_some() {
+        let (set, missing, at) = if l.duration.is_some() {
+            ("duration", "resetAfter", "/posture/accountLockout/duration")
+        } else {
+            (
+                "resetAfter",
+                "duration",
+                "/posture/accountLockout/resetAfter",
+            )
+        };
+        let d = r.report(
+            Code::BadLockout,
+            at,
+            format!(
+                "`posture.accountLockout.{set}` is enforced without `{missing}`: Windows checks the reset against the lockout duration, and with the host's own {missing} it may refuse the whole lockout policy"
+            ),
+        );
+        d.help = Some(format!("set `{missing}` too (at most `duration`)"));
+    }
     let duration = l.duration.as_deref().map(|d| {
         let minutes = if d == catalog::UNTIL_UNLOCKED {
             Some(None)

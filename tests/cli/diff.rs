@@ -55,7 +55,7 @@ fn each_example_host_gives_its_exit_code_and_findings() {
             1,
             &[
                 "error   security.layer: SecurityLayer is REG_DWORD 1 (negotiate) in the policy key; the policy wants REG_DWORD 2 (tls) [0x904/0x7 cause C3]",
-                "error   posture.accountLockout.threshold: LockoutBadCount is 0 (never locks), not 5 failed logons",
+                "error   posture.accountLockout.threshold: LockoutBadCount is 0 (never locks); the policy wants at most 5 failed logons (not 0)",
                 "error   redirection.drives: fDisableCdm is not set; the policy wants REG_DWORD 1 (false)",
                 "error   consistency.tls12: TLS 1.2 is disabled on the server while the security layer needs TLS [0x904/0x7 cause C4]",
                 "error   firewall:rdpgen-tier1-servers-UDP-In: the allow rule `rdpgen-tier1-servers-UDP-In` is missing",

@@ -185,23 +185,52 @@ fn diff_checks_each_number_against_the_hosts_security_policy() {
     for id in IDS {
         assert_eq!(check_outcome(&r, id), "pass", "{id}");
     }
-    // An admin-unlock duration is -1 in secedit's export; an older Windows has no
-    // AllowAdministratorLockout line: not set, so the Administrator is never locked.
-    let other =
-        serde_json::json!({"LockoutBadCount": 10, "LockoutDuration": -1, "ResetLockoutCount": 15});
-    let (code, r) = diff_json(&p, &snapshot(&dir, "other", Some(other)));
+    // Stricter than the policy passes, as the benchmarks count it: fewer failed logons, a
+    // longer lockout (or -1, until an administrator unlocks), a longer reset window.
+    let stricter = serde_json::json!({"LockoutBadCount": 3, "LockoutDuration": -1, "ResetLockoutCount": 30, "AllowAdministratorLockout": 1});
+    let (code, r) = diff_json(&p, &snapshot(&dir, "stricter", Some(stricter)));
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(
+        message(&r, IDS[1]),
+        "LockoutDuration is until an administrator unlocks the account in the host's security policy (on a member server: its local accounts)"
+    );
+    // Looser fails; an older Windows has no AllowAdministratorLockout line: not set, so the
+    // Administrator is never locked, and the fix names the update that adds it.
+    let looser =
+        serde_json::json!({"LockoutBadCount": 10, "LockoutDuration": 10, "ResetLockoutCount": 15});
+    let (code, r) = diff_json(&p, &snapshot(&dir, "looser", Some(looser)));
     assert_eq!(code, 1, "{r}");
     assert_eq!(
         message(&r, IDS[0]),
-        "LockoutBadCount is 10 failed logons, not 5 failed logons"
+        "LockoutBadCount is 10 failed logons; the policy wants at most 5 failed logons (not 0)"
     );
     assert_eq!(
         message(&r, IDS[1]),
-        "LockoutDuration is until an administrator unlocks the account, not 15 minutes"
+        "LockoutDuration is 10 minutes; the policy wants at least 15 minutes (or until an administrator unlocks the account)"
     );
     assert_eq!(check_outcome(&r, IDS[2]), "pass");
     assert_eq!(message(&r, IDS[3]), "AllowAdministratorLockout is not set");
     assert_eq!(check_outcome(&r, IDS[3]), "fail");
+    let fix = r["hosts"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == IDS[3])
+        .unwrap()["fix"]
+        .to_string();
+    assert!(fix.contains("KB5020282"), "{fix}");
+    // No threshold, as secedit exports it (no duration or reset line): nothing is ever locked,
+    // so the duration and reset the SAM may hold apply to nothing.
+    let off = serde_json::json!({"LockoutBadCount": 0, "AllowAdministratorLockout": 1});
+    let (code, r) = diff_json(&p, &snapshot(&dir, "off", Some(off)));
+    assert_eq!(code, 1, "{r}");
+    for id in &IDS[..3] {
+        assert_eq!(check_outcome(&r, id), "fail", "{id}");
+    }
+    assert_eq!(
+        message(&r, IDS[2]),
+        "ResetLockoutCount has no effect: LockoutBadCount is 0, so no account is ever locked"
+    );
     // Without the section (an older collector, or secedit failed) nothing is known.
     let (code, r) = diff_json(&p, &snapshot(&dir, "none", None));
     assert_eq!(code, 3, "{r}");
@@ -228,15 +257,25 @@ fn a_gpo_is_evidence_only_of_the_lines_its_template_has() {
         &dir,
         "lk-partial",
         "enforce",
-        "    threshold: 5\n    duration: 15m\n",
+        "    threshold: 5\n    administrator: true\n",
     );
     build(&partial, &out);
     let (code, r) = diff_json(&enforce, &backup(&out, "lk-partial"));
     assert_eq!(code, 3, "{r}");
     assert_eq!(check_outcome(&r, IDS[0]), "pass");
-    assert_eq!(check_outcome(&r, IDS[1]), "pass");
+    assert_eq!(check_outcome(&r, IDS[3]), "pass");
+    assert_eq!(check_outcome(&r, IDS[1]), "notVerified");
     assert_eq!(check_outcome(&r, IDS[2]), "notVerified");
     assert!(message(&r, IDS[2]).contains("the GPO does not set ResetLockoutCount"));
+    // What a GPO states is the policy's intent, not the host's: reported as such.
+    let source = r["hosts"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == IDS[0])
+        .unwrap()["source"]
+        .clone();
+    assert_eq!(source, "policy");
     // Microsoft's Domain Security baseline sets the STIG's numbers.
     let ms =
         shared().join("reference/baseline-gpos/Server2025/{0C40CF21-B6B1-48E1-9D44-B5C5606E77A8}");
@@ -264,9 +303,26 @@ fn validation_refuses_what_windows_refuses_at_its_place() {
         ),
         ("    threshold: 1000\n", 1, "1000"),
         ("    threshold: 0\n", 0, "RDP068"),
+        // Enforced, a reset without a duration is checked against the host's own duration.
+        ("    resetAfter: 30m\n", 0, ""),
         ("    duration: 1d\n    resetAfter: 24h\n", 0, ""),
     ] {
         let p = policy(&dir, "lk", "audit", lockout);
+        if lockout == "    resetAfter: 30m\n" {
+            let enforced = policy(&dir, "lk-enforced", "enforce", lockout);
+            let (got, out, err) = run(rdpgen()
+                .args(["validate", "--color", "never"])
+                .arg(&enforced));
+            assert_eq!(got, 1, "{out}{err}");
+            assert!(
+                format!("{out}{err}").contains("is enforced without `duration`"),
+                "{out}{err}"
+            );
+            assert!(
+                format!("{out}{err}").contains("lk-enforced.yaml:6:"),
+                "{out}{err}"
+            );
+        }
         let (got, out, err) = run(rdpgen().args(["validate", "--color", "never"]).arg(&p));
         let text = format!("{out}{err}");
         assert_eq!(got, code, "{lockout}: {text}");
