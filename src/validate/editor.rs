@@ -20,8 +20,9 @@ use crate::catalog;
 /// What the schema cannot state, as its description tells the editor's user.
 pub const NOT_EXPRESSED: &str = "The editor checks one file: `rdpgen validate` also resolves \
 `extends`, checks that not every account `logonRights.allow` names is also denied, resolves \
-each `admx:` entry against the ADMX files (policy, elements, values) and limits \
-`posture.cipherSuites` to 1023 characters comma-joined.";
+each `admx:` entry against the ADMX files (policy, elements, values), limits \
+`posture.cipherSuites` to 1023 characters comma-joined, and checks that \
+`posture.accountLockout.resetAfter` is at most `duration`.";
 
 /// Characters Rust's `char::is_whitespace` (Unicode White_Space) accepts, as a class body.
 const WS: &str = r"\t\n\u000B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
@@ -159,6 +160,19 @@ fn guid() -> String {
 /// A keep-alive interval [`catalog::keep_alive_minutes`] accepts.
 fn keep_alive() -> String {
     "^(?:never|[1-9][0-9]{0,5}m|[1-9][0-9]{0,3}h|[1-9][0-9]?d)$".to_string()
+}
+
+/// Minutes of an account lockout duration or reset [`catalog::lockout_minutes`] accepts
+/// (1 to 99999: up to 1666h or 69d), or also `until-unlocked` for the duration.
+fn lockout(until_unlocked: bool) -> String {
+    format!(
+        "^(?:{}[1-9][0-9]{{0,4}}m|(?:[1-9][0-9]{{0,2}}|1[0-5][0-9]{{2}}|16[0-5][0-9]|166[0-6])h|(?:[1-9]|[1-6][0-9])d)$",
+        if until_unlocked {
+            "until-unlocked|"
+        } else {
+            ""
+        }
+    )
 }
 
 /// A session duration [`catalog::session_duration_ms`] accepts: `never`, or a number of
@@ -339,6 +353,16 @@ pub fn add_rules(schema: &mut Value) {
         node(schema, "/$defs/Connection/properties/keepAlive"),
         keep_alive(),
     );
+    // RDP067: the account lockout's minutes (the reset against the duration, and enforced
+    // pairs, compare two values: validate's alone).
+    add_pattern(
+        node(schema, "/$defs/AccountLockout/properties/duration"),
+        lockout(true),
+    );
+    add_pattern(
+        node(schema, "/$defs/AccountLockout/properties/resetAfter"),
+        lockout(false),
+    );
     // RDP041: the durations Group Policy offers, in any unit.
     for field in ["idleTimeout", "disconnectedTimeout", "activeTimeout"] {
         add_pattern(
@@ -421,6 +445,19 @@ pub fn add_rules(schema: &mut Value) {
             "on a workgroup host, denying `Local account` denies every account",
         ),
     ];
+    // RDP067: enforced, the lockout duration and reset come together.
+    for (set, missing) in [("duration", "resetAfter"), ("resetAfter", "duration")] {
+        combinations.push(refused(
+            all(vec![
+                at(&["posture", "mode"], json!({"const": "enforce"})),
+                at(
+                    &["posture", "accountLockout"],
+                    json!({"required": [set], "not": {"required": [missing]}}),
+                ),
+            ]),
+            "an enforced account lockout sets `duration` and `resetAfter` together",
+        ));
+    }
     // RDP051: a domain group on a workgroup host.
     for list in ["allow", "deny"] {
         combinations.push(refused(
@@ -762,6 +799,49 @@ mod tests {
             json!({ "pattern": keep_alive() }),
             |k| catalog::keep_alive_minutes(k).is_some(),
             &intervals,
+        );
+
+        let lockouts = strings(&[
+            "until-unlocked",
+            "Until-unlocked",
+            "never",
+            "0m",
+            "1m",
+            "01m",
+            "99999m",
+            "100000m",
+            "1666h",
+            "1667h",
+            "1600h",
+            "1599h",
+            "1659h",
+            "1660h",
+            "69d",
+            "70d",
+            "60d",
+            "9d",
+            "0d",
+            "1h",
+            "15m",
+            "",
+            "m",
+            "-1",
+            "-1m",
+            "1.5h",
+            "1 h",
+            "15M",
+        ]);
+        agree(
+            "posture.accountLockout.duration",
+            json!({ "pattern": lockout(true) }),
+            |d| d == catalog::UNTIL_UNLOCKED || catalog::lockout_minutes(d).is_some(),
+            &lockouts,
+        );
+        agree(
+            "posture.accountLockout.resetAfter",
+            json!({ "pattern": lockout(false) }),
+            |d| catalog::lockout_minutes(d).is_some(),
+            &lockouts,
         );
 
         let mut days = strings(&[
