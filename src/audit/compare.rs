@@ -1273,9 +1273,9 @@ impl<'m> Auditor<'m> {
         }
         fn admin(v: i64) -> String {
             if v == 0 {
-                "not locked out".to_string()
+                "0 (the Administrator is never locked out)".to_string()
             } else {
-                "locked out like other accounts".to_string()
+                format!("{v} (the Administrator is locked out like other accounts)")
             }
         }
         fn count(v: i64) -> String {
