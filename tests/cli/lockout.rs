@@ -163,16 +163,19 @@ fn snapshot(dir: &Path, name: &str, lockout: Option<Value>) -> PathBuf {
     p
 }
 
-fn message(report: &Value, id: &str) -> String {
-    report["hosts"][0]["checks"]
+/// Property `key` (`message`, `fix`, `source`) of check `id` of the report's first host.
+fn property(report: &Value, id: &str, key: &str) -> String {
+    let check = report["hosts"][0]["checks"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["id"] == id)
-        .unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .to_string()
+        .unwrap_or_else(|| panic!("no check {id}"));
+    check[key].as_str().unwrap_or_default().to_string()
+}
+
+fn message(report: &Value, id: &str) -> String {
+    property(report, id, "message")
 }
 
 #[test]
@@ -211,13 +214,7 @@ fn diff_checks_each_number_against_the_hosts_security_policy() {
     assert_eq!(check_outcome(&r, IDS[2]), "pass");
     assert_eq!(message(&r, IDS[3]), "AllowAdministratorLockout is not set");
     assert_eq!(check_outcome(&r, IDS[3]), "fail");
-    let fix = r["hosts"][0]["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == IDS[3])
-        .unwrap()["fix"]
-        .to_string();
+    let fix = property(&r, IDS[3], "fix");
     assert!(fix.contains("KB5020282"), "{fix}");
     // No threshold, as secedit exports it (no duration or reset line): nothing is ever locked,
     // so the duration and reset the SAM may hold apply to nothing.
@@ -268,14 +265,7 @@ fn a_gpo_is_evidence_only_of_the_lines_its_template_has() {
     assert_eq!(check_outcome(&r, IDS[2]), "notVerified");
     assert!(message(&r, IDS[2]).contains("the GPO does not set ResetLockoutCount"));
     // What a GPO states is the policy's intent, not the host's: reported as such.
-    let source = r["hosts"][0]["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == IDS[0])
-        .unwrap()["source"]
-        .clone();
-    assert_eq!(source, "policy");
+    assert_eq!(property(&r, IDS[0], "source"), "policy");
     // Microsoft's Domain Security baseline sets the STIG's numbers.
     let ms =
         shared().join("reference/baseline-gpos/Server2025/{0C40CF21-B6B1-48E1-9D44-B5C5606E77A8}");
