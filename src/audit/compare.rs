@@ -1298,28 +1298,28 @@ impl<'m> Auditor<'m> {
         let rows: [Row; 4] = [
             (
                 "posture.accountLockout.threshold",
-                "LockoutBadCount",
+                keys::LOCKOUT_BAD_COUNT,
                 want.threshold.map(i64::from),
                 seen.and_then(|s| s.threshold),
                 count,
             ),
             (
                 "posture.accountLockout.duration",
-                "LockoutDuration",
+                keys::LOCKOUT_DURATION,
                 want.duration,
                 seen.and_then(|s| s.duration),
                 minutes,
             ),
             (
                 "posture.accountLockout.resetAfter",
-                "ResetLockoutCount",
+                keys::LOCKOUT_RESET,
                 want.reset_after.map(i64::from),
                 seen.and_then(|s| s.reset_after),
                 minutes,
             ),
             (
                 "posture.accountLockout.administrator",
-                "AllowAdministratorLockout",
+                keys::LOCKOUT_ADMINISTRATOR,
                 want.administrator.map(i64::from),
                 seen.and_then(|s| s.administrator),
                 admin,
@@ -1328,23 +1328,21 @@ impl<'m> Auditor<'m> {
         // The benchmarks' direction (CIS 1.2.x, WN22-AC-0000x0): fewer failed logons, a longer
         // or administrator-only unlock and a longer reset window are at least as strict, so a
         // host that is stricter than the policy's number passes; `build` writes the number.
-        let meets = |field: &str, want: i64, got: i64| match field {
-            "posture.accountLockout.threshold" if want == 0 => got == 0,
-            "posture.accountLockout.threshold" => (1..=want).contains(&got),
-            "posture.accountLockout.duration" if want == -1 => got == -1,
-            "posture.accountLockout.duration" => got == -1 || got >= want,
-            "posture.accountLockout.resetAfter" => got >= want,
+        let meets = |name: &str, want: i64, got: i64| match name {
+            keys::LOCKOUT_BAD_COUNT if want == 0 => got == 0,
+            keys::LOCKOUT_BAD_COUNT => (1..=want).contains(&got),
+            keys::LOCKOUT_DURATION if want == -1 => got == -1,
+            keys::LOCKOUT_DURATION => got == -1 || got >= want,
+            keys::LOCKOUT_RESET => got >= want,
             _ => got == want,
         };
-        let wanted = |field: &str, want: i64, text: fn(i64) -> String| match field {
-            "posture.accountLockout.threshold" if want > 0 => {
-                format!("at most {} (not 0)", text(want))
-            }
-            "posture.accountLockout.duration" if want != -1 => format!(
+        let wanted = |name: &str, want: i64, text: fn(i64) -> String| match name {
+            keys::LOCKOUT_BAD_COUNT if want > 0 => format!("at most {} (not 0)", text(want)),
+            keys::LOCKOUT_DURATION if want != -1 => format!(
                 "at least {} (or until an administrator unlocks the account)",
                 text(want)
             ),
-            "posture.accountLockout.resetAfter" => format!("at least {}", text(want)),
+            keys::LOCKOUT_RESET => format!("at least {}", text(want)),
             _ => text(want),
         };
         // With no threshold Windows locks no account: the duration and reset it holds apply to
@@ -1368,14 +1366,14 @@ impl<'m> Auditor<'m> {
             let setting = catalog::field(field);
             let fix = if want.enforced {
                 format!("deploy this policy's GPO (its GptTmpl.inf sets {name})")
-            } else if name == "AllowAdministratorLockout" && got.is_none() {
+            } else if name == keys::LOCKOUT_ADMINISTRATOR && got.is_none() {
                 "install the October 2022 (KB5020282) or later updates, which add the setting, then set it in the host's security policy or with `posture.mode: enforce`".to_string()
             } else {
                 format!(
                     "set {name} in the security policy that governs the host (for domain accounts the GPO linked at the domain root), or write it with `posture.mode: enforce`"
                 )
             };
-            let want_text = wanted(field, desired, text);
+            let want_text = wanted(name, desired, text);
             let draft = self
                 .check(field, setting)
                 .at(format!("GptTmpl.inf [System Access] {name}"))
@@ -1388,15 +1386,15 @@ impl<'m> Auditor<'m> {
                 ));
                 continue;
             }
-            let applies_to_nothing = never_locks
-                && matches!(
-                    field,
-                    "posture.accountLockout.duration" | "posture.accountLockout.resetAfter"
-                );
+            let applies_to_nothing =
+                never_locks && matches!(name, keys::LOCKOUT_DURATION | keys::LOCKOUT_RESET);
             match got {
                 _ if applies_to_nothing => draft
                     .got("not applicable", source)
-                    .fail(format!("{name} has no effect: LockoutBadCount is 0, so no account is ever locked")),
+                    .fail(format!(
+                        "{name} has no effect: {} is 0, so no account is ever locked",
+                        keys::LOCKOUT_BAD_COUNT
+                    )),
                 None if host.evidence.account_lockout_gpo_only => draft.not_verified(format!(
                     "the GPO does not set {name}, which says nothing of the host: the account lockout of domain accounts comes from the GPO linked at the domain root, that of local accounts from the host's own policy"
                 )),
@@ -1404,7 +1402,7 @@ impl<'m> Auditor<'m> {
                     .got("not set", ValueSource::Absent)
                     .fail(format!("{name} is not set")),
                 Some(v) => draft.got(text(v), source).result(
-                    meets(field, desired, v),
+                    meets(name, desired, v),
                     format!("{name} is {}{scope}", text(v)),
                     format!("{name} is {}; the policy wants {want_text}", text(v)),
                 ),

@@ -87,11 +87,12 @@ impl AccountLockoutInfo {
     /// The four numbers of a security template's `[System Access]`.
     #[must_use]
     pub fn of_template(t: &crate::formats::security_template::SecurityTemplate) -> Self {
+        use crate::catalog::keys;
         Self {
-            threshold: t.system_access("LockoutBadCount"),
-            duration: t.system_access("LockoutDuration"),
-            reset_after: t.system_access("ResetLockoutCount"),
-            administrator: t.system_access("AllowAdministratorLockout"),
+            threshold: t.system_access(keys::LOCKOUT_BAD_COUNT),
+            duration: t.system_access(keys::LOCKOUT_DURATION),
+            reset_after: t.system_access(keys::LOCKOUT_RESET),
+            administrator: t.system_access(keys::LOCKOUT_ADMINISTRATOR),
         }
     }
 }
@@ -1317,6 +1318,27 @@ pub fn snapshot_schema() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The snapshot's `accountLockout` keys are the catalog's `[System Access]` names.
+    #[test]
+    fn account_lockout_keys_are_the_catalogs_names() {
+        let all = AccountLockoutInfo {
+            threshold: Some(1),
+            duration: Some(2),
+            reset_after: Some(3),
+            administrator: Some(4),
+        };
+        let v = serde_json::to_value(all).unwrap();
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        let mut names: Vec<&str> = crate::catalog::keys::LOCKOUT_LINES
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        names.sort_unstable();
+        assert_eq!(keys, names);
+        assert_eq!(v[crate::catalog::keys::LOCKOUT_DURATION], 2);
+    }
 
     /// A collector's export is the host's own: GPO templates do not fill the lines it lacks,
     /// in either file order; two GPOs complete each other line by line.

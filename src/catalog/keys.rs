@@ -140,3 +140,22 @@ pub fn is_policy_key(key: &str) -> bool {
             .is_some_and(|head| head.eq_ignore_ascii_case(root))
     })
 }
+
+/// The account lockout lines of GptTmpl.inf `[System Access]` (secedit's export names them the
+/// same), in the order Microsoft's Domain Security baseline writes them.
+pub const LOCKOUT_BAD_COUNT: &str = "LockoutBadCount";
+pub const LOCKOUT_RESET: &str = "ResetLockoutCount";
+pub const LOCKOUT_DURATION: &str = "LockoutDuration";
+pub const LOCKOUT_ADMINISTRATOR: &str = "AllowAdministratorLockout";
+
+/// Each account lockout line with the `posture.accountLockout` field that carries it, in
+/// writing order.
+pub const LOCKOUT_LINES: [(&str, &str); 4] = [
+    (LOCKOUT_BAD_COUNT, "posture.accountLockout.threshold"),
+    (LOCKOUT_RESET, "posture.accountLockout.resetAfter"),
+    (LOCKOUT_DURATION, "posture.accountLockout.duration"),
+    (
+        LOCKOUT_ADMINISTRATOR,
+        "posture.accountLockout.administrator",
+    ),
+];

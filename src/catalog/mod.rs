@@ -97,8 +97,23 @@ pub fn keep_alive_minutes(text: &str) -> Option<u32> {
 /// which GptTmpl.inf writes as `LockoutDuration = -1`.
 pub const UNTIL_UNLOCKED: &str = "until-unlocked";
 
+/// The failed logons `posture.accountLockout.threshold` may name (the settings editor's range;
+/// the schema states it too).
+pub const LOCKOUT_THRESHOLD: std::ops::RangeInclusive<i64> = 0..=999;
+
 /// The minutes Windows accepts for the lockout duration and the reset of its count.
 pub const LOCKOUT_MINUTES: std::ops::RangeInclusive<u32> = 1..=99_999;
+
+/// `LockoutDuration` of a `posture.accountLockout.duration`: its minutes, or -1 for
+/// [`UNTIL_UNLOCKED`]; `None` when it is neither.
+#[must_use]
+pub fn lockout_duration(text: &str) -> Option<i64> {
+    if text == UNTIL_UNLOCKED {
+        Some(-1)
+    } else {
+        lockout_minutes(text).map(i64::from)
+    }
+}
 
 /// Minutes of a lockout duration or reset (`15m`, `2h`, `1d`), in [`LOCKOUT_MINUTES`].
 #[must_use]

@@ -448,5 +448,17 @@ mod tests {
         assert!(repair.starts_with("param([string]$Thumbprint)\n"));
         assert!(!repair.contains("$using:"));
         assert!(!BIND_SCRIPT.contains("$using:"));
+        // The lockout task passes the catalog's `[System Access]` names as parameters: the
+        // script declares and applies exactly those.
+        let (param, rest) = LOCKOUT_SCRIPT.split_once('\n').unwrap();
+        let applied = rest
+            .lines()
+            .find(|l| l.starts_with("foreach ($name in @("))
+            .unwrap();
+        for (name, _) in crate::catalog::keys::LOCKOUT_LINES {
+            assert!(param.contains(&format!("${name}")), "{name}: {param}");
+            assert!(applied.contains(&format!("'{name}'")), "{name}: {applied}");
+        }
+        assert_eq!(param.matches('$').count(), 4, "{param}");
     }
 }

@@ -870,24 +870,17 @@ impl<'a> Mapper<'a> {
         };
         let mut any = false;
         for l in lines {
-            let (field, value) = match l.name.as_str() {
-                "LockoutBadCount" => (
-                    "posture.accountLockout.threshold",
-                    (0..=999).contains(&l.value).then(|| json!(l.value)),
-                ),
-                "LockoutDuration" => (
-                    "posture.accountLockout.duration",
-                    if l.value == -1 {
-                        Some(json!(catalog::UNTIL_UNLOCKED))
-                    } else {
-                        minutes(l.value)
-                    },
-                ),
-                "ResetLockoutCount" => ("posture.accountLockout.resetAfter", minutes(l.value)),
-                _ => (
-                    "posture.accountLockout.administrator",
-                    (0..=1).contains(&l.value).then(|| json!(l.value == 1)),
-                ),
+            let Some(&(name, field)) = keys::LOCKOUT_LINES.iter().find(|(n, _)| *n == l.name)
+            else {
+                continue;
+            };
+            let value = match name {
+                keys::LOCKOUT_BAD_COUNT => catalog::LOCKOUT_THRESHOLD
+                    .contains(&l.value)
+                    .then(|| json!(l.value)),
+                keys::LOCKOUT_DURATION if l.value == -1 => Some(json!(catalog::UNTIL_UNLOCKED)),
+                keys::LOCKOUT_DURATION | keys::LOCKOUT_RESET => minutes(l.value),
+                _ => (0..=1).contains(&l.value).then(|| json!(l.value == 1)),
             };
             let Some(value) = value else {
                 self.out.unmapped.push(Unmapped {

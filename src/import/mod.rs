@@ -88,14 +88,6 @@ pub struct AccessLine {
     pub origin: Origin,
 }
 
-/// The `[System Access]` names `posture.accountLockout` covers.
-pub const LOCKOUT_LINES: [&str; 4] = [
-    "LockoutBadCount",
-    "LockoutDuration",
-    "ResetLockoutCount",
-    "AllowAdministratorLockout",
-];
-
 /// Something a source holds that is not a registry value or user right (another
 /// GptTmpl.inf section line, a GPP item rdpgen cannot read): listed, never dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]

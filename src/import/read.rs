@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::{Action, Entry, GpoInfo, Input, Origin, Other, Right};
 use crate::audit::snapshot::{self, HiveId};
 use crate::audit::snapshot::{child_ci, path_ci};
+use crate::catalog::keys;
 use crate::formats::reg_file::{self, RegFileAction, RegSection};
 use crate::formats::{Hive, RegistryValue, registry_pol, security_template, xml};
 
@@ -263,9 +264,9 @@ fn template(bytes: &[u8], shown: &str) -> Result<Input, String> {
         }
         if section.eq_ignore_ascii_case("System Access")
             && let Some((name, value)) = line.split_once('=')
-            && let Some(name) = super::LOCKOUT_LINES
+            && let Some((name, _)) = keys::LOCKOUT_LINES
                 .iter()
-                .find(|n| n.eq_ignore_ascii_case(name.trim()))
+                .find(|(n, _)| n.eq_ignore_ascii_case(name.trim()))
             && let Ok(value) = value.trim().parse::<i64>()
         {
             // A line written twice: the later one is what Windows applies.
@@ -479,12 +480,12 @@ fn host_input(state: snapshot::HostState, shown: &str) -> Input {
         });
     }
     if let Some(l) = state.account_lockout {
-        for (name, value) in super::LOCKOUT_LINES.into_iter().zip([
-            l.threshold,
-            l.duration,
-            l.reset_after,
-            l.administrator,
-        ]) {
+        for (name, value) in [
+            (keys::LOCKOUT_BAD_COUNT, l.threshold),
+            (keys::LOCKOUT_DURATION, l.duration),
+            (keys::LOCKOUT_RESET, l.reset_after),
+            (keys::LOCKOUT_ADMINISTRATOR, l.administrator),
+        ] {
             if let Some(value) = value {
                 input.lockout.push(super::AccessLine {
                     name: name.into(),

@@ -712,13 +712,7 @@ fn lower_account_lockout(
 ) -> crate::model::AccountLockout {
     crate::model::AccountLockout {
         threshold: l.threshold.and_then(|t| u32::try_from(t).ok()),
-        duration: l.duration.as_deref().and_then(|d| {
-            if d == catalog::UNTIL_UNLOCKED {
-                Some(-1)
-            } else {
-                catalog::lockout_minutes(d).map(i64::from)
-            }
-        }),
+        duration: l.duration.as_deref().and_then(catalog::lockout_duration),
         reset_after: l.reset_after.as_deref().and_then(catalog::lockout_minutes),
         administrator: l.administrator,
         enforced,

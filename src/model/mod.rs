@@ -246,20 +246,19 @@ impl AccountLockout {
     /// The `[System Access]` lines, in the order Microsoft's baselines write them.
     #[must_use]
     pub fn lines(&self) -> Vec<(&'static str, i64)> {
-        let mut out = Vec::new();
-        if let Some(t) = self.threshold {
-            out.push(("LockoutBadCount", i64::from(t)));
-        }
-        if let Some(r) = self.reset_after {
-            out.push(("ResetLockoutCount", i64::from(r)));
-        }
-        if let Some(d) = self.duration {
-            out.push(("LockoutDuration", d));
-        }
-        if let Some(a) = self.administrator {
-            out.push(("AllowAdministratorLockout", i64::from(a)));
-        }
-        out
+        use crate::catalog::keys;
+        [
+            (keys::LOCKOUT_BAD_COUNT, self.threshold.map(i64::from)),
+            (keys::LOCKOUT_RESET, self.reset_after.map(i64::from)),
+            (keys::LOCKOUT_DURATION, self.duration),
+            (
+                keys::LOCKOUT_ADMINISTRATOR,
+                self.administrator.map(i64::from),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| (name, v)))
+        .collect()
     }
 }
 

@@ -834,7 +834,7 @@ mod tests {
         agree(
             "posture.accountLockout.duration",
             json!({ "pattern": lockout(true) }),
-            |d| d == catalog::UNTIL_UNLOCKED || catalog::lockout_minutes(d).is_some(),
+            |d| catalog::lockout_duration(d).is_some(),
             &lockouts,
         );
         agree(

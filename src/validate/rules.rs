@@ -137,12 +137,9 @@ fn lockout_rules(l: &crate::policy::types::AccountLockout, enforce: bool, r: &mu
         );
         d.help = Some(format!("set `{missing}` too (at most `duration`)"));
     }
-    let duration = l.duration.as_deref().map(|d| {
-        let minutes = if d == catalog::UNTIL_UNLOCKED {
-            Some(None)
-        } else {
-            catalog::lockout_minutes(d).map(Some)
-        };
+    // The duration's minutes (-1: until unlocked), `None` when absent or not a duration.
+    let duration = l.duration.as_deref().and_then(|d| {
+        let minutes = catalog::lockout_duration(d);
         if minutes.is_none() {
             let at = r.report(
                 Code::BadLockout,
@@ -167,8 +164,9 @@ fn lockout_rules(l: &crate::policy::types::AccountLockout, enforce: bool, r: &mu
                 at.help = Some("write 1 to 99999 minutes as `Nm`, `Nh` or `Nd` (`15m`)".into());
             }
             Some(minutes) => {
-                if let Some(Some(Some(lockout))) = duration
-                    && minutes > lockout
+                if let Some(lockout) = duration
+                    && lockout > 0
+                    && i64::from(minutes) > lockout
                 {
                     let at = r.report(
                         Code::BadLockout,

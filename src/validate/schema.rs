@@ -190,7 +190,7 @@ fn certainly_valid(instance: &Value) -> bool {
                 && p.account_lockout
                     .as_ref()
                     .and_then(|l| l.threshold)
-                    .is_none_or(|t| (0..=999).contains(&t))
+                    .is_none_or(|t| crate::catalog::LOCKOUT_THRESHOLD.contains(&t))
         })
 }
 

@@ -11,7 +11,7 @@
 
 use super::Backup;
 use crate::catalog::custom_admx::{self, CustomState, CustomValue};
-use crate::catalog::{self, State};
+use crate::catalog::{self, State, keys};
 use crate::formats::firewall_rule::RuleString;
 use crate::formats::xml::{XmlError, XmlWriter};
 use crate::model::{FIREWALL_POLICY_VERSION, RegistryAction, Scope};
@@ -76,7 +76,7 @@ fn security(w: &mut XmlWriter, backup: &Backup<'_>) {
         nl(w, 4);
         w.open("q1:Account", &[]);
         element(w, 5, "q1:Name", name);
-        if name == "AllowAdministratorLockout" {
+        if name == keys::LOCKOUT_ADMINISTRATOR {
             element(
                 w,
                 5,
