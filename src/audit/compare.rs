@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::snapshot::{HostState, NotCaptured, RegistryPath};
+use super::snapshot::{HostState, LockoutEvidence, NotCaptured, RegistryPath};
 use super::time::parse_rfc3339;
 use crate::catalog::{self, Mapping, Setting, State, keys};
 use crate::firewall_address::FirewallAddress;
@@ -1349,14 +1349,15 @@ impl<'m> Auditor<'m> {
         // nothing (secedit then leaves them out of its export).
         let never_locks =
             seen.and_then(|s| s.threshold) == Some(0) && want.threshold.is_some_and(|t| t > 0);
-        let source = if host.evidence.account_lockout_gpo_only {
+        let gpo_only = host.evidence.account_lockout == LockoutEvidence::Gpo;
+        let source = if gpo_only {
             ValueSource::Policy
         } else {
             ValueSource::Snapshot
         };
         // What a pass covers: a GPO's line is what it applies; a collector's export is the
         // host's SAM, which on a member server holds only its local accounts.
-        let scope = if host.evidence.account_lockout_gpo_only {
+        let scope = if gpo_only {
             " in the GPO"
         } else {
             " in the host's security policy (on a member server: its local accounts)"
@@ -1379,7 +1380,7 @@ impl<'m> Auditor<'m> {
                 .at(format!("GptTmpl.inf [System Access] {name}"))
                 .want(want_text.clone())
                 .fix(fix);
-            if !host.evidence.account_lockout {
+            if host.evidence.account_lockout == LockoutEvidence::None {
                 draft.not_verified(format!(
                     "the inputs hold no account lockout policy (a collector snapshot's `accountLockout` section or a GPO's GptTmpl.inf; they cover {})",
                     host.evidence.describe()
@@ -1395,7 +1396,7 @@ impl<'m> Auditor<'m> {
                         "{name} has no effect: {} is 0, so no account is ever locked",
                         keys::LOCKOUT_BAD_COUNT
                     )),
-                None if host.evidence.account_lockout_gpo_only => draft.not_verified(format!(
+                None if gpo_only => draft.not_verified(format!(
                     "the GPO does not set {name}, which says nothing of the host: the account lockout of domain accounts comes from the GPO linked at the domain root, that of local accounts from the host's own policy"
                 )),
                 None => draft

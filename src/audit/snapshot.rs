@@ -341,17 +341,27 @@ pub struct Evidence {
     /// The Remote Desktop logon rights (collector `logonRights`, a GPO's GptTmpl.inf).
     pub logon_rights: bool,
     /// The account lockout policy (collector `accountLockout`, a GPO's GptTmpl.inf).
-    pub account_lockout: bool,
-    /// The account lockout comes only from GPO templates: a line they lack is not set by
-    /// those GPOs, which says nothing of the host (domain accounts take it from the GPO linked
-    /// at the domain root), so it is not verified rather than not set.
-    pub account_lockout_gpo_only: bool,
+    pub account_lockout: LockoutEvidence,
     /// The inputs are osquery results: the registry means the keys the pack queried, and
     /// the certificate's EKUs and key ACL and the network categories are not seen.
     pub osquery: bool,
 }
 
 pub use crate::catalog::keys::is_policy_key;
+
+/// What the inputs prove of the account lockout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LockoutEvidence {
+    /// Nothing.
+    #[default]
+    None,
+    /// Only GPO templates: a line they lack is not set by those GPOs, which says nothing of
+    /// the host (domain accounts take it from the GPO linked at the domain root), so it is
+    /// not verified rather than not set.
+    Gpo,
+    /// A collector's secedit export: the host's own; a line it lacks is not set.
+    Host,
+}
 
 impl Evidence {
     /// Whether the registry key (hive, key) is inside the evidence.
@@ -386,9 +396,7 @@ impl Evidence {
         self.firewall |= other.firewall;
         self.listener |= other.listener;
         self.logon_rights |= other.logon_rights;
-        self.account_lockout_gpo_only = (self.account_lockout_gpo_only || !self.account_lockout)
-            && (other.account_lockout_gpo_only || !other.account_lockout);
-        self.account_lockout |= other.account_lockout;
+        self.account_lockout = self.account_lockout.max(other.account_lockout);
         self.osquery |= other.osquery;
     }
 
@@ -413,7 +421,10 @@ impl Evidence {
             (self.firewall, "the firewall"),
             (self.listener, "the listener state"),
             (self.logon_rights, "the logon rights"),
-            (self.account_lockout, "the account lockout"),
+            (
+                self.account_lockout != LockoutEvidence::None,
+                "the account lockout",
+            ),
         ] {
             if on {
                 parts.push(name.to_string());
@@ -468,10 +479,13 @@ impl HostState {
         // The account lockout: a collector's export is what the host applies, so it replaces
         // what GPO templates say (a line it lacks is not set there, whatever a GPO holds);
         // GPO templates complete each other line by line, the later file winning.
-        let full = |e: &Evidence| e.account_lockout && !e.account_lockout_gpo_only;
+        let (mine, theirs) = (
+            self.evidence.account_lockout,
+            other.evidence.account_lockout,
+        );
         self.account_lockout = match (self.account_lockout.take(), other.account_lockout) {
-            (Some(a), Some(_)) if full(&self.evidence) && !full(&other.evidence) => Some(a),
-            (Some(a), Some(b)) if !full(&self.evidence) && !full(&other.evidence) => {
+            (Some(a), Some(_)) if mine > theirs => Some(a),
+            (Some(a), Some(b)) if mine == LockoutEvidence::Gpo && theirs == mine => {
                 Some(AccountLockoutInfo {
                     threshold: b.threshold.or(a.threshold),
                     duration: b.duration.or(a.duration),
@@ -727,7 +741,11 @@ pub fn from_json(text: &str) -> Result<HostState, SnapshotError> {
             firewall: firewall.is_some(),
             listener: listener.is_some(),
             logon_rights: logon_rights.is_some(),
-            account_lockout: account_lockout.is_some(),
+            account_lockout: if account_lockout.is_some() {
+                LockoutEvidence::Host
+            } else {
+                LockoutEvidence::None
+            },
             ..Evidence::default()
         },
         captured_at: Some(captured_at),
@@ -986,8 +1004,7 @@ pub fn from_gpo_dir(dir: &Path) -> Result<HostState, SnapshotError> {
         state.name = display;
     }
     state.evidence.logon_rights = true;
-    state.evidence.account_lockout = true;
-    state.evidence.account_lockout_gpo_only = true;
+    state.evidence.account_lockout = LockoutEvidence::Gpo;
     let mut lockout = AccountLockoutInfo::default();
     let mut rights = LogonRightsInfo::default();
     if let Some(inf) = path_ci(
@@ -1346,8 +1363,11 @@ mod tests {
     fn a_collectors_account_lockout_outranks_gpo_templates() {
         let state = |gpo: bool, threshold: Option<i64>, admin: Option<i64>| HostState {
             evidence: Evidence {
-                account_lockout: true,
-                account_lockout_gpo_only: gpo,
+                account_lockout: if gpo {
+                    LockoutEvidence::Gpo
+                } else {
+                    LockoutEvidence::Host
+                },
                 ..Evidence::default()
             },
             account_lockout: Some(AccountLockoutInfo {
@@ -1368,13 +1388,13 @@ mod tests {
             a.merge(b);
             let l = a.account_lockout.unwrap();
             assert_eq!((l.threshold, l.administrator), (Some(5), None));
-            assert!(!a.evidence.account_lockout_gpo_only);
+            assert_eq!(a.evidence.account_lockout, LockoutEvidence::Host);
         }
         let mut a = state(true, Some(3), None);
         a.merge(state(true, None, Some(1)));
         let l = a.account_lockout.unwrap();
         assert_eq!((l.threshold, l.administrator), (Some(3), Some(1)));
-        assert!(a.evidence.account_lockout_gpo_only);
+        assert_eq!(a.evidence.account_lockout, LockoutEvidence::Gpo);
     }
 
     /// Plain files (held compactly) and subdirectories (held whole) come out in one name order,
