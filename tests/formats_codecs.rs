@@ -236,7 +236,16 @@ proptest! {
     #[test]
     fn pol_round_trips(entries in prop::collection::vec(pol_entry(), 0..12)) {
         let bytes = registry_pol::write(&entries).expect("generated entries are valid");
-        prop_assert_eq!(registry_pol::read(&bytes).expect("own output reads back"), entries);
+        prop_assert_eq!(registry_pol::read(&bytes).expect("own output reads back"), entries.clone());
+        let view = registry_pol::read_view(&bytes).expect("own output reads back");
+        prop_assert_eq!(view.len(), entries.len());
+        for (record, entry) in view.iter().zip(&entries) {
+            prop_assert_eq!(record.key, &entry.key);
+            prop_assert_eq!(record.value_name, &entry.value_name);
+            prop_assert_eq!(record.kind, entry.value.kind());
+            prop_assert_eq!(record.data, &entry.value.to_bytes()[..]);
+            prop_assert_eq!(&record.value(), &entry.value);
+        }
     }
 
     #[test]
@@ -281,8 +290,9 @@ proptest! {
 
     #[test]
     fn pol_reader_never_panics_on_random_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-        let _ = registry_pol::read(&bytes);
+        prop_assert_eq!(registry_pol::read_view(&bytes).map(|v| v.to_entries()), registry_pol::read(&bytes));
         let with_header = [&b"PReg\x01\0\0\0"[..], &bytes].concat();
+        prop_assert_eq!(registry_pol::read_view(&with_header).map(|v| v.to_entries()), registry_pol::read(&with_header));
         if let Err(error) = registry_pol::read(&with_header) {
             prop_assert!(error.offset >= 8 && error.offset <= with_header.len());
             prop_assert!(!error.to_string().is_empty());
@@ -299,6 +309,8 @@ proptest! {
             let at = at.index(bytes.len());
             bytes[at] = byte;
         }
+        // The view fails exactly where and as `read` does, and otherwise holds the same entries.
+        prop_assert_eq!(registry_pol::read_view(&bytes).map(|v| v.to_entries()), registry_pol::read(&bytes));
         if let Err(error) = registry_pol::read(&bytes) {
             prop_assert!(error.offset <= bytes.len());
         }
@@ -372,6 +384,11 @@ fn pol_corpus_gives_clear_errors() {
     let entries = registry_pol::read(&good).expect("valid");
     let mut boundaries = 0;
     for cut in 0..good.len() {
+        assert_eq!(
+            registry_pol::read_view(&good[..cut]).map(|v| v.to_entries()),
+            registry_pol::read(&good[..cut]),
+            "cut {cut}"
+        );
         match registry_pol::read(&good[..cut]) {
             Ok(prefix) => {
                 assert_eq!(prefix[..], entries[..prefix.len()], "cut {cut}");

@@ -82,7 +82,14 @@ pub fn reg_file(bytes: &[u8]) {
 /// # Panics
 /// When the rewritten file differs from the input.
 pub fn registry_pol(bytes: &[u8]) {
-    let Ok(entries) = registry_pol::read(bytes) else {
+    let read = registry_pol::read(bytes);
+    // The borrowing reader refuses the same inputs with the same error and holds the same
+    // entries.
+    assert!(
+        registry_pol::read_view(bytes).map(|view| view.to_entries()) == read,
+        "read_view disagrees with read"
+    );
+    let Ok(entries) = read else {
         return;
     };
     if let Ok(written) = registry_pol::write(&entries) {

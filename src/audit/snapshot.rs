@@ -858,7 +858,7 @@ fn from_reg(bytes: &[u8], default_name: &str) -> Result<HostState, SnapshotError
 }
 
 fn from_pol(bytes: &[u8], default_name: &str) -> Result<HostState, SnapshotError> {
-    let entries = registry_pol::read(bytes).map_err(|e| SnapshotError::Pol(e.to_string()))?;
+    let entries = registry_pol::read_view(bytes).map_err(|e| SnapshotError::Pol(e.to_string()))?;
     let mut state = HostState {
         name: default_name.to_string(),
         evidence: Evidence {
@@ -868,19 +868,19 @@ fn from_pol(bytes: &[u8], default_name: &str) -> Result<HostState, SnapshotError
         ..HostState::default()
     };
     state.kinds.insert("Registry.pol");
-    for e in entries {
+    for e in entries.iter() {
         let lower = e.value_name.to_ascii_lowercase();
         if let Some(name) = lower.strip_prefix("**del.") {
             state
                 .registry
-                .remove(&RegistryPath::new(Hive::LocalMachine, &e.key, name));
+                .remove(&RegistryPath::new(Hive::LocalMachine, e.key, name));
         } else if lower.starts_with("**delvals") {
             let key = e.key.to_ascii_lowercase();
             state.registry.retain(|p, _| p.key != key);
         } else if !lower.starts_with("**") {
             state.registry.insert(
-                RegistryPath::new(Hive::LocalMachine, &e.key, &e.value_name),
-                e.value,
+                RegistryPath::new(Hive::LocalMachine, e.key, e.value_name),
+                e.value(),
             );
         }
     }

@@ -1,7 +1,9 @@
 //! Registry.pol (`PReg` version 1, [MS-GPREG] §2.2.1): the file Group Policy's registry
 //! client-side extension applies. Owns the byte layout (header, `[key;name;type;size;data]`
 //! records in UTF-16LE), the key-path and value-name rules a writer must enforce, the
-//! component-wise key order Windows writes, and a strict, linear-time reader.
+//! component-wise key order Windows writes, and a strict, linear-time reader in two forms:
+//! [`read`] builds owned [`PolEntry`]s, [`read_view`] borrows the data from the file and keeps
+//! keys and names in one string (the same checks, the same errors).
 //!
 //! The hive is not stored: `Machine\Registry.pol` is `HKEY_LOCAL_MACHINE`, `User\Registry.pol`
 //! is `HKEY_CURRENT_USER`. Special value names (`**del.`, `**delvals.`, the empty name with
@@ -469,30 +471,144 @@ pub struct PolReadError {
 /// # Errors
 /// [`PolReadError`] with the byte offset and what was expected there.
 pub fn read(bytes: &[u8]) -> Result<Vec<PolEntry>, PolReadError> {
-    let mut cursor = Cursor {
-        bytes,
-        pos: 0,
-        last_key: None,
-    };
-    if bytes.len() < 8 {
-        return Err(cursor.fail(PolReadProblem::TruncatedHeader { len: bytes.len() }));
-    }
-    if bytes[..4] != SIGNATURE {
-        return Err(cursor.fail(PolReadProblem::BadSignature {
-            found: hex(&bytes[..4]),
-        }));
-    }
-    cursor.pos = 4;
-    let version = cursor.u32(PolField::Type)?;
-    if version != VERSION {
-        cursor.pos = 4;
-        return Err(cursor.fail(PolReadProblem::BadVersion { found: version }));
-    }
+    let mut cursor = Cursor { bytes, pos: 0 };
+    cursor.header()?;
     let mut entries = Vec::new();
+    let mut last_key = None;
     while cursor.pos < bytes.len() {
-        entries.push(cursor.entry()?);
+        let record = cursor.entry(&mut Owned, &mut last_key)?;
+        entries.push(PolEntry {
+            key: record.key,
+            value_name: record.value_name,
+            value: record.value,
+        });
     }
     Ok(entries)
+}
+
+/// A Registry.pol read by [`read_view`]: every record's key and value name decoded once into
+/// one string, its data left where it is in the file's bytes. Two heap blocks for the whole
+/// file instead of three per entry.
+#[derive(Debug, Clone)]
+pub struct PolView<'a> {
+    bytes: &'a [u8],
+    text: String,
+    records: Vec<RecordAt>,
+}
+
+/// Where one record's parts are: `key` and `name` in [`PolView::text`], `data` in the file.
+#[derive(Debug, Clone, Copy)]
+struct RecordAt {
+    key: (usize, usize),
+    name: (usize, usize),
+    kind: u32,
+    data: (usize, usize),
+}
+
+/// One record of a [`PolView`], borrowed from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolRecord<'v> {
+    /// Key path without hive, as in [`PolEntry::key`].
+    pub key: &'v str,
+    /// Value name, as in [`PolEntry::value_name`].
+    pub value_name: &'v str,
+    /// The REG_* type code.
+    pub kind: u32,
+    /// The data as written; [`read_view`] has checked that it decodes as `kind`.
+    pub data: &'v [u8],
+}
+
+impl PolRecord<'_> {
+    /// The decoded value (what [`read`] puts in [`PolEntry::value`]).
+    #[must_use]
+    pub fn value(&self) -> RegistryValue {
+        // `read_view` ran `RegistryValue::check_bytes`, which accepts exactly what
+        // `from_bytes` decodes; the fallback keeps the bytes rather than panic.
+        RegistryValue::from_bytes(self.kind, self.data).unwrap_or_else(|_| RegistryValue::Other {
+            kind: self.kind,
+            data: self.data.to_vec(),
+        })
+    }
+
+    /// This record as an owned [`PolEntry`].
+    #[must_use]
+    pub fn to_entry(&self) -> PolEntry {
+        PolEntry::new(self.key, self.value_name, self.value())
+    }
+}
+
+impl<'a> PolView<'a> {
+    /// The number of records.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether the file has no record.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The records in file order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = PolRecord<'_>> {
+        self.records.iter().map(|at| self.record(*at))
+    }
+
+    /// Every record as an owned [`PolEntry`]: equal to what [`read`] returns.
+    #[must_use]
+    pub fn to_entries(&self) -> Vec<PolEntry> {
+        self.iter().map(|record| record.to_entry()).collect()
+    }
+
+    fn record(&self, at: RecordAt) -> PolRecord<'_> {
+        let text = |(start, end): (usize, usize)| self.text.get(start..end).unwrap_or_default();
+        let (start, end) = at.data;
+        PolRecord {
+            key: text(at.key),
+            value_name: text(at.name),
+            kind: at.kind,
+            data: self.bytes.get(start..end).unwrap_or_default(),
+        }
+    }
+}
+
+/// [`read`] without building the entries: the same checks in the same order, so the same
+/// [`PolReadError`] for every input, and the same records ([`PolView::to_entries`] equals
+/// [`read`]'s result). Keys and names are decoded into one string (a key repeated by
+/// consecutive records is stored once); data is checked with [`RegistryValue::check_bytes`]
+/// and decoded only when [`PolRecord::value`] asks. The record list is pre-sized from the
+/// file length.
+///
+/// # Errors
+/// [`PolReadError`] with the byte offset and what was expected there.
+pub fn read_view(bytes: &[u8]) -> Result<PolView<'_>, PolReadError> {
+    let mut cursor = Cursor { bytes, pos: 0 };
+    cursor.header()?;
+    // A record is at least 26 bytes (`[`, NUL, `;`, NUL, `;`, type, `;`, size, `;`, `]`);
+    // real files average well above 100, and a short guess only costs one more growth.
+    let mut records = Vec::with_capacity(bytes.len() / 128);
+    // Registry text is nearly all ASCII (one byte of text per two of UTF-16) and keys repeat;
+    // names and keys are about half of a typical file.
+    let mut view = Viewed {
+        text: String::with_capacity(bytes.len() / 8),
+        scratch: Vec::new(),
+    };
+    let mut last_key = None;
+    while cursor.pos < bytes.len() {
+        let record = cursor.entry(&mut view, &mut last_key)?;
+        records.push(RecordAt {
+            key: record.key,
+            name: record.value_name,
+            kind: record.value.0,
+            data: record.value.1,
+        });
+    }
+    Ok(PolView {
+        bytes,
+        text: view.text,
+        records,
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -509,9 +625,90 @@ fn hex(bytes: &[u8]) -> String {
 struct Cursor<'a> {
     bytes: &'a [u8],
     pos: usize,
-    /// The previous record's key as written and as decoded: consecutive records nearly always
-    /// share their key, and a copy is cheaper than decoding it again.
-    last_key: Option<(&'a [u8], String)>,
+}
+
+/// One record's parts as a [`Sink`] keeps them.
+struct Parts<T, V> {
+    key: T,
+    value_name: T,
+    value: V,
+}
+
+/// What [`Cursor::entry`] does with a record's key, name and data once it has found them:
+/// [`read`] decodes them into owned values, [`read_view`] into one string and byte ranges.
+/// Both see the same bytes in the same order, so they fail alike.
+trait Sink<'a> {
+    type Text;
+    type Value;
+    /// A key or value name, UTF-16LE without its NUL. Errors with the code-unit index of an
+    /// unpaired surrogate.
+    fn text(&mut self, raw: &'a [u8]) -> Result<Self::Text, usize>;
+    /// The previous record's key again (its bytes are the same).
+    fn same_key(&mut self, key: &Self::Text) -> Self::Text;
+    /// The data of type `kind`, which starts at byte `at` of the file.
+    fn value(
+        &mut self,
+        kind: u32,
+        data: &'a [u8],
+        at: usize,
+    ) -> Result<Self::Value, ValueDecodeError>;
+}
+
+/// [`read`]'s sink: owned strings and decoded values.
+struct Owned;
+
+impl<'a> Sink<'a> for Owned {
+    type Text = String;
+    type Value = RegistryValue;
+
+    fn text(&mut self, raw: &'a [u8]) -> Result<String, usize> {
+        utf16::decode_le(raw)
+    }
+
+    fn same_key(&mut self, key: &String) -> String {
+        key.clone()
+    }
+
+    fn value(
+        &mut self,
+        kind: u32,
+        data: &'a [u8],
+        _at: usize,
+    ) -> Result<RegistryValue, ValueDecodeError> {
+        RegistryValue::from_bytes(kind, data)
+    }
+}
+
+/// [`read_view`]'s sink: text appended to one string, data checked and located.
+struct Viewed {
+    text: String,
+    /// Reused by [`utf16::decode_le_into`].
+    scratch: Vec<u8>,
+}
+
+impl<'a> Sink<'a> for Viewed {
+    type Text = (usize, usize);
+    type Value = (u32, (usize, usize));
+
+    fn text(&mut self, raw: &'a [u8]) -> Result<(usize, usize), usize> {
+        let start = self.text.len();
+        utf16::decode_le_into(raw, &mut self.text, &mut self.scratch)?;
+        Ok((start, self.text.len()))
+    }
+
+    fn same_key(&mut self, key: &(usize, usize)) -> (usize, usize) {
+        *key
+    }
+
+    fn value(
+        &mut self,
+        kind: u32,
+        data: &'a [u8],
+        at: usize,
+    ) -> Result<(u32, (usize, usize)), ValueDecodeError> {
+        RegistryValue::check_bytes(kind, data)?;
+        Ok((kind, (at, at + data.len())))
+    }
 }
 
 impl<'a> Cursor<'a> {
@@ -580,14 +777,39 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// A NUL-terminated UTF-16LE string; leaves the cursor after the NUL.
-    fn string(&mut self, field: PolField) -> Result<String, PolReadError> {
+    /// The 8-byte header: `PReg`, version 1.
+    fn header(&mut self) -> Result<(), PolReadError> {
+        let bytes = self.bytes;
+        if bytes.len() < 8 {
+            return Err(self.fail(PolReadProblem::TruncatedHeader { len: bytes.len() }));
+        }
+        if bytes[..4] != SIGNATURE {
+            return Err(self.fail(PolReadProblem::BadSignature {
+                found: hex(&bytes[..4]),
+            }));
+        }
+        self.pos = 4;
+        let version = self.u32(PolField::Type)?;
+        if version != VERSION {
+            self.pos = 4;
+            return Err(self.fail(PolReadProblem::BadVersion { found: version }));
+        }
+        Ok(())
+    }
+
+    /// A NUL-terminated UTF-16LE string, handed to `decode`; leaves the cursor after the NUL.
+    fn string<T>(
+        &mut self,
+        field: PolField,
+        decode: impl FnOnce(&'a [u8]) -> Result<T, usize>,
+    ) -> Result<(T, &'a [u8]), PolReadError> {
         let start = self.pos;
-        let rest = self.remaining();
+        let rest: &'a [u8] = self.bytes.get(start..).unwrap_or_default();
         let Some(len) = utf16::nul_position(rest) else {
             return Err(self.fail(PolReadProblem::UnterminatedString { field }));
         };
-        let text = utf16::decode_le(&rest[..2 * len]).map_err(|index| PolReadError {
+        let raw = &rest[..2 * len];
+        let text = decode(raw).map_err(|index| PolReadError {
             offset: start + 2 * index,
             problem: PolReadProblem::InvalidUtf16 {
                 field,
@@ -595,36 +817,40 @@ impl<'a> Cursor<'a> {
             },
         })?;
         self.pos = start + 2 * len + 2;
-        Ok(text)
+        Ok((text, raw))
     }
 
-    /// The key path: [`Cursor::string`], reusing the previous record's key when the bytes match.
-    fn key(&mut self) -> Result<String, PolReadError> {
-        let rest: &'a [u8] = self.bytes.get(self.pos..).unwrap_or_default();
-        if let Some((raw, text)) = &self.last_key
-            && rest.len() > raw.len() + 1
-            && rest.starts_with(raw)
-            && rest[raw.len()..raw.len() + 2] == [0, 0]
-        {
-            self.pos += raw.len() + 2;
-            return Ok(text.clone());
-        }
-        let start = self.pos;
-        let key = self.string(PolField::Key)?;
-        let raw = &rest[..self.pos - start - 2];
-        self.last_key = Some((raw, key.clone()));
-        Ok(key)
-    }
-
-    fn entry(&mut self) -> Result<PolEntry, PolReadError> {
+    /// One record, its parts handed to `sink`. `last_key` is the previous record's key as
+    /// written and as the sink kept it: consecutive records nearly always share their key, and
+    /// comparing bytes is cheaper than finding the NUL and decoding again.
+    fn entry<S: Sink<'a>>(
+        &mut self,
+        sink: &mut S,
+        last_key: &mut Option<(&'a [u8], S::Text)>,
+    ) -> Result<Parts<S::Text, S::Value>, PolReadError> {
         self.expect_unit(
             OPEN,
             |found| PolReadProblem::ExpectedOpenBracket { found },
             || "`[` that starts an entry".to_owned(),
         )?;
-        let key = self.key()?;
+        let rest: &'a [u8] = self.bytes.get(self.pos..).unwrap_or_default();
+        let key = match last_key {
+            Some((raw, text))
+                if rest.len() > raw.len() + 1
+                    && rest.starts_with(raw)
+                    && rest[raw.len()..raw.len() + 2] == [0, 0] =>
+            {
+                self.pos += raw.len() + 2;
+                sink.same_key(text)
+            }
+            _ => {
+                let (text, raw) = self.string(PolField::Key, |raw| sink.text(raw))?;
+                *last_key = Some((raw, sink.same_key(&text)));
+                text
+            }
+        };
         self.semicolon(PolField::Key)?;
-        let value_name = self.string(PolField::ValueName)?;
+        let (value_name, _) = self.string(PolField::ValueName, |raw| sink.text(raw))?;
         self.semicolon(PolField::ValueName)?;
         let kind = self.u32(PolField::Type)?;
         self.semicolon(PolField::Type)?;
@@ -646,18 +872,20 @@ impl<'a> Cursor<'a> {
             });
         }
         let data_at = self.pos;
-        let data = &self.remaining()[..len];
-        let value = RegistryValue::from_bytes(kind, data).map_err(|reason| PolReadError {
-            offset: data_at,
-            problem: PolReadProblem::BadData { kind, reason },
-        })?;
+        let data: &'a [u8] = &self.bytes[data_at..data_at + len];
+        let value = sink
+            .value(kind, data, data_at)
+            .map_err(|reason| PolReadError {
+                offset: data_at,
+                problem: PolReadProblem::BadData { kind, reason },
+            })?;
         self.pos += len;
         self.expect_unit(
             CLOSE,
             |found| PolReadProblem::ExpectedCloseBracket { found },
             || "`]` that ends the entry".to_owned(),
         )?;
-        Ok(PolEntry {
+        Ok(Parts {
             key,
             value_name,
             value,

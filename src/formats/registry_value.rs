@@ -223,6 +223,56 @@ impl RegistryValue {
         })
     }
 
+    /// Whether `data` decodes as `kind`: exactly the error [`RegistryValue::from_bytes`] would
+    /// return, or `Ok` when it would decode, without building the value (no allocation).
+    ///
+    /// # Errors
+    /// The [`ValueDecodeError`] of [`RegistryValue::from_bytes`].
+    pub fn check_bytes(kind: u32, data: &[u8]) -> Result<(), ValueDecodeError> {
+        let surrogate = |kind, bytes: &[u8]| match utf16::first_unpaired_surrogate_le(bytes) {
+            Some(index) => Err(ValueDecodeError::InvalidUtf16 {
+                kind,
+                offset: 2 * index,
+            }),
+            None => Ok(()),
+        };
+        match kind {
+            REG_SZ | REG_EXPAND_SZ => {
+                if !data.len().is_multiple_of(2) {
+                    return Err(ValueDecodeError::OddLength {
+                        kind,
+                        len: data.len(),
+                    });
+                }
+                match data.split_last_chunk::<2>() {
+                    Some((text, [0, 0])) => surrogate(kind, text),
+                    _ => Err(ValueDecodeError::MissingTerminator { kind }),
+                }
+            }
+            REG_DWORD | REG_DWORD_BIG_ENDIAN => fixed::<4>(kind, data).map(drop),
+            REG_QWORD => fixed::<8>(kind, data).map(drop),
+            REG_MULTI_SZ => {
+                if !data.len().is_multiple_of(2) {
+                    return Err(ValueDecodeError::OddLength {
+                        kind,
+                        len: data.len(),
+                    });
+                }
+                match data {
+                    [0, 0] => Ok(()),
+                    [.., 0, 0, 0, 0] => {
+                        // Items are separated by NULs, which are no surrogates: the first
+                        // unpaired one of the whole body is the first one of its item.
+                        surrogate(kind, &data[..data.len() - 4])
+                    }
+                    [.., 0, 0] | [] => Err(ValueDecodeError::MissingListTerminator),
+                    _ => Err(ValueDecodeError::MissingTerminator { kind }),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Checks that this value reads back unchanged from the bytes [`RegistryValue::to_bytes`]
     /// writes: `Other` must not carry a modelled type code, and `REG_MULTI_SZ` items must be
     /// non-empty and NUL-free.
@@ -349,6 +399,42 @@ impl Hive {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `check_bytes` accepts and refuses exactly what `from_bytes` does, with the same error,
+    /// for every type and every data of up to seven units over NUL, ASCII and both surrogate
+    /// halves, each also with one odd byte more.
+    #[test]
+    fn check_bytes_agrees_with_from_bytes() {
+        const UNITS: [u16; 4] = [0x0000, 0x0041, 0xD83D, 0xDE00];
+        let mut datas: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut from = 0;
+        for _ in 0..7 {
+            let to = datas.len();
+            for index in from..to {
+                for unit in UNITS {
+                    let mut next = datas[index].clone();
+                    next.extend_from_slice(&unit.to_le_bytes());
+                    datas.push(next);
+                }
+            }
+            from = to;
+        }
+        let odd: Vec<Vec<u8>> = datas.iter().map(|d| [&d[..], &[0x41]].concat()).collect();
+        datas.extend(odd);
+        let mut refused = 0;
+        for kind in 0..=12 {
+            for data in &datas {
+                let decoded = RegistryValue::from_bytes(kind, data).map(drop);
+                assert_eq!(
+                    RegistryValue::check_bytes(kind, data),
+                    decoded,
+                    "kind {kind}, {data:02X?}"
+                );
+                refused += usize::from(decoded.is_err());
+            }
+        }
+        assert!(refused > 50_000, "{refused}");
+    }
 
     #[test]
     fn encodes_each_type_as_the_registry_stores_it() {

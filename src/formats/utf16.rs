@@ -29,22 +29,79 @@ pub(crate) fn units_le(bytes: &[u8]) -> Vec<u16> {
 /// surrogate is reported by its code-unit index. ASCII, nearly all registry text, is copied
 /// byte by byte without the intermediate `Vec<u16>` and the per-character pushes of [`decode`].
 pub(crate) fn decode_le(bytes: &[u8]) -> Result<String, usize> {
-    // Four code units at a time: is any of them 0x80 or above?
-    let mut words = bytes.chunks_exact(8);
-    let mut high = words
-        .by_ref()
-        .map(word_le)
-        .fold(0, |acc, word| acc | (word & 0xFF80_FF80_FF80_FF80));
-    for pair in words.remainder().chunks_exact(2) {
-        high |= u64::from(pair[0] & 0x80) | u64::from(pair[1]);
-    }
-    if high != 0 {
+    if has_non_ascii(bytes) {
         return decode(&units_le(bytes));
     }
     // `chunks_exact` has an exact length, so `collect` allocates once.
     let ascii: Vec<u8> = bytes.chunks_exact(2).map(|pair| pair[0]).collect();
     // All ASCII, so valid UTF-8; a byte index here is also a code-unit index.
     String::from_utf8(ascii).map_err(|e| e.utf8_error().valid_up_to())
+}
+
+/// Appends UTF-16LE `bytes` (even length; a trailing odd byte is ignored) to `out`, decoded as
+/// [`decode_le`] decodes them; on an unpaired surrogate `out` is left as it was and the
+/// code-unit index is returned. ASCII goes through `scratch` (cleared first), which a caller
+/// decoding many strings keeps, so that text costs no allocation of its own.
+pub(crate) fn decode_le_into(
+    bytes: &[u8],
+    out: &mut String,
+    scratch: &mut Vec<u8>,
+) -> Result<(), usize> {
+    if has_non_ascii(bytes) {
+        out.push_str(&decode(&units_le(bytes))?);
+        return Ok(());
+    }
+    scratch.clear();
+    scratch.extend(bytes.chunks_exact(2).map(|pair| pair[0]));
+    // All ASCII, so valid UTF-8; a byte index here is also a code-unit index.
+    out.push_str(std::str::from_utf8(scratch).map_err(|e| e.valid_up_to())?);
+    Ok(())
+}
+
+/// The code-unit index of the first unpaired surrogate of UTF-16LE `bytes`, as [`decode_le`]
+/// would report it, or `None` when they decode. Allocates nothing; text with no unit at or
+/// above 0x8000 (no surrogate can be there) is checked four units at a time.
+pub(crate) fn first_unpaired_surrogate_le(bytes: &[u8]) -> Option<usize> {
+    let high = bytes
+        .chunks_exact(8)
+        .map(word_le)
+        .fold(0, |acc, word| acc | (word & 0x8000_8000_8000_8000));
+    let tail = bytes.chunks_exact(8).remainder();
+    if high == 0 && tail.chunks_exact(2).all(|pair| pair[1] < 0x80) {
+        return None;
+    }
+    let mut units = bytes
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+        .enumerate()
+        .peekable();
+    while let Some((index, unit)) = units.next() {
+        match unit {
+            0xD800..=0xDBFF => {
+                if !matches!(units.peek(), Some((_, 0xDC00..=0xDFFF))) {
+                    return Some(index);
+                }
+                units.next();
+            }
+            0xDC00..=0xDFFF => return Some(index),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether any code unit of UTF-16LE `bytes` is 0x80 or above (four units at a time).
+fn has_non_ascii(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    let high = words
+        .by_ref()
+        .map(word_le)
+        .fold(0, |acc, word| acc | (word & 0xFF80_FF80_FF80_FF80));
+    high != 0
+        || words
+            .remainder()
+            .chunks_exact(2)
+            .any(|pair| pair[0] & 0x80 != 0 || pair[1] != 0)
 }
 
 /// Eight bytes as a little-endian word (`chunks_exact(8)` guarantees the length).
@@ -143,6 +200,53 @@ mod tests {
             assert_eq!(decode_le(&bytes), Ok(text.to_owned()), "{text:?}");
         }
         assert_eq!(decode_le(&[0x61, 0, 0x3D, 0xD8]), Err(1));
+    }
+
+    /// Every sequence of up to five units over an alphabet of ASCII, non-ASCII, NUL, both
+    /// surrogate halves and their edges, across the four-unit fast path's boundary: the
+    /// checking and appending decoders agree with `decode_le` on the text and the error.
+    #[test]
+    fn checking_and_appending_decoders_agree_with_decode_le() {
+        const ALPHABET: [u16; 9] = [
+            0x0000, 0x0041, 0x00E9, 0x8000, 0xD83D, 0xDE00, 0xDBFF, 0xDC00, 0xFFFF,
+        ];
+        let mut sequences: Vec<Vec<u16>> = vec![Vec::new()];
+        let mut seen = 0;
+        for _ in 0..5 {
+            let longer: Vec<Vec<u16>> = sequences
+                .iter()
+                .filter(|s| s.len() == sequences.last().map_or(0, Vec::len))
+                .flat_map(|s| {
+                    ALPHABET.iter().map(move |&unit| {
+                        let mut next = s.clone();
+                        next.push(unit);
+                        next
+                    })
+                })
+                .collect();
+            sequences.extend(longer);
+        }
+        for units in &sequences {
+            let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+            let expected = decode_le(&bytes);
+            assert_eq!(
+                first_unpaired_surrogate_le(&bytes),
+                expected.as_ref().err().copied(),
+                "{units:04X?}"
+            );
+            let mut out = String::from("x");
+            let appended = decode_le_into(&bytes, &mut out, &mut Vec::new());
+            match &expected {
+                Ok(text) => assert_eq!((appended, out), (Ok(()), format!("x{text}"))),
+                Err(index) => assert_eq!((appended, out.as_str()), (Err(*index), "x")),
+            }
+            seen += usize::from(expected.is_err());
+        }
+        assert_eq!(sequences.len(), 1 + 9 + 81 + 729 + 6561 + 59049);
+        assert!(
+            seen > 10_000,
+            "the alphabet makes many invalid sequences: {seen}"
+        );
     }
 
     #[test]
