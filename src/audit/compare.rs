@@ -15,7 +15,7 @@ use super::snapshot::{HostState, LockoutEvidence, NotCaptured, RegistryPath};
 use super::time::parse_rfc3339;
 use crate::catalog::{self, Mapping, Setting, State, keys};
 use crate::firewall_address::FirewallAddress;
-use crate::formats::firewall_rule::RuleString;
+use crate::formats::firewall_rule::{RuleString, RuleStringError};
 use crate::formats::{Hive, RegistryValue};
 use crate::model::describe::value_text;
 use crate::model::{
@@ -380,6 +380,45 @@ enum Written {
     ByNoArtifact,
 }
 
+/// How a registry value on the host compares with the policy's, before any text is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Judged {
+    /// The host holds another type, which Windows ignores.
+    TypeDiffers {
+        want: &'static str,
+        got: &'static str,
+    },
+    /// The same value (or both absent).
+    Same,
+    /// Absent, and Windows' own value for an absent one is the policy's (LmCompatibilityLevel 3).
+    AbsentReadsAs(u32),
+    /// Anything else.
+    Differs,
+}
+
+impl Judged {
+    fn passes(self) -> bool {
+        matches!(self, Self::Same | Self::AbsentReadsAs(_))
+    }
+}
+
+fn judge(op: &RegistryOp, want: Option<&RegistryValue>, got: Option<&RegistryValue>) -> Judged {
+    match (want, got) {
+        (Some(want), Some(got)) if type_name(want) != type_name(got) => Judged::TypeDiffers {
+            want: type_name(want),
+            got: type_name(got),
+        },
+        (Some(want), Some(got)) if equivalent(op, want, got) => Judged::Same,
+        (None, None) => Judged::Same,
+        (Some(RegistryValue::Dword(want)), None)
+            if catalog::absent_reads_as(&op.key, &op.value_name) == Some(*want) =>
+        {
+            Judged::AbsentReadsAs(*want)
+        }
+        _ => Judged::Differs,
+    }
+}
+
 fn registry_fix(op: &RegistryOp, desired: &str) -> String {
     let target = match op.scope {
         Scope::Policy => "its GPO, `reg/apply.reg` or DSC",
@@ -485,13 +524,44 @@ struct Auditor<'a> {
     model: &'a Model,
     host: &'a HostState,
     checks: Vec<Check>,
+    /// See [`Expected::without_passed_text`].
+    passed_text: bool,
 }
 
 /// What every host is compared with that depends on the model alone, worked out once per
 /// audit run instead of once per host: each firewall rule's expected shape and its text.
 pub struct Expected<'m> {
     model: &'m Model,
-    rules: Vec<(RuleShape, String)>,
+    rules: Vec<ExpectedRule>,
+    passed_text: bool,
+}
+
+/// A policy firewall rule as every host is compared with it.
+struct ExpectedRule {
+    want: RuleShape,
+    /// `want` described: the check's desired value.
+    desired: String,
+    /// The rule string this policy's artifacts write, and what reading it gives: a host that
+    /// holds exactly this text (every compliant one) reuses the result instead of parsing it.
+    written: Option<(String, Result<Parsed, RuleStringError>)>,
+}
+
+/// A host's rule string read as [`Auditor::firewall_check`] reads it: its shape and its
+/// description.
+#[derive(Clone)]
+struct Parsed {
+    shape: RuleShape,
+    described: String,
+}
+
+impl Parsed {
+    fn of_text(text: &str) -> Result<Self, RuleStringError> {
+        RuleString::parse(text).map(|r| {
+            let shape = RuleShape::of_rule_string(&r);
+            let described = shape.describe();
+            Self { shape, described }
+        })
+    }
 }
 
 impl<'m> Expected<'m> {
@@ -501,12 +571,35 @@ impl<'m> Expected<'m> {
             .firewall
             .iter()
             .map(|rule| {
-                let shape = RuleShape::of_model(rule);
-                let text = shape.describe();
-                (shape, text)
+                let want = RuleShape::of_model(rule);
+                let desired = want.describe();
+                let written = rule.to_rule_string().write().ok().map(|text| {
+                    let parsed = Parsed::of_text(&text);
+                    (text, parsed)
+                });
+                ExpectedRule {
+                    want,
+                    desired,
+                    written,
+                }
             })
             .collect();
-        Self { model, rules }
+        Self {
+            model,
+            rules,
+            passed_text: true,
+        }
+    }
+
+    /// For a report that prints no passing check (text without `--verbose`, SARIF, GitHub
+    /// annotations, HTML, `--only-findings`): a registry check that passes keeps its id,
+    /// field, area, outcome and source, and its location, desired and actual values and
+    /// message are left empty instead of being built for every host. Every check that does
+    /// not pass is the same as with [`Expected::new`].
+    #[must_use]
+    pub fn without_passed_text(mut self) -> Self {
+        self.passed_text = false;
+        self
     }
 }
 
@@ -525,6 +618,7 @@ pub fn audit_expected(expected: &Expected<'_>, host: &HostState) -> HostReport {
         model,
         host,
         checks: Vec::new(),
+        passed_text: expected.passed_text,
     };
     // The settings; the firewall's rules are judged by what they do (below), not by their
     // registry form.
@@ -534,8 +628,8 @@ pub fn audit_expected(expected: &Expected<'_>, host: &HostState) -> HostReport {
     for op in &model.audit_registry {
         a.registry_check(op, Written::ByNoArtifact);
     }
-    for (rule, (want, desired)) in model.firewall.iter().zip(&expected.rules) {
-        a.firewall_check(rule, want, desired);
+    for (rule, expected) in model.firewall.iter().zip(&expected.rules) {
+        a.firewall_check(rule, expected);
     }
     a.effective_firewall_check();
     a.firewall_posture_checks();
@@ -675,27 +769,39 @@ impl<'m> Auditor<'m> {
         } else {
             field.to_string()
         };
-        let (desired_value, desired) = match &op.action {
-            RegistryAction::Set(v) => (Some(v), meaning(setting, v)),
-            RegistryAction::Delete => (None, "absent".to_string()),
+        let desired_value = match &op.action {
+            RegistryAction::Set(v) => Some(v),
+            RegistryAction::Delete => None,
         };
-        let here = path_text(op.hive, &op.key, &op.value_name);
-        let fix = if written == Written::ByNoArtifact {
-            // Audited, not written: the policy's artifacts do not carry it.
-            format!(
-                "set {} to {desired} on the host (a host-wide setting rdpgen audits; `posture.mode: enforce` makes every artifact write it)",
-                op.value_name
-            )
-        } else {
-            registry_fix(op, &desired)
-        };
+        let desired =
+            || desired_value.map_or_else(|| "absent".to_string(), |v| meaning(setting, v));
+        let here = || path_text(op.hive, &op.key, &op.value_name);
         match self.effective(op, setting) {
             Err(reason) => self
                 .check(id, op.provenance.setting)
-                .at(here)
-                .want(desired)
+                .at(here())
+                .want(desired())
                 .not_verified(reason),
             Ok((actual, source, location)) => {
+                let judged = judge(op, desired_value, actual.as_ref());
+                if judged.passes() && !self.passed_text {
+                    // Not printed (see `Expected::without_passed_text`): the outcome, id,
+                    // field and source are all a report of this run reads.
+                    return self
+                        .check(id, op.provenance.setting)
+                        .got(String::new(), source)
+                        .pass(String::new());
+                }
+                let desired = desired();
+                let fix = if written == Written::ByNoArtifact {
+                    // Audited, not written: the policy's artifacts do not carry it.
+                    format!(
+                        "set {} to {desired} on the host (a host-wide setting rdpgen audits; `posture.mode: enforce` makes every artifact write it)",
+                        op.value_name
+                    )
+                } else {
+                    registry_fix(op, &desired)
+                };
                 let actual_text = actual
                     .as_ref()
                     .map_or_else(|| "absent".to_string(), |v| meaning(setting, v));
@@ -714,25 +820,16 @@ impl<'m> Auditor<'m> {
                         format!("{} is not set", op.value_name)
                     }
                 };
-                let (ok, message) = match (desired_value, &actual) {
-                    (Some(want), Some(got)) if type_name(want) != type_name(got) => (
-                        false,
-                        format!(
-                            "{found}: Windows reads {} as {} and ignores a {}; the policy wants {desired}",
-                            op.value_name,
-                            type_name(want),
-                            type_name(got)
-                        ),
+                let message = match judged {
+                    Judged::TypeDiffers { want, got } => format!(
+                        "{found}: Windows reads {} as {want} and ignores a {got}; the policy wants {desired}",
+                        op.value_name
                     ),
-                    (Some(want), Some(got)) if equivalent(op, want, got) => (true, found),
-                    (None, None) => (true, found),
-                    // Absent, Windows uses its own value (LmCompatibilityLevel 3).
-                    (Some(RegistryValue::Dword(want)), None)
-                        if catalog::absent_reads_as(&op.key, &op.value_name) == Some(*want) =>
-                    {
-                        (true, format!("{found}, which Windows reads as {want}"))
+                    Judged::Same => found,
+                    Judged::AbsentReadsAs(want) => {
+                        format!("{found}, which Windows reads as {want}")
                     }
-                    _ => (false, format!("{found}; the policy wants {desired}")),
+                    Judged::Differs => format!("{found}; the policy wants {desired}"),
                 };
                 let draft = self
                     .check(id, op.provenance.setting)
@@ -740,7 +837,7 @@ impl<'m> Auditor<'m> {
                     .want(desired)
                     .got(actual_text, source)
                     .fix(fix);
-                if ok {
+                if judged.passes() {
                     draft.pass(message);
                 } else {
                     draft.fail(message);
@@ -865,7 +962,8 @@ impl<'m> Auditor<'m> {
         }
     }
 
-    fn firewall_check(&mut self, rule: &FirewallRule, want: &RuleShape, desired: &str) {
+    fn firewall_check(&mut self, rule: &FirewallRule, expected: &ExpectedRule) {
+        let (want, desired) = (&expected.want, expected.desired.as_str());
         let setting = if rule.remote_addresses.is_empty() {
             fields::FIREWALL_PROFILES
         } else {
@@ -875,15 +973,14 @@ impl<'m> Auditor<'m> {
         let location = format!("HKLM\\{}\\{}", keys::FWPOL_RULES, rule.id);
         let path = RegistryPath::new(Hive::LocalMachine, keys::FWPOL_RULES, &rule.id);
         let from_registry = match self.host.value(&path) {
-            Ok(Some(RegistryValue::Sz(text))) => Some(Ok(
-                RuleString::parse(text).map(|r| RuleShape::of_rule_string(&r))
-            )),
-            Ok(Some(other)) => Some(Ok(Err(
-                crate::formats::firewall_rule::RuleStringError::BadValue {
-                    field: "type".into(),
-                    value: value_text(other),
-                },
-            ))),
+            Ok(Some(RegistryValue::Sz(text))) => Some(Ok(match &expected.written {
+                Some((written, parsed)) if written == text => parsed.clone(),
+                _ => Parsed::of_text(text),
+            })),
+            Ok(Some(other)) => Some(Ok(Err(RuleStringError::BadValue {
+                field: "type".into(),
+                value: value_text(other),
+            }))),
             Ok(None) => Some(Err(())),
             Err(NotCaptured) => None,
         };
@@ -891,7 +988,11 @@ impl<'m> Auditor<'m> {
             f.rules
                 .iter()
                 .find(|r| r.name.eq_ignore_ascii_case(&rule.id))
-                .map(RuleShape::of_snapshot)
+                .map(|r| {
+                    let shape = RuleShape::of_snapshot(r);
+                    let described = shape.describe();
+                    Parsed { shape, described }
+                })
         });
         let host = self.host;
         let mut draft = self
@@ -909,8 +1010,8 @@ impl<'m> Auditor<'m> {
         }
         match (from_registry, from_snapshot) {
             (Some(Ok(Ok(got))), _) | (_, Some(got)) => {
-                let actual = got.describe();
-                let ok = got == *want;
+                let actual = got.described;
+                let ok = got.shape == *want;
                 draft.got(actual.clone(), ValueSource::Policy).result(
                     ok,
                     format!("rule `{}` {verb} {actual}", rule.id),

@@ -253,18 +253,19 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     }
     let inputs = jobs(&model, inputs, &args.hosts);
 
-    let mut sink: Box<dyn Write> = match &args.output {
+    // Created here so that a bad `--output` fails before any host is read; written by the
+    // writer thread below.
+    let file = match &args.output {
         Some(path) => match create_output(path) {
-            Ok(f) => Box::new(BufWriter::new(f)),
+            Ok(f) => Some(f),
             Err(e) => {
                 eprintln!("error: cannot create `{}`: {e}", path.display());
                 return ExitStatus::Failure;
             }
         },
-        None => Box::new(BufWriter::new(io::stdout().lock())),
+        None => None,
     };
     let color = styled && args.output.is_none();
-    let mut report = report_writer(args.format, color, args.verbose);
     let ctx = Context {
         policy_name: model.name.clone(),
         policy_description: model.description.clone(),
@@ -276,23 +277,50 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     };
     let progress = !args.no_progress && io::stderr().is_terminal();
     let total = inputs.total;
-    let mut summary = Summary {
-        keep_grid: args.format == ReportFormat::Html,
-        ..Summary::default()
-    };
     let today = waiver::today();
     let mut used = vec![false; model.waivers.len()];
-    let result = (|| -> io::Result<()> {
-        report.begin(&mut sink, &ctx)?;
-        let expected = Expected::new(&model);
+    let expected = if prints_passed_text(args) {
+        Expected::new(&model)
+    } else {
+        Expected::without_passed_text(Expected::new(&model))
+    };
+    // Workers audit chunk n + 1 while one thread writes chunk n: the report's serialisation
+    // no longer leaves the workers idle. One chunk waits in the channel at most, so memory
+    // stays bounded by two chunks.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<HostReport>>(1);
+    let (summary, result) = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let mut summary = Summary {
+                keep_grid: args.format == ReportFormat::Html,
+                ..Summary::default()
+            };
+            let mut sink: Box<dyn Write> = match file {
+                Some(f) => Box::new(BufWriter::new(f)),
+                None => Box::new(BufWriter::new(io::stdout().lock())),
+            };
+            let mut report = report_writer(args.format, color, args.verbose);
+            let result = write_report(
+                &mut *sink,
+                &mut *report,
+                &ctx,
+                &mut summary,
+                &receive,
+                WriteOptions {
+                    only_findings: args.only_findings,
+                    progress,
+                    total,
+                },
+            );
+            // The audit stops at the next chunk when writing failed.
+            drop(receive);
+            (summary, result)
+        });
         let mut jobs = inputs.into_iter();
-        let mut done = 0;
         loop {
             let chunk: Vec<Job> = jobs.by_ref().take(CHUNK).collect();
             if chunk.is_empty() {
                 break;
             }
-            done += chunk.len();
             let mut hosts: Vec<HostReport> = match &local {
                 Some(state) => vec![audit_expected(&expected, state)],
                 None => chunk
@@ -308,43 +336,15 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
                     *u |= hit;
                 }
             }
-            if progress {
-                // Clear the bar before report lines reach the same terminal, and let them out
-                // before the bar is drawn again: the bar never garbles streamed text.
-                eprint!("\r\x1b[2K");
-            }
-            for host in &hosts {
-                summary.add(host);
-                // --only-findings: the report is proportional to the drift, not the fleet.
-                if args.only_findings {
-                    if host.status == HostStatus::Compliant {
-                        continue;
-                    }
-                    let mut trimmed = host.clone();
-                    trimmed.checks.retain(|c| c.outcome != Outcome::Pass);
-                    report.host(&mut sink, &trimmed)?;
-                } else {
-                    report.host(&mut sink, host)?;
-                }
-            }
-            if progress {
-                sink.flush()?;
-                let done = done.min(total);
-                let width = 30;
-                let filled = done * width / total;
-                eprint!(
-                    "\r[{}{}] {done}/{total} hosts",
-                    "#".repeat(filled),
-                    " ".repeat(width - filled)
-                );
+            if send.send(hosts).is_err() {
+                break;
             }
         }
-        if progress {
-            eprint!("\r\x1b[2K");
-        }
-        report.finish(&mut sink, &summary)?;
-        sink.flush()
-    })();
+        drop(send);
+        writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
     if progress {
         eprint!("\r\x1b[2K");
     }
@@ -373,6 +373,75 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
         }
     }
     exit_status(&summary, args.allow_incomplete)
+}
+
+/// Whether the report prints a passing check's location, values or message: JSON, JUnit
+/// and CSV list every check, text only with `--verbose`; HTML, SARIF and GitHub annotations
+/// count or skip them, and `--only-findings` leaves them out.
+fn prints_passed_text(args: &DiffArgs) -> bool {
+    !args.only_findings
+        && match args.format {
+            ReportFormat::Json | ReportFormat::Junit | ReportFormat::Csv => true,
+            ReportFormat::Text => args.verbose,
+            ReportFormat::Html | ReportFormat::Sarif | ReportFormat::Github => false,
+        }
+}
+
+/// What [`write_report`] does besides writing each host.
+struct WriteOptions {
+    only_findings: bool,
+    progress: bool,
+    total: usize,
+}
+
+/// The writer thread of `diff`: the report's header, each chunk of hosts as the workers
+/// finish it (in input order), the summary at the end.
+fn write_report(
+    sink: &mut dyn Write,
+    report: &mut dyn Report,
+    ctx: &Context,
+    summary: &mut Summary,
+    chunks: &std::sync::mpsc::Receiver<Vec<HostReport>>,
+    options: WriteOptions,
+) -> io::Result<()> {
+    report.begin(sink, ctx)?;
+    let mut done = 0;
+    for hosts in chunks {
+        done += hosts.len();
+        if options.progress {
+            // Clear the bar before report lines reach the same terminal, and let them out
+            // before the bar is drawn again: the bar never garbles streamed text.
+            eprint!("\r\x1b[2K");
+        }
+        for mut host in hosts {
+            summary.add(&host);
+            // --only-findings: the report is proportional to the drift, not the fleet.
+            if options.only_findings {
+                if host.status == HostStatus::Compliant {
+                    continue;
+                }
+                host.checks.retain(|c| c.outcome != Outcome::Pass);
+            }
+            report.host(sink, &host)?;
+        }
+        if options.progress {
+            sink.flush()?;
+            let done = done.min(options.total);
+            let width = 30;
+            let filled = done * width / options.total;
+            eprint!(
+                "\r[{}{}] {done}/{} hosts",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                options.total
+            );
+        }
+    }
+    if options.progress {
+        eprint!("\r\x1b[2K");
+    }
+    report.finish(sink, summary)?;
+    sink.flush()
 }
 
 /// The writer of one report format (also `report merge`'s).

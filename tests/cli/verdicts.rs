@@ -494,3 +494,60 @@ fn an_exported_key_covers_its_subtree() {
     // Keys outside the exported subtree stay unverified.
     assert_eq!(check(&r, "connection.port")["outcome"], "notVerified");
 }
+
+/// A report that prints no passing check (text without `--verbose`, HTML, SARIF, GitHub,
+/// `--only-findings`) audits with `Expected::without_passed_text`: a passing registry check
+/// then carries no text, and nothing else changes. For every example policy against every
+/// example host: the same checks in the same order with the same ids, fields, areas,
+/// outcomes, severities and sources, every check that does not pass identical, and the same
+/// verdict; some passing checks did skip their text.
+#[test]
+fn reports_without_passing_checks_skip_only_their_text() {
+    use rdpgen::audit::compare::{Expected, Outcome, audit_expected};
+    let mut lean_passes = 0;
+    let mut compared = 0;
+    for policy in std::fs::read_dir(repo().join("examples")).unwrap() {
+        let policy = policy.unwrap().path();
+        if policy.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&policy).unwrap();
+        let (_, compiled) = rdpgen::compile::compile_str(&text);
+        let model = compiled.model.unwrap().unwrap();
+        let full = Expected::new(&model);
+        let lean = Expected::new(&model).without_passed_text();
+        for host in std::fs::read_dir(repo().join("examples/hosts")).unwrap() {
+            let host = host.unwrap().path();
+            let state = rdpgen::audit::snapshot::read_file(&host).unwrap();
+            let (a, b) = (audit_expected(&full, &state), audit_expected(&lean, &state));
+            let shown = format!("{} vs {}", policy.display(), host.display());
+            assert_eq!(a.status, b.status, "{shown}");
+            assert_eq!(a.checks.len(), b.checks.len(), "{shown}");
+            for (x, y) in a.checks.iter().zip(&b.checks) {
+                let key = |c: &rdpgen::audit::compare::Check| {
+                    (
+                        c.id.clone(),
+                        c.field.clone(),
+                        c.area,
+                        c.outcome,
+                        c.severity,
+                        c.source,
+                    )
+                };
+                assert_eq!(key(x), key(y), "{shown}");
+                if x.outcome != Outcome::Pass {
+                    assert_eq!(x, y, "{shown}");
+                } else if y.message.is_empty() {
+                    assert!(!x.message.is_empty() && y.location.is_empty() && y.fix.is_none());
+                    lean_passes += 1;
+                }
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= 30, "{compared} policy/host pairs");
+    assert!(
+        lean_passes > 100,
+        "{lean_passes} passing checks without text"
+    );
+}
