@@ -545,15 +545,15 @@ impl Bench {
         }
         Ok((
             Row {
-            id: 'b',
-            subject: format!("`rdpgen build` of {n} policies ({files} files)"),
-            floor: "`cp -r` of the output tree".into(),
-            paired,
-            target: Target::AtMost(3.0),
-            memory_mb: None,
-            floor_skipped: None,
-            notes,
-            load,
+                id: 'b',
+                subject: format!("`rdpgen build` of {n} policies ({files} files)"),
+                floor: "`cp -r` of the output tree".into(),
+                paired,
+                target: Target::AtMost(3.0),
+                memory_mb: None,
+                floor_skipped: None,
+                notes,
+                load,
             },
             scaling,
         ))
@@ -567,12 +567,26 @@ impl Bench {
         report: &Path,
         err: &Path,
     ) -> Result<Sample, String> {
+        self.diff_hosts_as(hosts_dir, count, report, err, &["--format", "json"])
+    }
+
+    /// `rdpgen diff` of the hosts in `hosts_dir` with the report options `report_args`, the
+    /// report written to `report`.
+    fn diff_hosts_as(
+        &self,
+        hosts_dir: &Path,
+        count: usize,
+        report: &Path,
+        err: &Path,
+        report_args: &[&str],
+    ) -> Result<Sample, String> {
         let sample = measure::run(
             self.rdpgen()
                 .arg("diff")
                 .arg(self.repo.join("examples/tier1.yaml"))
                 .arg(hosts_dir)
-                .args(["--format", "json", "--output"])
+                .args(report_args)
+                .arg("--output")
                 .arg(report),
             None,
             err,
@@ -612,7 +626,7 @@ impl Bench {
     }
 
     /// (c) N host files diffed against one policy vs `cat` of the files, plus the scaling table.
-    fn diff_fleet(&self) -> Result<(Row, Vec<Scale>), String> {
+    fn diff_fleet(&self) -> Result<(Vec<Row>, Vec<Scale>), String> {
         let dir = self.work.join("c");
         let n = self.opts.hosts;
         let hosts_dir = dir.join("hosts");
@@ -655,27 +669,54 @@ impl Bench {
             mb(input_bytes / 1024),
             mb(report_bytes / 1024)
         )];
-        let scaling = if self.opts.scaling {
-            self.diff_scaling(&dir, &files, &err)?
-        } else {
-            Vec::new()
-        };
-        Ok((
-            Row {
+        let mut rows = vec![Row {
+            id: 'c',
+            subject: format!("`rdpgen diff examples/tier1.yaml DIR --format json` over {n} hosts"),
+            floor: "`find DIR -type f -exec cat {} +` to /dev/null".into(),
+            paired,
+            target: Target::AtMost(3.0),
+            memory_mb: Some(100.0),
+            floor_skipped: None,
+            notes,
+            load,
+        }];
+        // The same fleet with the reports that print no passing check: the default text
+        // report, and the JSON report of the findings only (what a fleet's CI keeps).
+        for (label, args, file) in [
+            ("(text report)", &[][..], "report.txt"),
+            (
+                "--format json --only-findings",
+                &["--format", "json", "--only-findings"][..],
+                "findings.json",
+            ),
+        ] {
+            let report = dir.join(file);
+            let load = self.load_before();
+            let paired = measure::interleave(
+                self.warmup.saturating_sub(1),
+                reps,
+                || Self::cat(&hosts_dir, &err),
+                || self.diff_hosts_as(&hosts_dir, n, &report, &err, args),
+            )?;
+            let bytes = fs::metadata(&report).map_or(0, |m| m.len());
+            rows.push(Row {
                 id: 'c',
-                subject: format!(
-                    "`rdpgen diff examples/tier1.yaml DIR --format json` over {n} hosts"
-                ),
+                subject: format!("`rdpgen diff examples/tier1.yaml DIR` {label} over {n} hosts"),
                 floor: "`find DIR -type f -exec cat {} +` to /dev/null".into(),
                 paired,
                 target: Target::AtMost(3.0),
                 memory_mb: Some(100.0),
                 floor_skipped: None,
-                notes,
+                notes: vec![format!("report {}", mb(bytes / 1024))],
                 load,
-            },
-            scaling,
-        ))
+            });
+        }
+        let scaling = if self.opts.scaling {
+            self.diff_scaling(&dir, &files, &err)?
+        } else {
+            Vec::new()
+        };
+        Ok((rows, scaling))
     }
 
     /// (e) the (c) fleet audited in 4 shards (one `diff --format json` each, untimed), then
@@ -948,7 +989,13 @@ fn print_table(rows: &[Row], quick: bool) {
 }
 
 /// `units` heads the size column, `one` the per-item column.
-fn print_scaling(title: &str, (units, one): (&str, &str), bytes: &str, floor: &str, scaling: &[Scale]) {
+fn print_scaling(
+    title: &str,
+    (units, one): (&str, &str),
+    bytes: &str,
+    floor: &str,
+    scaling: &[Scale],
+) {
     if scaling.is_empty() {
         return;
     }
@@ -1058,22 +1105,22 @@ fn run() -> Result<bool, String> {
         eprintln!("running ({id}) ...");
         let t = Instant::now();
         let result = match id {
-            'a' => bench.build_one(),
+            'a' => bench.build_one().map(|row| vec![row]),
             'b' => bench.build_many().map(|(row, s)| {
                 build_scaling = s;
-                row
+                vec![row]
             }),
-            'c' => bench.diff_fleet().map(|(row, s)| {
+            'c' => bench.diff_fleet().map(|(rows, s)| {
                 scaling = s;
-                row
+                rows
             }),
-            'd' => bench.parse_pol(),
-            _ => bench.merge_shards(),
+            'd' => bench.parse_pol().map(|row| vec![row]),
+            _ => bench.merge_shards().map(|row| vec![row]),
         };
         match result {
-            Ok(row) => {
+            Ok(done) => {
                 eprintln!("({id}) done in {:.1} s", t.elapsed().as_secs_f64());
-                rows.push(row);
+                rows.extend(done);
             }
             Err(e) => {
                 eprintln!("FAILED ({id}): {e}");
