@@ -15,6 +15,8 @@ mod reg;
 
 use std::fmt;
 
+use rayon::prelude::*;
+
 use crate::model::Model;
 
 pub use pol::pol_entries;
@@ -172,23 +174,38 @@ pub fn emit(
     targets: &[Target],
     options: &Options,
 ) -> Result<Vec<Artifact>, EmitError> {
+    // The targets are independent: they run in parallel (one policy's build is otherwise one
+    // thread doing ten formats in a row), and their artifacts are put back in the order the
+    // targets were asked for; the first target that fails, in that order, is the error.
+    let per_target: Vec<Result<Vec<Artifact>, EmitError>> = targets
+        .par_iter()
+        .map(|target| emit_target(model, *target, options))
+        .collect();
     let mut out = Vec::new();
-    for target in targets {
-        match target {
-            Target::Reg => out.extend(reg::emit(model)?),
-            Target::Pol => out.push(pol::emit(model)?),
-            Target::Lgpo => out.push(lgpo::emit(model)?),
-            other if !other.is_available() => return Err(EmitError::Unavailable(*other)),
-            Target::Gpo => out.extend(gpo_backup::emit(model, options)?),
-            Target::Admx => out.extend(admx::emit(model)?),
-            Target::Dsc => out.extend(dsc::emit(model)?),
-            Target::Dsc3 => out.extend(dsc3::emit(model)?),
-            Target::Ansible => out.extend(ansible::emit(model)?),
-            Target::Intune => out.extend(intune::emit(model)?),
-            Target::Osquery => out.extend(osquery::emit(model)?),
-        }
+    for artifacts in per_target {
+        out.extend(artifacts?);
     }
     Ok(out)
+}
+
+fn emit_target(
+    model: &Model,
+    target: Target,
+    options: &Options,
+) -> Result<Vec<Artifact>, EmitError> {
+    Ok(match target {
+        Target::Reg => reg::emit(model)?,
+        Target::Pol => vec![pol::emit(model)?],
+        Target::Lgpo => vec![lgpo::emit(model)?],
+        other if !other.is_available() => return Err(EmitError::Unavailable(other)),
+        Target::Gpo => gpo_backup::emit(model, options)?,
+        Target::Admx => admx::emit(model)?,
+        Target::Dsc => dsc::emit(model)?,
+        Target::Dsc3 => dsc3::emit(model)?,
+        Target::Ansible => ansible::emit(model)?,
+        Target::Intune => intune::emit(model)?,
+        Target::Osquery => osquery::emit(model)?,
+    })
 }
 
 #[cfg(test)]
