@@ -280,7 +280,6 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     let progress = !args.no_progress && io::stderr().is_terminal();
     let total = inputs.total;
     let today = waiver::today();
-    let mut used = vec![false; model.waivers.len()];
     let expected = if prints_passed_text(args) {
         Expected::new(&model)
     } else {
@@ -288,14 +287,15 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     };
     // Workers audit chunk n + 1 while one thread writes chunk n: the report's serialisation
     // no longer leaves the workers idle. One chunk waits in the channel at most, so memory
-    // stays bounded by two chunks.
-    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<HostReport>>(1);
-    let (summary, result) = std::thread::scope(|scope| {
+    // stays bounded by three chunks.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Written>(1);
+    let (summary, used, result) = std::thread::scope(|scope| {
         let writer = scope.spawn(|| {
             let mut summary = Summary {
                 keep_grid: args.format == ReportFormat::Html,
                 ..Summary::default()
             };
+            let mut used = vec![false; model.waivers.len()];
             let mut sink: Box<dyn Write> = match file {
                 Some(f) => Box::new(BufWriter::new(f)),
                 None => Box::new(BufWriter::new(io::stdout().lock())),
@@ -305,7 +305,12 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
                 &mut *sink,
                 &mut *report,
                 &ctx,
-                &mut summary,
+                &mut Tally {
+                    summary: &mut summary,
+                    used: &mut used,
+                    waivers: &model.waivers,
+                    today,
+                },
                 &receive,
                 WriteOptions {
                     only_findings: args.only_findings,
@@ -315,7 +320,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
             );
             // The audit stops at the next chunk when writing failed.
             drop(receive);
-            (summary, result)
+            (summary, used, result)
         });
         let mut jobs = inputs.into_iter();
         loop {
@@ -323,25 +328,20 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
             if chunk.is_empty() {
                 break;
             }
-            let mut hosts: Vec<HostReport> = match &local {
+            let hosts: Vec<HostReport> = match &local {
                 Some(state) => vec![audit_expected(&expected, state)],
                 None => chunk
                     .par_iter()
                     .map(|job| audit_job(&expected, job))
                     .collect(),
             };
-            for host in &mut hosts {
-                for (u, hit) in used
-                    .iter_mut()
-                    .zip(waiver::apply(host, &model.waivers, today))
-                {
-                    *u |= hit;
-                }
-            }
-            if send.send(hosts).is_err() {
+            if send.send(Written::Hosts(hosts)).is_err() {
                 break;
             }
         }
+        // Only this says the audit is over: if it panicked instead, `send` is dropped without
+        // it and the writer leaves the report unfinished rather than closing it as complete.
+        let _ = send.send(Written::Done);
         drop(send);
         writer
             .join()
@@ -377,16 +377,28 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     exit_status(&summary, args.allow_incomplete)
 }
 
-/// Whether the report prints a passing check's location, values or message: JSON, JUnit
-/// and CSV list every check, text only with `--verbose`; HTML, SARIF and GitHub annotations
-/// count or skip them, and `--only-findings` leaves them out.
+/// Whether the report prints a passing check's location, values or message: JSON and CSV
+/// list every check, text only with `--verbose`; JUnit names it by its id, HTML, SARIF and
+/// GitHub annotations count or skip it, and `--only-findings` leaves it out.
 fn prints_passed_text(args: &DiffArgs) -> bool {
     !args.only_findings
         && match args.format {
-            ReportFormat::Json | ReportFormat::Junit | ReportFormat::Csv => true,
+            ReportFormat::Json | ReportFormat::Csv => true,
             ReportFormat::Text => args.verbose,
-            ReportFormat::Html | ReportFormat::Sarif | ReportFormat::Github => false,
+            // JUnit writes a passing check as an empty `<testcase>` named by its id.
+            ReportFormat::Html
+            | ReportFormat::Sarif
+            | ReportFormat::Github
+            | ReportFormat::Junit => false,
         }
+}
+
+/// What the audit hands the writer thread.
+enum Written {
+    /// The next chunk of hosts, in input order.
+    Hosts(Vec<HostReport>),
+    /// Every host was audited.
+    Done,
 }
 
 /// What [`write_report`] does besides writing each host.
@@ -396,19 +408,37 @@ struct WriteOptions {
     total: usize,
 }
 
+/// What the writer counts of the hosts it reports: the summary, and which waivers matched a
+/// failing check (applied here, so both cover exactly the hosts written).
+struct Tally<'a> {
+    summary: &'a mut Summary,
+    used: &'a mut [bool],
+    waivers: &'a [crate::model::Waiver],
+    today: i64,
+}
+
 /// The writer thread of `diff`: the report's header, each chunk of hosts as the workers
-/// finish it (in input order), the summary at the end.
+/// finish it (in input order), the summary once the audit says it is done. A channel that
+/// closes without [`Written::Done`] (the audit panicked) leaves the report unfinished.
 fn write_report(
     sink: &mut dyn Write,
     report: &mut dyn Report,
     ctx: &Context,
-    summary: &mut Summary,
-    chunks: &std::sync::mpsc::Receiver<Vec<HostReport>>,
+    tally: &mut Tally<'_>,
+    chunks: &std::sync::mpsc::Receiver<Written>,
     options: WriteOptions,
 ) -> io::Result<()> {
     report.begin(sink, ctx)?;
     let mut done = 0;
-    for hosts in chunks {
+    loop {
+        let hosts = match chunks.recv() {
+            Ok(Written::Hosts(hosts)) => hosts,
+            Ok(Written::Done) => break,
+            Err(_) => {
+                sink.flush()?;
+                return Err(io::Error::other("the audit stopped before its last host"));
+            }
+        };
         done += hosts.len();
         if options.progress {
             // Clear the bar before report lines reach the same terminal, and let them out
@@ -416,7 +446,15 @@ fn write_report(
             eprint!("\r\x1b[2K");
         }
         for mut host in hosts {
-            summary.add(&host);
+            for (u, hit) in
+                tally
+                    .used
+                    .iter_mut()
+                    .zip(waiver::apply(&mut host, tally.waivers, tally.today))
+            {
+                *u |= hit;
+            }
+            tally.summary.add(&host);
             // --only-findings: the report is proportional to the drift, not the fleet.
             if options.only_findings {
                 if host.status == HostStatus::Compliant {
@@ -442,7 +480,7 @@ fn write_report(
     if options.progress {
         eprint!("\r\x1b[2K");
     }
-    report.finish(sink, summary)?;
+    report.finish(sink, tally.summary)?;
     sink.flush()
 }
 
@@ -487,5 +525,76 @@ pub(crate) fn exit_status(summary: &Summary, allow_incomplete: bool) -> ExitStat
         ExitStatus::Incomplete
     } else {
         ExitStatus::Success
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context() -> Context {
+        Context {
+            policy_name: "p".into(),
+            policy_description: None,
+            policy_file: "p.yaml".into(),
+            policy_hash: "00".into(),
+            version: "0",
+            report_date: "2026-01-01T00:00:00Z".into(),
+            field_locations: BTreeMap::new(),
+        }
+    }
+
+    /// Writes one chunk of one unreadable host, then `Done` or nothing (the audit panicked).
+    fn write(done: bool) -> (io::Result<()>, String, Summary) {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Written>(2);
+        let host = HostReport::unreadable("h1".into(), vec!["h1.json".into()], "bad".into());
+        send.send(Written::Hosts(vec![host])).unwrap();
+        if done {
+            send.send(Written::Done).unwrap();
+        }
+        drop(send);
+        let mut out = Vec::new();
+        let mut summary = Summary::default();
+        let mut used = Vec::new();
+        let result = write_report(
+            &mut out,
+            &mut Json::default(),
+            &context(),
+            &mut Tally {
+                summary: &mut summary,
+                used: &mut used,
+                waivers: &[],
+                today: 0,
+            },
+            &receive,
+            WriteOptions {
+                only_findings: false,
+                progress: false,
+                total: 1,
+            },
+        );
+        (result, String::from_utf8(out).unwrap(), summary)
+    }
+
+    /// A report is finished (its summary written, the JSON closed) only when the audit said it
+    /// is done: an audit that stops half way (a panic drops the sender) leaves the report cut
+    /// off and the writer reports an error, instead of a well-formed report of part of the
+    /// fleet.
+    #[test]
+    fn the_report_is_closed_only_after_the_audit_is_done() {
+        let (result, text, summary) = write(true);
+        assert!(result.is_ok());
+        assert_eq!(summary.hosts, 1);
+        let v: serde_json::Value = serde_json::from_str(&text).expect("a complete JSON report");
+        assert_eq!(v["hosts"][0]["host"], "h1");
+
+        let (result, text, summary) = write(false);
+        assert!(result.is_err());
+        assert_eq!(summary.hosts, 1);
+        assert!(text.contains("\"h1\""), "{text}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&text).is_err(),
+            "{text}"
+        );
     }
 }
