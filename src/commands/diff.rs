@@ -283,7 +283,7 @@ pub fn run(args: &DiffArgs, styled: bool) -> ExitStatus {
     let expected = if prints_passed_text(args) {
         Expected::new(&model)
     } else {
-        Expected::without_passed_text(Expected::new(&model))
+        Expected::new(&model).without_passed_text()
     };
     // Workers audit chunk n + 1 while one thread writes chunk n: the report's serialisation
     // no longer leaves the workers idle. One chunk waits in the channel at most, so memory

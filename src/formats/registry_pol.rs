@@ -464,26 +464,15 @@ pub struct PolReadError {
 
 /// Parses a Registry.pol strictly: header `PReg` version 1, then records
 /// `[key\0;name\0;type;size;data]` up to the exact end of the input. Keys and names are
-/// taken as written (any valid UTF-16); data is decoded by type with
-/// [`RegistryValue::from_bytes`]. Linear in the input; never allocates more than the input
-/// size for data.
+/// taken as written (any valid UTF-16); [`read_view`] checks every record's data by type
+/// ([`RegistryValue::check_bytes`] refuses exactly what [`RegistryValue::from_bytes`]
+/// refuses), then each record is decoded into an owned entry. Linear in the input; never
+/// allocates more than the input size for data.
 ///
 /// # Errors
 /// [`PolReadError`] with the byte offset and what was expected there.
 pub fn read(bytes: &[u8]) -> Result<Vec<PolEntry>, PolReadError> {
-    let mut cursor = Cursor { bytes, pos: 0 };
-    cursor.header()?;
-    let mut entries = Vec::new();
-    let mut last_key = None;
-    while cursor.pos < bytes.len() {
-        let record = cursor.entry(&mut Owned, &mut last_key)?;
-        entries.push(PolEntry {
-            key: record.key,
-            value_name: record.value_name,
-            value: record.value,
-        });
-    }
-    Ok(entries)
+    read_view(bytes).map(|view| view.to_entries())
 }
 
 /// A Registry.pol read by [`read_view`]: every record's key and value name decoded once into
@@ -573,9 +562,7 @@ impl<'a> PolView<'a> {
     }
 }
 
-/// [`read`] without building the entries: the same checks in the same order, so the same
-/// [`PolReadError`] for every input, and the same records ([`PolView::to_entries`] equals
-/// [`read`]'s result). Keys and names are decoded into one string (a key repeated by
+/// The reader: [`read`] is this and [`PolView::to_entries`]. Keys and names are decoded into one string (a key repeated by
 /// consecutive records is stored once); data is checked with [`RegistryValue::check_bytes`]
 /// and decoded only when [`PolRecord::value`] asks. The record list is pre-sized from the
 /// file length.
@@ -590,23 +577,17 @@ pub fn read_view(bytes: &[u8]) -> Result<PolView<'_>, PolReadError> {
     let mut records = Vec::with_capacity(bytes.len() / 128);
     // Registry text is nearly all ASCII (one byte of text per two of UTF-16) and keys repeat;
     // names and keys are about half of a typical file.
-    let mut view = Viewed {
+    let mut text = Text {
         text: String::with_capacity(bytes.len() / 8),
         scratch: Vec::new(),
     };
     let mut last_key = None;
     while cursor.pos < bytes.len() {
-        let record = cursor.entry(&mut view, &mut last_key)?;
-        records.push(RecordAt {
-            key: record.key,
-            name: record.value_name,
-            kind: record.value.0,
-            data: record.value.1,
-        });
+        records.push(cursor.entry(&mut text, &mut last_key)?);
     }
     Ok(PolView {
         bytes,
-        text: view.text,
+        text: text.text,
         records,
     })
 }
@@ -627,87 +608,20 @@ struct Cursor<'a> {
     pos: usize,
 }
 
-/// One record's parts as a [`Sink`] keeps them.
-struct Parts<T, V> {
-    key: T,
-    value_name: T,
-    value: V,
-}
-
-/// What [`Cursor::entry`] does with a record's key, name and data once it has found them:
-/// [`read`] decodes them into owned values, [`read_view`] into one string and byte ranges.
-/// Both see the same bytes in the same order, so they fail alike.
-trait Sink<'a> {
-    type Text;
-    type Value;
-    /// A key or value name, UTF-16LE without its NUL. Errors with the code-unit index of an
-    /// unpaired surrogate.
-    fn text(&mut self, raw: &'a [u8]) -> Result<Self::Text, usize>;
-    /// The previous record's key again (its bytes are the same).
-    fn same_key(&mut self, key: &Self::Text) -> Self::Text;
-    /// The data of type `kind`, which starts at byte `at` of the file.
-    fn value(
-        &mut self,
-        kind: u32,
-        data: &'a [u8],
-        at: usize,
-    ) -> Result<Self::Value, ValueDecodeError>;
-}
-
-/// [`read`]'s sink: owned strings and decoded values.
-struct Owned;
-
-impl<'a> Sink<'a> for Owned {
-    type Text = String;
-    type Value = RegistryValue;
-
-    fn text(&mut self, raw: &'a [u8]) -> Result<String, usize> {
-        utf16::decode_le(raw)
-    }
-
-    fn same_key(&mut self, key: &String) -> String {
-        key.clone()
-    }
-
-    fn value(
-        &mut self,
-        kind: u32,
-        data: &'a [u8],
-        _at: usize,
-    ) -> Result<RegistryValue, ValueDecodeError> {
-        RegistryValue::from_bytes(kind, data)
-    }
-}
-
-/// [`read_view`]'s sink: text appended to one string, data checked and located.
-struct Viewed {
+/// The keys and value names of a [`PolView`], decoded back to back into one string.
+struct Text {
     text: String,
     /// Reused by [`utf16::decode_le_into`].
     scratch: Vec<u8>,
 }
 
-impl<'a> Sink<'a> for Viewed {
-    type Text = (usize, usize);
-    type Value = (u32, (usize, usize));
-
-    fn text(&mut self, raw: &'a [u8]) -> Result<(usize, usize), usize> {
+impl Text {
+    /// Appends UTF-16LE `raw` (no NUL) and returns where it is; errors with the code-unit
+    /// index of an unpaired surrogate.
+    fn push(&mut self, raw: &[u8]) -> Result<(usize, usize), usize> {
         let start = self.text.len();
         utf16::decode_le_into(raw, &mut self.text, &mut self.scratch)?;
         Ok((start, self.text.len()))
-    }
-
-    fn same_key(&mut self, key: &(usize, usize)) -> (usize, usize) {
-        *key
-    }
-
-    fn value(
-        &mut self,
-        kind: u32,
-        data: &'a [u8],
-        at: usize,
-    ) -> Result<(u32, (usize, usize)), ValueDecodeError> {
-        RegistryValue::check_bytes(kind, data)?;
-        Ok((kind, (at, at + data.len())))
     }
 }
 
@@ -820,14 +734,15 @@ impl<'a> Cursor<'a> {
         Ok((text, raw))
     }
 
-    /// One record, its parts handed to `sink`. `last_key` is the previous record's key as
-    /// written and as the sink kept it: consecutive records nearly always share their key, and
-    /// comparing bytes is cheaper than finding the NUL and decoding again.
-    fn entry<S: Sink<'a>>(
+    /// One record: its key and name appended to `text`, its data checked in place. `last_key`
+    /// is the previous record's key as written and where `text` holds it: consecutive records
+    /// nearly always share their key, and comparing bytes is cheaper than finding the NUL and
+    /// decoding again.
+    fn entry(
         &mut self,
-        sink: &mut S,
-        last_key: &mut Option<(&'a [u8], S::Text)>,
-    ) -> Result<Parts<S::Text, S::Value>, PolReadError> {
+        text: &mut Text,
+        last_key: &mut Option<(&'a [u8], (usize, usize))>,
+    ) -> Result<RecordAt, PolReadError> {
         self.expect_unit(
             OPEN,
             |found| PolReadProblem::ExpectedOpenBracket { found },
@@ -835,22 +750,22 @@ impl<'a> Cursor<'a> {
         )?;
         let rest: &'a [u8] = self.bytes.get(self.pos..).unwrap_or_default();
         let key = match last_key {
-            Some((raw, text))
+            Some((raw, at))
                 if rest.len() > raw.len() + 1
                     && rest.starts_with(raw)
                     && rest[raw.len()..raw.len() + 2] == [0, 0] =>
             {
                 self.pos += raw.len() + 2;
-                sink.same_key(text)
+                *at
             }
             _ => {
-                let (text, raw) = self.string(PolField::Key, |raw| sink.text(raw))?;
-                *last_key = Some((raw, sink.same_key(&text)));
-                text
+                let (at, raw) = self.string(PolField::Key, |raw| text.push(raw))?;
+                *last_key = Some((raw, at));
+                at
             }
         };
         self.semicolon(PolField::Key)?;
-        let (value_name, _) = self.string(PolField::ValueName, |raw| sink.text(raw))?;
+        let (name, _) = self.string(PolField::ValueName, |raw| text.push(raw))?;
         self.semicolon(PolField::ValueName)?;
         let kind = self.u32(PolField::Type)?;
         self.semicolon(PolField::Type)?;
@@ -873,22 +788,21 @@ impl<'a> Cursor<'a> {
         }
         let data_at = self.pos;
         let data: &'a [u8] = &self.bytes[data_at..data_at + len];
-        let value = sink
-            .value(kind, data, data_at)
-            .map_err(|reason| PolReadError {
-                offset: data_at,
-                problem: PolReadProblem::BadData { kind, reason },
-            })?;
+        RegistryValue::check_bytes(kind, data).map_err(|reason| PolReadError {
+            offset: data_at,
+            problem: PolReadProblem::BadData { kind, reason },
+        })?;
         self.pos += len;
         self.expect_unit(
             CLOSE,
             |found| PolReadProblem::ExpectedCloseBracket { found },
             || "`]` that ends the entry".to_owned(),
         )?;
-        Ok(Parts {
+        Ok(RecordAt {
             key,
-            value_name,
-            value,
+            name,
+            kind,
+            data: (data_at, data_at + len),
         })
     }
 }
